@@ -1,0 +1,89 @@
+//! Fault injection on the real kernel, shared by tcp-keepalive's tests, the
+//! reliability suite and the `tcp-keepalive demo` command. Linux only.
+//!
+//! - [`silence`]: the peer's kernel stops answering on one socket (a classic BPF
+//!   filter that drops every packet), so keepalive probes go unanswered.
+//! - `netns`: network namespaces joined by veth pairs, for firewalls,
+//!   middleboxes and dead hosts between two sockets.
+//!
+//! Nothing here fakes the kernel: a test that cannot get the privileges it
+//! needs is told why, via [`Unavailable`], and must skip saying so.
+
+#![deny(missing_docs)]
+
+use std::fmt;
+use std::io;
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsFd, AsRawFd};
+
+/// Why a fault cannot be injected on this machine, in words for a skip message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unavailable(pub String);
+
+impl fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Unavailable {}
+
+/// Attaches a classic BPF program of one instruction, `ret #0`, to `socket`:
+/// the kernel drops every packet for it before TCP sees it. The peer's probes
+/// and data go unanswered, exactly as if this host had lost power.
+///
+/// Needs CAP_NET_ADMIN on some kernels; see [`can_silence`].
+pub fn silence<S: AsFd>(socket: &S) -> io::Result<()> {
+    let mut drop_all = [libc::sock_filter {
+        code: (libc::BPF_RET | libc::BPF_K) as u16,
+        jt: 0,
+        jf: 0,
+        k: 0,
+    }];
+    let program = libc::sock_fprog {
+        len: drop_all.len() as u16,
+        filter: drop_all.as_mut_ptr(),
+    };
+    // SAFETY: the fd is borrowed and open; `program` points at `drop_all`, which
+    // lives until the call returns, and the kernel copies the program.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_fd().as_raw_fd(),
+            libc::SOL_SOCKET,
+            libc::SO_ATTACH_FILTER,
+            (&raw const program).cast(),
+            size_of::<libc::sock_fprog>() as libc::socklen_t,
+        )
+    };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Whether [`silence`] works here, tried on a throwaway loopback socket.
+pub fn can_silence() -> Result<(), Unavailable> {
+    let probe = || -> io::Result<()> {
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let _client = TcpStream::connect(listener.local_addr()?)?;
+        let (server, _) = listener.accept()?;
+        silence(&server)
+    };
+    probe().map_err(|e| {
+        Unavailable(format!(
+            "cannot attach a BPF drop filter ({e}): run as root, or inside `unshare -rn`"
+        ))
+    })
+}
+
+/// Whether this process is root (uid 0), which the namespace faults need.
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// Prints the standard skip line for a test that cannot run here. Tests call it
+/// and return, so a skip is always visible in the output, never a silent pass.
+pub fn skip(test: &str, why: &Unavailable) {
+    eprintln!("SKIPPED {test}: {why}");
+}

@@ -1,0 +1,3 @@
+//! The `tcp-keepalive` command.
+
+fn main() {}

@@ -1,0 +1,224 @@
+//! [`Keepalive`]: the tuning values, and what they imply.
+
+use std::time::Duration;
+
+/// Keepalive tuning: idle time, probe interval, probe count and (on Linux,
+/// Android and Fuchsia) `TCP_USER_TIMEOUT`.
+///
+/// Every value is optional. A value left unset is not touched: the socket keeps
+/// what it had, which for a fresh socket is the OS default.
+///
+/// Given to [`KeepaliveExt::set_keepalive_config`](crate::KeepaliveExt::set_keepalive_config),
+/// durations round **up** to the OS unit (whole seconds on most systems), so
+/// 500 ms becomes 1 s and 1.5 s becomes 2 s; they are never truncated.
+/// Zero, or anything above the OS limit, is refused with
+/// [`InvalidInput`](std::io::ErrorKind::InvalidInput) before any system call.
+///
+/// Returned by [`KeepaliveExt::keepalive_config`](crate::KeepaliveExt::keepalive_config),
+/// it holds the values in effect; `None` means the OS cannot report that value.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use tcp_keepalive::{Keepalive, KeepaliveExt};
+///
+/// # fn main() -> std::io::Result<()> {
+/// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// # let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+/// let keepalive = Keepalive::new()
+///     .with_idle(Duration::from_secs(30))
+///     .with_interval(Duration::from_secs(10))
+///     .with_retries(3);
+/// // A dead idle peer is noticed after at most 30 s + 3 × 10 s.
+/// assert_eq!(keepalive.detection_bound(), Some(Duration::from_secs(60)));
+///
+/// stream.set_keepalive_config(&keepalive)?;
+/// assert!(stream.keepalive()?);
+/// # #[cfg(target_os = "linux")]
+/// assert_eq!(stream.keepalive_config()?, keepalive);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[must_use]
+pub struct Keepalive {
+    idle: Option<Duration>,
+    interval: Option<Duration>,
+    retries: Option<u32>,
+    user_timeout: Option<Duration>,
+}
+
+impl Keepalive {
+    /// A configuration that sets nothing: applying it only turns keepalive on.
+    ///
+    /// ```
+    /// let k = tcp_keepalive::Keepalive::new();
+    /// assert_eq!((k.idle(), k.interval(), k.retries(), k.user_timeout()), (None, None, None, None));
+    /// ```
+    pub const fn new() -> Self {
+        Keepalive {
+            idle: None,
+            interval: None,
+            retries: None,
+            user_timeout: None,
+        }
+    }
+
+    /// How long the connection must be idle before the first probe is sent
+    /// (`TCP_KEEPIDLE`; `TCP_KEEPALIVE` on Apple systems).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let k = tcp_keepalive::Keepalive::new().with_idle(Duration::from_secs(60));
+    /// assert_eq!(k.idle(), Some(Duration::from_secs(60)));
+    /// ```
+    pub const fn with_idle(mut self, idle: Duration) -> Self {
+        self.idle = Some(idle);
+        self
+    }
+
+    /// Time between two unanswered probes (`TCP_KEEPINTVL`).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let k = tcp_keepalive::Keepalive::new().with_interval(Duration::from_secs(5));
+    /// assert_eq!(k.interval(), Some(Duration::from_secs(5)));
+    /// ```
+    pub const fn with_interval(mut self, interval: Duration) -> Self {
+        self.interval = Some(interval);
+        self
+    }
+
+    /// How many unanswered probes end the connection (`TCP_KEEPCNT`).
+    ///
+    /// On Linux a [user timeout](Self::with_user_timeout), when set, takes its
+    /// place for deciding when to give up.
+    ///
+    /// ```
+    /// let k = tcp_keepalive::Keepalive::new().with_retries(4);
+    /// assert_eq!(k.retries(), Some(4));
+    /// ```
+    pub const fn with_retries(mut self, retries: u32) -> Self {
+        self.retries = Some(retries);
+        self
+    }
+
+    /// `TCP_USER_TIMEOUT` (Linux, Android, Fuchsia; elsewhere setting it is
+    /// [`Unsupported`](std::io::ErrorKind::Unsupported)). Milliseconds, rounded up.
+    ///
+    /// It does two things, both on Linux:
+    /// - With data sent but unacknowledged for this long, the connection is
+    ///   dropped, whatever the retransmission count. Keepalive probes are never
+    ///   sent while data is in flight, so this is the only way to bound that case.
+    /// - It replaces the probe count: an idle connection is dropped at the first
+    ///   probe time at or after `user_timeout` of silence, once at least one probe
+    ///   went unanswered. See [`detection_bound`](Self::detection_bound).
+    ///
+    /// Read back, `None` means no user timeout is set (the kernel's own
+    /// retransmission limits apply).
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// let k = tcp_keepalive::Keepalive::new().with_user_timeout(Duration::from_secs(20));
+    /// assert_eq!(k.user_timeout(), Some(Duration::from_secs(20)));
+    /// ```
+    pub const fn with_user_timeout(mut self, user_timeout: Duration) -> Self {
+        self.user_timeout = Some(user_timeout);
+        self
+    }
+
+    /// The idle time, if set or known.
+    ///
+    /// ```
+    /// assert_eq!(tcp_keepalive::Keepalive::new().idle(), None);
+    /// ```
+    pub const fn idle(&self) -> Option<Duration> {
+        self.idle
+    }
+
+    /// The probe interval, if set or known.
+    ///
+    /// ```
+    /// assert_eq!(tcp_keepalive::Keepalive::new().interval(), None);
+    /// ```
+    pub const fn interval(&self) -> Option<Duration> {
+        self.interval
+    }
+
+    /// The probe count, if set or known.
+    ///
+    /// ```
+    /// assert_eq!(tcp_keepalive::Keepalive::new().retries(), None);
+    /// ```
+    pub const fn retries(&self) -> Option<u32> {
+        self.retries
+    }
+
+    /// The user timeout, if set.
+    ///
+    /// ```
+    /// assert_eq!(tcp_keepalive::Keepalive::new().user_timeout(), None);
+    /// ```
+    pub const fn user_timeout(&self) -> Option<Duration> {
+        self.user_timeout
+    }
+
+    /// The worst-case time from the peer's last sign of life until a dead,
+    /// idle connection is dropped and the next read fails with
+    /// [`TimedOut`](std::io::ErrorKind::TimedOut).
+    ///
+    /// - Without a user timeout: `idle + interval × retries`.
+    /// - With one (Linux): probes go out at `idle`, `idle + interval`, …, and the
+    ///   connection is dropped at the first of those times that is at or after
+    ///   the user timeout, but never before `idle + interval`.
+    ///
+    /// `None` when a value it needs is unknown. For the effective bound of a
+    /// socket, call it on what [`keepalive_config`](crate::KeepaliveExt::keepalive_config)
+    /// returns: that includes the OS defaults and rounding.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tcp_keepalive::Keepalive;
+    ///
+    /// let linux_defaults = Keepalive::new()
+    ///     .with_idle(Duration::from_secs(7200))
+    ///     .with_interval(Duration::from_secs(75))
+    ///     .with_retries(9);
+    /// assert_eq!(linux_defaults.detection_bound(), Some(Duration::from_secs(7875)));
+    ///
+    /// let with_user_timeout = linux_defaults.with_user_timeout(Duration::from_secs(7300));
+    /// assert_eq!(with_user_timeout.detection_bound(), Some(Duration::from_secs(7350)));
+    /// assert_eq!(Keepalive::new().detection_bound(), None);
+    /// ```
+    pub fn detection_bound(&self) -> Option<Duration> {
+        let idle = self.idle?;
+        let interval = self.interval?;
+        let Some(user_timeout) = self.user_timeout else {
+            return Some(idle.saturating_add(interval.saturating_mul(self.retries?)));
+        };
+        let first_check = idle.saturating_add(interval);
+        if user_timeout <= first_check || interval.is_zero() {
+            return Some(first_check);
+        }
+        // Probes tick at idle + k × interval; the first tick at or after the user timeout ends it.
+        let after_idle = user_timeout - idle;
+        let ticks = after_idle.as_nanos().div_ceil(interval.as_nanos());
+        let ticks = u32::try_from(ticks).unwrap_or(u32::MAX);
+        Some(idle.saturating_add(interval.saturating_mul(ticks)))
+    }
+
+    pub(crate) fn set(
+        idle: Option<Duration>,
+        interval: Option<Duration>,
+        retries: Option<u32>,
+        user_timeout: Option<Duration>,
+    ) -> Self {
+        Keepalive {
+            idle,
+            interval,
+            retries,
+            user_timeout,
+        }
+    }
+}

@@ -1,0 +1,215 @@
+//! [`KeepaliveExt`], the extension trait, and [`SocketRef`], the borrowed handle
+//! that brings it to any socket owner.
+
+use std::io;
+use std::net::{TcpListener, TcpStream};
+
+use crate::{sys, Keepalive};
+
+/// Keepalive control for TCP sockets.
+///
+/// `set_keepalive` and `keepalive` have exactly the signatures and behaviour of
+/// the methods nightly std has on `TcpStream` behind `#![feature(tcp_keepalive)]`.
+/// Once std has them on stable, its inherent methods are picked over this trait
+/// and code written against this crate keeps compiling unchanged.
+///
+/// Implemented for [`TcpStream`], [`TcpListener`], [`SocketRef`] (any other
+/// socket owner) and, with the `tokio` feature, tokio's `TcpStream`,
+/// `TcpListener` and `TcpSocket`.
+///
+/// # Examples
+///
+/// ```
+/// use std::net::{TcpListener, TcpStream};
+/// use tcp_keepalive::KeepaliveExt;
+///
+/// # fn main() -> std::io::Result<()> {
+/// let listener = TcpListener::bind("127.0.0.1:0")?;
+/// let stream = TcpStream::connect(listener.local_addr()?)?;
+/// stream.set_keepalive(true)?;
+/// assert!(stream.keepalive()?);
+/// # Ok(())
+/// # }
+/// ```
+pub trait KeepaliveExt: sealed::Socket {
+    /// Sets `SO_KEEPALIVE`: when `true`, the OS probes the peer of an idle
+    /// connection and drops the connection when probes go unanswered, so that
+    /// the next read or write fails instead of hanging.
+    ///
+    /// How soon and how often it probes is the OS default (on Linux 2 h idle,
+    /// then 9 probes 75 s apart) unless tuned with
+    /// [`set_keepalive_config`](Self::set_keepalive_config).
+    ///
+    /// On a listener, connections it accepts afterwards inherit the setting.
+    ///
+    /// ```
+    /// use tcp_keepalive::KeepaliveExt;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// listener.set_keepalive(true)?;
+    /// let _client = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// let (accepted, _) = listener.accept()?;
+    /// assert!(accepted.keepalive()?);
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn set_keepalive(&self, keepalive: bool) -> io::Result<()> {
+        sys::set_keepalive(self.socket_ref().handle, keepalive)
+    }
+
+    /// Reads `SO_KEEPALIVE`. See [`set_keepalive`](Self::set_keepalive).
+    ///
+    /// ```
+    /// use tcp_keepalive::KeepaliveExt;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// assert!(!stream.keepalive()?); // off unless asked for
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn keepalive(&self) -> io::Result<bool> {
+        sys::keepalive(self.socket_ref().handle)
+    }
+
+    /// Turns keepalive on and applies each value set in `config`. Values left
+    /// unset are not touched.
+    ///
+    /// Every value is checked first: a zero, a value above the OS limit, or a
+    /// setting this OS lacks is refused with `InvalidInput` or `Unsupported`
+    /// before any system call, so the socket is left as it was. Durations round
+    /// up to the OS unit. On Linux this is one `setsockopt` per set value plus
+    /// one for `SO_KEEPALIVE`.
+    ///
+    /// Platform notes:
+    /// - Apple: an accepted socket does not inherit the idle time from its
+    ///   listener. Re-apply the listener's settings to it:
+    ///   `stream.set_keepalive_config(&listener.keepalive_config()?)`.
+    /// - Windows before 10 1709 can only set both times at once: a time left
+    ///   unset is then written as the Windows default (2 h idle, 1 s interval),
+    ///   and neither can be read back.
+    /// - OpenBSD and Haiku have no per-socket tuning: any set value is
+    ///   `Unsupported`, while an empty `Keepalive` just turns keepalive on.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tcp_keepalive::{Keepalive, KeepaliveExt};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// stream.set_keepalive_config(&Keepalive::new().with_idle(Duration::from_millis(1500)))?;
+    /// # #[cfg(target_os = "linux")]
+    /// assert_eq!(stream.keepalive_config()?.idle(), Some(Duration::from_secs(2))); // rounded up
+    ///
+    /// let err = stream.set_keepalive_config(&Keepalive::new().with_retries(0)).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn set_keepalive_config(&self, config: &Keepalive) -> io::Result<()> {
+        sys::set_config(self.socket_ref().handle, config)
+    }
+
+    /// The keepalive values in effect. For an option never set on this socket
+    /// that is the OS default (Linux reports it). A value the OS cannot report
+    /// is `None`; on OpenBSD and Haiku, which have no per-socket values, this
+    /// returns `Unsupported`. On Linux it takes one `getsockopt` per value.
+    ///
+    /// ```
+    /// use tcp_keepalive::KeepaliveExt;
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// let effective = stream.keepalive_config()?;
+    /// if let Some(bound) = effective.detection_bound() {
+    ///     println!("a dead peer is noticed within {bound:?}");
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    fn keepalive_config(&self) -> io::Result<Keepalive> {
+        sys::config(self.socket_ref().handle)
+    }
+}
+
+/// A borrowed socket of any owner, for the types this crate has no impl for:
+/// `socket2::Socket`, mio and async-io sockets, `OwnedFd` / `OwnedSocket`, …
+///
+/// Built from anything that implements `AsFd` (Unix, WASI) or `AsSocket`
+/// (Windows), so no socket crate is forced on anyone. It borrows, so it cannot
+/// outlive the socket.
+///
+/// # Examples
+///
+/// ```
+/// use tcp_keepalive::{KeepaliveExt, SocketRef};
+///
+/// # fn main() -> std::io::Result<()> {
+/// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// // Any socket owner that implements AsFd / AsSocket, here std's stream:
+/// let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+/// SocketRef::from(&stream).set_keepalive(true)?;
+/// assert!(stream.keepalive()?);
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct SocketRef<'a> {
+    handle: sys::Handle<'a>,
+}
+
+impl<'a> SocketRef<'a> {
+    /// Borrows `socket`. The same as `SocketRef::from(socket)`.
+    ///
+    /// ```
+    /// # fn main() -> std::io::Result<()> {
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let _socket = tcp_keepalive::SocketRef::new(&listener);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn new<S: sys::AsHandle + ?Sized>(socket: &'a S) -> Self {
+        SocketRef {
+            handle: sys::handle(socket),
+        }
+    }
+}
+
+impl<'a, S: sys::AsHandle + ?Sized> From<&'a S> for SocketRef<'a> {
+    fn from(socket: &'a S) -> Self {
+        SocketRef::new(socket)
+    }
+}
+
+impl KeepaliveExt for SocketRef<'_> {}
+impl KeepaliveExt for TcpStream {}
+impl KeepaliveExt for TcpListener {}
+
+pub(crate) mod sealed {
+    /// Private supertrait: only this crate decides which types get the methods.
+    pub trait Socket {
+        fn socket_ref(&self) -> super::SocketRef<'_>;
+    }
+}
+
+impl sealed::Socket for SocketRef<'_> {
+    fn socket_ref(&self) -> SocketRef<'_> {
+        *self
+    }
+}
+
+impl sealed::Socket for TcpStream {
+    fn socket_ref(&self) -> SocketRef<'_> {
+        SocketRef::new(self)
+    }
+}
+
+impl sealed::Socket for TcpListener {
+    fn socket_ref(&self) -> SocketRef<'_> {
+        SocketRef::new(self)
+    }
+}

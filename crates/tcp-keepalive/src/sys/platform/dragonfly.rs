@@ -1,0 +1,33 @@
+//! DragonFly BSD 5.8 and later: seconds (releases before 5.8 took milliseconds).
+
+use libc::{IPPROTO_TCP, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL};
+
+use crate::sys::table::{Platform, TcpOption};
+
+const MAX_SECONDS: u32 = i32::MAX as u32 / 1000;
+
+pub(crate) const PLATFORM: Platform = Platform {
+    os: "DragonFly BSD",
+    idle: Some(TcpOption::seconds(
+        "TCP_KEEPIDLE",
+        IPPROTO_TCP,
+        TCP_KEEPIDLE,
+        1,
+        MAX_SECONDS,
+    )),
+    interval: Some(TcpOption::seconds(
+        "TCP_KEEPINTVL",
+        IPPROTO_TCP,
+        TCP_KEEPINTVL,
+        1,
+        MAX_SECONDS,
+    )),
+    retries: Some(TcpOption::count(
+        "TCP_KEEPCNT",
+        IPPROTO_TCP,
+        TCP_KEEPCNT,
+        1,
+        i32::MAX as u32,
+    )),
+    user_timeout: None,
+};

@@ -1,0 +1,195 @@
+//! The shape of a platform table, and the checks every backend shares: turning a
+//! [`Keepalive`] into raw option values, and raw values back into a `Keepalive`.
+
+use std::io;
+use std::time::Duration;
+
+use crate::error::{Problem, Setting, SettingError, Value};
+use crate::Keepalive;
+
+/// What unit an option's integer is in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Unit {
+    Seconds,
+    Millis,
+    Count,
+}
+
+/// One socket option: where it lives, its unit and the range the OS accepts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TcpOption {
+    pub name: &'static str,
+    pub level: i32,
+    pub id: i32,
+    pub unit: Unit,
+    pub min: u32,
+    /// At most `i32::MAX`, so every accepted value fits the C `int` the OS takes.
+    pub max: u32,
+}
+
+impl TcpOption {
+    pub const fn seconds(name: &'static str, level: i32, id: i32, min: u32, max: u32) -> Self {
+        TcpOption {
+            name,
+            level,
+            id,
+            unit: Unit::Seconds,
+            min,
+            max,
+        }
+    }
+
+    pub const fn millis(name: &'static str, level: i32, id: i32, min: u32, max: u32) -> Self {
+        TcpOption {
+            name,
+            level,
+            id,
+            unit: Unit::Millis,
+            min,
+            max,
+        }
+    }
+
+    pub const fn count(name: &'static str, level: i32, id: i32, min: u32, max: u32) -> Self {
+        TcpOption {
+            name,
+            level,
+            id,
+            unit: Unit::Count,
+            min,
+            max,
+        }
+    }
+
+    fn with_unit(&self, n: u32) -> String {
+        match self.unit {
+            Unit::Seconds => format!("{n}s"),
+            Unit::Millis => format!("{n}ms"),
+            Unit::Count => n.to_string(),
+        }
+    }
+
+    /// Rounds up to the option's unit: never truncates a non-zero value to 0.
+    fn raw(&self, value: Value) -> u128 {
+        match (value, self.unit) {
+            (Value::Duration(d), Unit::Seconds) => {
+                u128::from(d.as_secs()) + u128::from(d.subsec_nanos() > 0)
+            }
+            (Value::Duration(d), _) => d.as_nanos().div_ceil(1_000_000),
+            (Value::Count(n), _) => u128::from(n),
+        }
+    }
+
+    fn decode(&self, raw: i32) -> Value {
+        let raw = raw.max(0) as u32;
+        match self.unit {
+            Unit::Seconds => Value::Duration(Duration::from_secs(raw.into())),
+            Unit::Millis => Value::Duration(Duration::from_millis(raw.into())),
+            Unit::Count => Value::Count(raw),
+        }
+    }
+}
+
+/// Everything a backend needs to know about one OS. One constant per OS, in `platform/`.
+#[derive(Debug)]
+pub(crate) struct Platform {
+    pub os: &'static str,
+    pub idle: Option<TcpOption>,
+    pub interval: Option<TcpOption>,
+    pub retries: Option<TcpOption>,
+    pub user_timeout: Option<TcpOption>,
+}
+
+/// The options to write, in order, with their raw values. Built before any
+/// system call, so that bad input never leaves a socket half-configured.
+pub(crate) type Plan = [Option<(TcpOption, i32)>; 4];
+
+impl Platform {
+    fn option(&self, setting: Setting) -> Option<TcpOption> {
+        match setting {
+            Setting::Idle => self.idle,
+            Setting::Interval => self.interval,
+            Setting::Retries => self.retries,
+            Setting::UserTimeout => self.user_timeout,
+        }
+    }
+
+    /// True when the OS has no per-socket tuning at all (OpenBSD, Haiku).
+    pub fn tunes_nothing(&self) -> bool {
+        [
+            Setting::Idle,
+            Setting::Interval,
+            Setting::Retries,
+            Setting::UserTimeout,
+        ]
+        .into_iter()
+        .all(|s| self.option(s).is_none())
+    }
+
+    /// Checks every set value against this OS and converts it.
+    pub fn plan(&self, config: &Keepalive) -> Result<Plan, SettingError> {
+        let duration = |d: Option<Duration>| d.map(Value::Duration);
+        let requested = [
+            (Setting::Idle, duration(config.idle())),
+            (Setting::Interval, duration(config.interval())),
+            (Setting::Retries, config.retries().map(Value::Count)),
+            (Setting::UserTimeout, duration(config.user_timeout())),
+        ];
+        let mut plan: Plan = [None; 4];
+        for (slot, (setting, value)) in plan.iter_mut().zip(requested) {
+            let Some(value) = value else { continue };
+            let error = |problem| SettingError::new(setting, value, problem, self.os, "");
+            let option = self
+                .option(setting)
+                .ok_or_else(|| error(Problem::Unsupported))?;
+            let error = |problem| SettingError::new(setting, value, problem, self.os, option.name);
+            let raw = option.raw(value);
+            if raw < u128::from(option.min.max(1)) {
+                return Err(error(Problem::TooSmall {
+                    min: option.with_unit(option.min.max(1)),
+                }));
+            }
+            if raw > u128::from(option.max) {
+                return Err(error(Problem::TooLarge {
+                    max: option.with_unit(option.max),
+                }));
+            }
+            *slot = Some((option, raw as i32));
+        }
+        Ok(plan)
+    }
+
+    /// Reads each option this OS has through `read`; an option the running
+    /// kernel does not know (`Ok(None)` from `read`) reads as unknown.
+    pub fn read(
+        &self,
+        mut read: impl FnMut(&TcpOption) -> io::Result<Option<i32>>,
+    ) -> io::Result<Keepalive> {
+        if self.tunes_nothing() {
+            let what = format!(
+                "keepalive tuning cannot be read per socket on {}; only keepalive() is available there",
+                self.os
+            );
+            return Err(io::Error::new(io::ErrorKind::Unsupported, what));
+        }
+        let mut get = |option: Option<TcpOption>| -> io::Result<Option<Value>> {
+            let Some(option) = option else {
+                return Ok(None);
+            };
+            Ok(read(&option)?.map(|raw| option.decode(raw)))
+        };
+        let duration = |v: Option<Value>| match v {
+            Some(Value::Duration(d)) => Some(d),
+            _ => None,
+        };
+        let idle = duration(get(self.idle)?);
+        let interval = duration(get(self.interval)?);
+        let retries = match get(self.retries)? {
+            Some(Value::Count(n)) => Some(n),
+            _ => None,
+        };
+        // A user timeout of 0 means "none set".
+        let user_timeout = duration(get(self.user_timeout)?).filter(|d| !d.is_zero());
+        Ok(Keepalive::set(idle, interval, retries, user_timeout))
+    }
+}

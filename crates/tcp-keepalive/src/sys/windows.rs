@@ -1,0 +1,155 @@
+//! Backend for Windows (Winsock).
+//!
+//! Windows 10 1709 and later take `TCP_KEEPIDLE` / `TCP_KEEPINTVL` (seconds) and
+//! report them back; 1703 added `TCP_KEEPCNT`. Older systems only have the
+//! write-only `SIO_KEEPALIVE_VALS` ioctl, which always sets both times at once:
+//! a time the caller left unset is then written as the Windows default
+//! (2 h idle, 1 s interval), and the docs of `set_keepalive_config` say so.
+
+use std::io;
+use std::os::windows::io::{AsRawSocket, BorrowedSocket};
+use std::ptr;
+
+use windows_sys::Win32::Networking::WinSock::{
+    self as ws, SIO_KEEPALIVE_VALS, SOCKET, SOCKET_ERROR, SOL_SOCKET, SO_KEEPALIVE,
+};
+
+use super::platform::{PLATFORM, WINDOWS_DEFAULT_IDLE_MS, WINDOWS_DEFAULT_INTERVAL_MS};
+use super::table::TcpOption;
+use crate::error::syscall_failed;
+use crate::Keepalive;
+
+pub(crate) use std::os::windows::io::AsSocket as AsHandle;
+pub(crate) type Handle<'a> = BorrowedSocket<'a>;
+
+pub(crate) fn handle<S: AsHandle + ?Sized>(socket: &S) -> Handle<'_> {
+    socket.as_socket()
+}
+
+fn raw(socket: Handle<'_>) -> SOCKET {
+    socket.as_raw_socket() as SOCKET
+}
+
+fn last_error() -> io::Error {
+    // SAFETY: WSAGetLastError only reads this thread's last Winsock error.
+    io::Error::from_raw_os_error(unsafe { ws::WSAGetLastError() })
+}
+
+fn setsockopt(socket: Handle<'_>, level: i32, name: i32, value: u32) -> io::Result<()> {
+    let len = size_of::<u32>() as i32;
+    // SAFETY: the socket is borrowed, so it stays open for the call; the pointer
+    // and length describe `value`, a live DWORD, which these options take.
+    let rc = unsafe { ws::setsockopt(raw(socket), level, name, (&raw const value).cast(), len) };
+    if rc == SOCKET_ERROR {
+        return Err(last_error());
+    }
+    Ok(())
+}
+
+fn getsockopt(socket: Handle<'_>, level: i32, name: i32) -> io::Result<u32> {
+    // Zeroed: Windows may write a single byte for boolean options such as SO_KEEPALIVE.
+    let mut value: u32 = 0;
+    let mut len = size_of::<u32>() as i32;
+    // SAFETY: the socket is borrowed, so it stays open for the call; Winsock
+    // writes at most `len` bytes into `value`.
+    let rc = unsafe { ws::getsockopt(raw(socket), level, name, (&raw mut value).cast(), &mut len) };
+    if rc == SOCKET_ERROR {
+        return Err(last_error());
+    }
+    Ok(value)
+}
+
+pub(crate) fn is_no_such_option(err: &io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(ws::WSAENOPROTOOPT | ws::WSAEINVAL))
+}
+
+pub(crate) fn set_keepalive(socket: Handle<'_>, keepalive: bool) -> io::Result<()> {
+    setsockopt(socket, SOL_SOCKET, SO_KEEPALIVE, u32::from(keepalive))
+}
+
+pub(crate) fn keepalive(socket: Handle<'_>) -> io::Result<bool> {
+    Ok(getsockopt(socket, SOL_SOCKET, SO_KEEPALIVE)? != 0)
+}
+
+/// `SIO_KEEPALIVE_VALS`: turns keepalive on and writes both times (milliseconds).
+fn keepalive_vals(socket: Handle<'_>, idle_ms: u32, interval_ms: u32) -> io::Result<()> {
+    let vals = ws::tcp_keepalive {
+        onoff: 1,
+        keepalivetime: idle_ms,
+        keepaliveinterval: interval_ms,
+    };
+    let mut returned = 0u32;
+    // SAFETY: the socket is borrowed, so it stays open; the input buffer is
+    // `vals` with its exact size, there is no output buffer, and the call is
+    // synchronous (no OVERLAPPED, no completion routine).
+    let rc = unsafe {
+        ws::WSAIoctl(
+            raw(socket),
+            SIO_KEEPALIVE_VALS,
+            (&raw const vals).cast(),
+            size_of::<ws::tcp_keepalive>() as u32,
+            ptr::null_mut(),
+            0,
+            &mut returned,
+            ptr::null_mut(),
+            None,
+        )
+    };
+    if rc == SOCKET_ERROR {
+        return Err(last_error());
+    }
+    Ok(())
+}
+
+pub(crate) fn set_config(socket: Handle<'_>, config: &Keepalive) -> io::Result<()> {
+    let [idle, interval, retries, _] = PLATFORM.plan(config)?;
+    let mut applied = [""; 4];
+    let mut done = 0;
+    // The probe count first: on systems before 1703 it fails, and then nothing has changed yet.
+    if let Some((option, value)) = retries {
+        set(socket, &option, value, &applied[..done])?;
+        applied[done] = option.name;
+        done += 1;
+    }
+    let mut fallback = false;
+    for (option, value) in [idle, interval].into_iter().flatten() {
+        match setsockopt(socket, option.level, option.id, value as u32) {
+            Ok(()) => {
+                applied[done] = option.name;
+                done += 1;
+            }
+            // Before Windows 10 1709: only SIO_KEEPALIVE_VALS can set the times.
+            Err(e) if is_no_such_option(&e) && done == usize::from(retries.is_some()) => {
+                fallback = true;
+                break;
+            }
+            Err(e) => return Err(syscall_failed(option.name, &applied[..done], e)),
+        }
+    }
+    if fallback {
+        let ms = |o: Option<(TcpOption, i32)>, default| o.map_or(default, |(_, s)| s as u32 * 1000);
+        let (idle_ms, interval_ms) = (
+            ms(idle, WINDOWS_DEFAULT_IDLE_MS),
+            ms(interval, WINDOWS_DEFAULT_INTERVAL_MS),
+        );
+        keepalive_vals(socket, idle_ms, interval_ms)
+            .map_err(|e| syscall_failed("SIO_KEEPALIVE_VALS", &applied[..done], e))?;
+        applied[done] = "SIO_KEEPALIVE_VALS";
+        done += 1;
+    }
+    set_keepalive(socket, true).map_err(|e| syscall_failed("SO_KEEPALIVE", &applied[..done], e))
+}
+
+fn set(socket: Handle<'_>, option: &TcpOption, value: i32, applied: &[&str]) -> io::Result<()> {
+    setsockopt(socket, option.level, option.id, value as u32)
+        .map_err(|e| syscall_failed(option.name, applied, e))
+}
+
+/// Values set through `SIO_KEEPALIVE_VALS` cannot be read back: those read as `None`.
+pub(crate) fn config(socket: Handle<'_>) -> io::Result<Keepalive> {
+    PLATFORM.read(|option| match getsockopt(socket, option.level, option.id) {
+        Ok(raw) => Ok(Some(raw.min(i32::MAX as u32) as i32)),
+        Err(e) if is_no_such_option(&e) => Ok(None),
+        Err(e) => Err(e),
+    })
+}
