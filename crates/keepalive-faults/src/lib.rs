@@ -10,6 +10,7 @@
 //! needs is told why, via [`Unavailable`], and must skip saying so.
 
 #![deny(missing_docs)]
+#![cfg(target_os = "linux")]
 
 use std::fmt;
 use std::io;
