@@ -39,24 +39,11 @@
 //! # }
 //! ```
 //!
-//! # Platforms
+//! # Where it works
 //!
-//! | OS | idle | interval | retries | user timeout | read back | accepted socket inherits |
-//! |---|---|---|---|---|---|---|
-//! | Linux, Android | `TCP_KEEPIDLE`, s, 1..=32767 | `TCP_KEEPINTVL`, s, 1..=32767 | `TCP_KEEPCNT`, 1..=127 | `TCP_USER_TIMEOUT`, ms, 1..=2³¹−1 | yes, OS defaults included | all (tested) |
-//! | Fuchsia | as Linux | as Linux | as Linux | as Linux | yes | not verified |
-//! | Apple | `TCP_KEEPALIVE`, s, ≤ 4294967 | `TCP_KEEPINTVL`, s, ≤ 4294967 | `TCP_KEEPCNT` | Unsupported | yes | interval and count, **not idle** |
-//! | FreeBSD, NetBSD | `TCP_KEEPIDLE`, s | `TCP_KEEPINTVL`, s | `TCP_KEEPCNT` | Unsupported | yes | not verified |
-//! | DragonFly (5.8+) | `TCP_KEEPIDLE`, s | `TCP_KEEPINTVL`, s | `TCP_KEEPCNT` | Unsupported | yes | not verified |
-//! | illumos | `TCP_KEEPIDLE` (34), s, 10..=864000 | `TCP_KEEPINTVL` (36), s | `TCP_KEEPCNT` (35) | Unsupported | yes | not verified |
-//! | Solaris | `TCP_KEEPALIVE_THRESHOLD`, ms, 10 s..=10 days | `TCP_KEEPINTVL` (11.4+) | `TCP_KEEPCNT` (11.4+) | Unsupported | yes | not verified |
-//! | Windows | `TCP_KEEPIDLE` (10 1709+) or `SIO_KEEPALIVE_VALS` | `TCP_KEEPINTVL` (10 1709+) or `SIO_KEEPALIVE_VALS` | `TCP_KEEPCNT` (10 1703+), ≤ 255 | Unsupported | 1709+ only, else `None` | not verified |
-//! | WASI p2 | `TCP_KEEPIDLE`, s | `TCP_KEEPINTVL`, s | `TCP_KEEPCNT` | Unsupported | yes | per the spec |
-//! | OpenBSD, Haiku | Unsupported | Unsupported | Unsupported | Unsupported | Unsupported | `SO_KEEPALIVE` only |
-//!
-//! `set_keepalive` / `keepalive` (`SO_KEEPALIVE`) work on all of them. Only the
-//! Linux rows are verified at run time, against the real kernel; the others are
-//! compile-checked for their targets, with limits taken from each OS's sources.
+//! `set_keepalive` / `keepalive` work wherever the OS has `SO_KEEPALIVE`: every
+//! Unix, Windows and WASI p2. What each OS can tune, in which unit and up to
+//! which limit, is in [`platforms`]. Using it from async runtimes: [`runtimes`].
 
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
@@ -69,5 +56,12 @@ mod sys;
 mod tokio;
 
 pub use config::Keepalive;
+
+#[doc = include_str!("../docs/platforms.md")]
+pub mod platforms {}
+
+#[doc = include_str!("../docs/runtimes.md")]
+pub mod runtimes {}
+
 pub use error::{Problem, Setting, SettingError, Value};
 pub use ext::{KeepaliveExt, SocketRef};
