@@ -83,6 +83,47 @@ pub fn is_root() -> bool {
     unsafe { libc::geteuid() == 0 }
 }
 
+/// Set in the environment of a test re-run by [`run_here_or_in_user_netns`].
+const CHILD_MARK: &str = "KEEPALIVE_FAULTS_IN_USER_NETNS";
+
+/// Decides where a test that needs [`silence`] runs; call it first in such a test.
+///
+/// - With CAP_NET_ADMIN (root): returns `true`, run the test body here.
+/// - Without it: re-runs this one test (`test`, its name as the test harness
+///   knows it) in a child process inside an unprivileged user + network
+///   namespace (`unshare -rn`, loopback up), asserts that it passed, and
+///   returns `false`. Inside that child it returns `true`.
+/// - If neither works: prints why with [`skip`] and returns `false`.
+pub fn run_here_or_in_user_netns(test: &str) -> bool {
+    let Err(why) = can_silence() else { return true };
+    if std::env::var_os(CHILD_MARK).is_some() {
+        panic!("{test}: inside the user namespace and still {why}");
+    }
+    let namespace_works = std::process::Command::new("unshare")
+        .args(["-rn", "true"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !namespace_works {
+        let why = Unavailable(format!("{why}; `unshare -rn` is not available either"));
+        skip(test, &why);
+        return false;
+    }
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let status = std::process::Command::new("unshare")
+        .args(["-rn", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""])
+        .arg(exe)
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(CHILD_MARK, "1")
+        .status()
+        .expect("running the test again under unshare");
+    assert!(
+        status.success(),
+        "{test} failed inside an unprivileged user+net namespace"
+    );
+    eprintln!("{test}: passed inside an unprivileged user+net namespace (no CAP_NET_ADMIN here)");
+    false
+}
+
 /// Prints the standard skip line for a test that cannot run here. Tests call it
 /// and return, so a skip is always visible in the output, never a silent pass.
 pub fn skip(test: &str, why: &Unavailable) {
