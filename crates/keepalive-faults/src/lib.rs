@@ -120,12 +120,19 @@ pub fn run_here_or_in_user_netns(test: &str) -> bool {
         status.success(),
         "{test} failed inside an unprivileged user+net namespace"
     );
-    eprintln!("{test}: passed inside an unprivileged user+net namespace (no CAP_NET_ADMIN here)");
+    say(&format!("{test}: passed inside an unprivileged user+net namespace (no CAP_NET_ADMIN here)"));
     false
 }
 
 /// Prints the standard skip line for a test that cannot run here. Tests call it
 /// and return, so a skip is always visible in the output, never a silent pass.
 pub fn skip(test: &str, why: &Unavailable) {
-    eprintln!("SKIPPED {test}: {why}");
+    say(&format!("SKIPPED {test}: {why}"));
+}
+
+/// Writes a line to the real stderr. The test harness captures `eprintln!` of
+/// passing tests; a skip or a re-run must show, so this bypasses the capture.
+fn say(line: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{line}");
 }
