@@ -12,6 +12,11 @@ use std::io;
 use std::time::Duration;
 
 /// One tunable keepalive setting.
+///
+/// ```
+/// use tcp_keepalive::Setting;
+/// assert_eq!(Setting::Idle.to_string(), "keepalive idle time");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Setting {
@@ -38,6 +43,13 @@ impl fmt::Display for Setting {
 }
 
 /// A requested value, as the caller gave it.
+///
+/// ```
+/// use std::time::Duration;
+/// use tcp_keepalive::Value;
+/// assert_eq!(Value::Duration(Duration::from_millis(1500)).to_string(), "1.5s");
+/// assert_eq!(Value::Count(128).to_string(), "128");
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Value {
     /// A duration (idle, interval, user timeout).
@@ -56,6 +68,24 @@ impl fmt::Display for Value {
 }
 
 /// Why a setting was refused.
+///
+/// ```
+/// use std::time::Duration;
+/// use tcp_keepalive::{Keepalive, KeepaliveExt, Problem, SettingError};
+///
+/// # fn main() -> std::io::Result<()> {
+/// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let huge = Keepalive::new().with_idle(Duration::from_secs(100 * 365 * 24 * 3600));
+/// let err = listener.set_keepalive_config(&huge).unwrap_err();
+/// let detail = err.get_ref().and_then(|e| e.downcast_ref::<SettingError>()).unwrap();
+/// match detail.problem() {
+///     Problem::TooLarge { max } => println!("at most {max} here"),
+///     Problem::Unsupported => println!("no per-socket idle time on this OS"),
+///     other => unreachable!("{other:?}"),
+/// }
+/// # Ok(())
+/// # }
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Problem {
@@ -119,21 +149,54 @@ impl SettingError {
     }
 
     /// The setting that was refused.
+    ///
+    /// ```
+    /// # use tcp_keepalive::{Keepalive, KeepaliveExt, Setting, SettingError};
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let err = listener.set_keepalive_config(&Keepalive::new().with_retries(0)).unwrap_err();
+    /// let detail = err.get_ref().and_then(|e| e.downcast_ref::<SettingError>()).unwrap();
+    /// assert_eq!(detail.setting(), Setting::Retries);
+    /// ```
     pub fn setting(&self) -> Setting {
         self.setting
     }
 
     /// The value the caller asked for.
+    ///
+    /// ```
+    /// # use tcp_keepalive::{Keepalive, KeepaliveExt, SettingError, Value};
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let err = listener.set_keepalive_config(&Keepalive::new().with_retries(0)).unwrap_err();
+    /// let detail = err.get_ref().and_then(|e| e.downcast_ref::<SettingError>()).unwrap();
+    /// assert_eq!(detail.value(), Value::Count(0));
+    /// ```
     pub fn value(&self) -> Value {
         self.value
     }
 
     /// Why it was refused.
+    ///
+    /// ```
+    /// # use tcp_keepalive::{Keepalive, KeepaliveExt, Problem, SettingError};
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let err = listener.set_keepalive_config(&Keepalive::new().with_retries(0)).unwrap_err();
+    /// let detail = err.get_ref().and_then(|e| e.downcast_ref::<SettingError>()).unwrap();
+    /// assert!(matches!(detail.problem(), Problem::TooSmall { .. } | Problem::Unsupported));
+    /// ```
     pub fn problem(&self) -> &Problem {
         &self.problem
     }
 
     /// The OS socket option behind the setting (e.g. `"TCP_KEEPIDLE"`), or `""` when there is none.
+    ///
+    /// ```
+    /// # use tcp_keepalive::{Keepalive, KeepaliveExt, SettingError};
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    /// let err = listener.set_keepalive_config(&Keepalive::new().with_retries(0)).unwrap_err();
+    /// let detail = err.get_ref().and_then(|e| e.downcast_ref::<SettingError>()).unwrap();
+    /// # #[cfg(target_os = "linux")]
+    /// assert_eq!(detail.option(), "TCP_KEEPCNT");
+    /// ```
     pub fn option(&self) -> &'static str {
         self.option
     }
