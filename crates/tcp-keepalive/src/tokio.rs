@@ -1,4 +1,7 @@
 //! The `tokio` feature: the extension trait on tokio's socket types.
+//!
+//! They implement `AsFd` / `AsSocket` (since tokio 1.27), so each impl just
+//! borrows the socket as a [`SocketRef`]. Tokio needs only its `net` feature.
 
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
@@ -12,6 +15,7 @@ macro_rules! tokio_socket {
                 SocketRef::new(self)
             }
         }
+        #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
         impl KeepaliveExt for $ty {}
     )*};
 }
