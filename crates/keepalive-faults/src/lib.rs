@@ -3,8 +3,8 @@
 //!
 //! - [`silence`]: the peer's kernel stops answering on one socket (a classic BPF
 //!   filter that drops every packet), so keepalive probes go unanswered.
-//! - `netns`: network namespaces joined by veth pairs, for firewalls,
-//!   middleboxes and dead hosts between two sockets.
+//! - [`netns`]: network namespaces joined by veth pairs, for firewalls,
+//!   middleboxes and dead hosts between two sockets (root, `ip`, `nft`).
 //!
 //! Nothing here fakes the kernel: a test that cannot get the privileges it
 //! needs is told why, via [`Unavailable`], and must skip saying so.
@@ -16,6 +16,8 @@ use std::fmt;
 use std::io;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsFd, AsRawFd};
+
+pub mod netns;
 
 /// Why a fault cannot be injected on this machine, in words for a skip message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,7 +122,9 @@ pub fn run_here_or_in_user_netns(test: &str) -> bool {
         status.success(),
         "{test} failed inside an unprivileged user+net namespace"
     );
-    say(&format!("{test}: passed inside an unprivileged user+net namespace (no CAP_NET_ADMIN here)"));
+    say(&format!(
+        "{test}: passed inside an unprivileged user+net namespace (no CAP_NET_ADMIN here)"
+    ));
     false
 }
 

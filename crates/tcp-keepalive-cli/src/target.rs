@@ -1,0 +1,96 @@
+//! `HOST:PORT` arguments: parsing, resolving and connecting, with errors that
+//! say which part is wrong.
+
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::Duration;
+
+use crate::output::{Exit, Failure};
+
+/// Resolves `HOST:PORT` to its addresses. A missing or bad port, or a host
+/// that does not resolve, is bad input (exit code 2).
+pub fn resolve(target: &str) -> Result<Vec<SocketAddr>, Failure> {
+    let bad = |why: String| {
+        Failure::new(
+            Exit::BadInput,
+            format!(
+                "invalid address {target:?}: {why}; expected HOST:PORT, e.g. example.com:443, 192.0.2.7:22 or [::1]:8080"
+            ),
+        )
+    };
+    if let Ok(addr) = target.parse::<SocketAddr>() {
+        return Ok(vec![addr]);
+    }
+    let Some((host, port)) = target.rsplit_once(':') else {
+        return Err(bad("no port".into()));
+    };
+    if host.is_empty() {
+        return Err(bad("no host".into()));
+    }
+    if host.contains(':') && !host.starts_with('[') {
+        return Err(bad("an IPv6 address needs brackets".into()));
+    }
+    let port: u16 = port
+        .parse()
+        .map_err(|_| bad(format!("port {port:?} is not a number from 0 to 65535")))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| {
+            Failure::new(
+                Exit::BadInput,
+                format!("cannot resolve host {host:?} (from {target:?}): {e}"),
+            )
+        })?
+        .collect();
+    if addrs.is_empty() {
+        return Err(Failure::new(
+            Exit::BadInput,
+            format!("host {host:?} (from {target:?}) has no address"),
+        ));
+    }
+    Ok(addrs)
+}
+
+/// Connects to the first address that answers, each try bounded by `timeout`.
+pub fn connect(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, Failure> {
+    let mut last = None;
+    for addr in addrs {
+        match TcpStream::connect_timeout(addr, timeout) {
+            Ok(stream) => return Ok(stream),
+            Err(e) => last = Some((addr, e)),
+        }
+    }
+    let (addr, err) = last.expect("resolve never returns an empty list");
+    Err(Failure::new(
+        Exit::Error,
+        format!("cannot connect to {addr}: {err}"),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bad_addresses_say_what_is_wrong() {
+        let msg = |t: &str| resolve(t).unwrap_err().message;
+        assert!(msg("localhost").contains("no port"), "{}", msg("localhost"));
+        assert!(msg("localhost:http").contains("port \"http\""));
+        assert!(msg("localhost:70000").contains("0 to 65535"));
+        assert!(msg(":80").contains("no host"));
+        assert!(msg("::1:80").contains("brackets"));
+        assert_eq!(resolve("localhost").unwrap_err().exit, Exit::BadInput);
+    }
+
+    #[test]
+    fn literal_addresses_need_no_lookup() {
+        assert_eq!(
+            resolve("[::1]:8080").unwrap(),
+            vec!["[::1]:8080".parse().unwrap()]
+        );
+        assert_eq!(
+            resolve("127.0.0.1:22").unwrap(),
+            vec!["127.0.0.1:22".parse().unwrap()]
+        );
+    }
+}

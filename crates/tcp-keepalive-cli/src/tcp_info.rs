@@ -1,0 +1,121 @@
+//! The kernel's view of a TCP connection (`TCP_INFO`, Linux): how many
+//! keepalive probes are out unanswered, and how long ago the peer was last
+//! heard from. Other systems have no such view here: [`read`] returns
+//! `Unsupported` there and the commands do without it.
+
+use std::io;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// The parts of `struct tcp_info` the commands use.
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct TcpInfo {
+    /// TCP state name, e.g. `ESTABLISHED`, `CLOSE_WAIT`, `CLOSE`.
+    pub state: &'static str,
+    /// Keepalive (or zero-window) probes sent and not yet answered (`tcpi_probes`).
+    pub probes: u8,
+    /// Time since the last ACK was received (`tcpi_last_ack_recv`).
+    #[serde(rename = "last_ack_recv_s", serialize_with = "as_secs")]
+    pub last_ack_recv: Duration,
+    /// Time since the last data was received (`tcpi_last_data_recv`).
+    #[serde(rename = "last_data_recv_s", serialize_with = "as_secs")]
+    pub last_data_recv: Duration,
+    /// Smoothed round-trip time (`tcpi_rtt`).
+    #[serde(rename = "rtt_s", serialize_with = "as_secs")]
+    pub rtt: Duration,
+}
+
+impl TcpInfo {
+    /// Whether the connection is still established (nothing received a FIN or RST).
+    pub fn established(&self) -> bool {
+        self.state == "ESTABLISHED"
+    }
+
+    /// How long the connection has been idle as keepalive counts it: since
+    /// the last packet received, ACK or data.
+    pub fn idle(&self) -> Duration {
+        self.last_ack_recv.min(self.last_data_recv)
+    }
+}
+
+fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64(crate::output::secs(*d))
+}
+
+/// Reads `TCP_INFO` of `socket`.
+#[cfg(target_os = "linux")]
+pub fn read<S: std::os::fd::AsFd>(socket: &S) -> io::Result<TcpInfo> {
+    use std::os::fd::AsRawFd;
+
+    // SAFETY: tcp_info is a plain C struct of integers, for which all-zero bytes are valid.
+    let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
+    let mut len = size_of::<libc::tcp_info>() as libc::socklen_t;
+    // SAFETY: the fd is borrowed, so open for the call; the kernel writes at most
+    // `len` bytes into `info`, which is that large and already initialised.
+    let rc = unsafe {
+        libc::getsockopt(
+            socket.as_fd().as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_INFO,
+            (&raw mut info).cast(),
+            &mut len,
+        )
+    };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    let ms = |v: u32| Duration::from_millis(u64::from(v));
+    Ok(TcpInfo {
+        state: state_name(info.tcpi_state),
+        probes: info.tcpi_probes,
+        last_ack_recv: ms(info.tcpi_last_ack_recv),
+        last_data_recv: ms(info.tcpi_last_data_recv),
+        rtt: Duration::from_micros(u64::from(info.tcpi_rtt)),
+    })
+}
+
+/// `TCP_INFO` is Linux's: elsewhere this is `Unsupported`.
+#[cfg(not(target_os = "linux"))]
+pub fn read<S>(_socket: &S) -> io::Result<TcpInfo> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "TCP_INFO is only read on Linux",
+    ))
+}
+
+/// The names of include/net/tcp_states.h.
+#[cfg(target_os = "linux")]
+fn state_name(state: u8) -> &'static str {
+    match state {
+        1 => "ESTABLISHED",
+        2 => "SYN_SENT",
+        3 => "SYN_RECV",
+        4 => "FIN_WAIT1",
+        5 => "FIN_WAIT2",
+        6 => "TIME_WAIT",
+        7 => "CLOSE",
+        8 => "CLOSE_WAIT",
+        9 => "LAST_ACK",
+        10 => "LISTEN",
+        11 => "CLOSING",
+        12 => "NEW_SYN_RECV",
+        _ => "UNKNOWN",
+    }
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    use std::net::{TcpListener, TcpStream};
+
+    #[test]
+    fn a_fresh_connection_is_established_with_no_probes_out() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+        let info = super::read(&stream).unwrap();
+        assert_eq!(info.state, "ESTABLISHED");
+        assert_eq!(info.probes, 0);
+        assert!(info.idle() < std::time::Duration::from_secs(5), "{info:?}");
+        assert_eq!(super::read(&listener).unwrap().state, "LISTEN");
+    }
+}

@@ -1,0 +1,98 @@
+//! Bad input, end to end through the built binary: exit code 2 and a message
+//! that names the value. No privileges or namespaces needed.
+
+use std::net::TcpListener;
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tcp-keepalive"))
+        .args(args)
+        .output()
+        .expect("running tcp-keepalive")
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn a_bad_duration_is_refused_with_its_text() {
+    let out = run(&["watch", "127.0.0.1:9", "--idle", "abc"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("\"abc\" is not a duration"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("1m30s"), "{}", stderr(&out));
+}
+
+#[test]
+fn a_zero_idle_time_is_refused_by_the_library_with_the_os_limit() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = listener.local_addr().unwrap().to_string();
+    let out = run(&["watch", &target, "--idle", "0s", "--json"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("keepalive idle time"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stderr(&out).contains("minimum"), "{}", stderr(&out));
+    // --json: the error is also a JSON line on stdout.
+    let line = String::from_utf8(out.stdout).unwrap();
+    let event: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    assert_eq!(event["event"], "error");
+    assert_eq!(event["exit_code"], 2);
+    assert!(event["message"]
+        .as_str()
+        .unwrap()
+        .contains("keepalive idle time"));
+}
+
+#[test]
+fn addresses_without_a_port_or_with_an_unknown_host_are_refused() {
+    let out = run(&["idle-timeout", "localhost"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("invalid address \"localhost\": no port"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(&["watch", "no-such-host.invalid:80"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("cannot resolve host \"no-such-host.invalid\""),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn idle_timeout_refuses_a_max_outside_its_range() {
+    let out = run(&["idle-timeout", "127.0.0.1:9", "--max", "1s"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--max 1s is outside"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn help_documents_the_exit_codes_and_json() {
+    let out = run(&["--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8(out.stdout).unwrap();
+    for needle in [
+        "demo",
+        "watch",
+        "idle-timeout",
+        "defaults",
+        "Exit codes:",
+        "--json",
+    ] {
+        assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
+    }
+}
