@@ -85,8 +85,9 @@ pub trait KeepaliveExt: sealed::Socket {
     ///
     /// Platform notes:
     /// - Apple: an accepted socket does not inherit the idle time from its
-    ///   listener. Re-apply the listener's settings to it:
-    ///   `stream.set_keepalive_config(&listener.keepalive_config()?)`.
+    ///   listener (NetBSD: none of the tuning). Re-apply the listener's
+    ///   settings to it: `stream.set_keepalive_config(&listener.keepalive_config()?)`,
+    ///   or keep the `Keepalive` you gave the listener and apply it again.
     /// - Windows before 10 1709 can only set both times at once: a time left
     ///   unset is then written as the Windows default (2 h idle, 1 s interval),
     ///   and neither can be read back.

@@ -8,10 +8,16 @@ use crate::error::{Problem, Setting, SettingError, Value};
 use crate::Keepalive;
 
 /// What unit an option's integer is in.
+// Not every OS has every unit (only Linux and Solaris have millisecond options,
+// OpenBSD and Haiku have none at all), so some variants go unbuilt on some targets.
+#[allow(dead_code)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Unit {
     Seconds,
     Millis,
+    /// NetBSD's slow-timer ticks: the kernel counts these options in units of
+    /// 1 / PR_SLOWHZ = 500 ms, whatever its man page says.
+    HalfSeconds,
     Count,
 }
 
@@ -27,6 +33,8 @@ pub(crate) struct TcpOption {
     pub max: u32,
 }
 
+// The constructors the tables in `platform/` use; each OS uses only some.
+#[allow(dead_code)]
 impl TcpOption {
     pub const fn seconds(name: &'static str, level: i32, id: i32, min: u32, max: u32) -> Self {
         TcpOption {
@@ -50,6 +58,17 @@ impl TcpOption {
         }
     }
 
+    pub const fn half_seconds(name: &'static str, level: i32, id: i32, min: u32, max: u32) -> Self {
+        TcpOption {
+            name,
+            level,
+            id,
+            unit: Unit::HalfSeconds,
+            min,
+            max,
+        }
+    }
+
     pub const fn count(name: &'static str, level: i32, id: i32, min: u32, max: u32) -> Self {
         TcpOption {
             name,
@@ -60,11 +79,15 @@ impl TcpOption {
             max,
         }
     }
+}
 
+impl TcpOption {
     fn with_unit(&self, n: u32) -> String {
         match self.unit {
             Unit::Seconds => format!("{n}s"),
             Unit::Millis => format!("{n}ms"),
+            Unit::HalfSeconds if n % 2 == 0 => format!("{}s", n / 2),
+            Unit::HalfSeconds => format!("{}.5s", n / 2),
             Unit::Count => n.to_string(),
         }
     }
@@ -75,6 +98,7 @@ impl TcpOption {
             (Value::Duration(d), Unit::Seconds) => {
                 u128::from(d.as_secs()) + u128::from(d.subsec_nanos() > 0)
             }
+            (Value::Duration(d), Unit::HalfSeconds) => d.as_nanos().div_ceil(500_000_000),
             (Value::Duration(d), _) => d.as_nanos().div_ceil(1_000_000),
             (Value::Count(n), _) => u128::from(n),
         }
@@ -85,6 +109,7 @@ impl TcpOption {
         match self.unit {
             Unit::Seconds => Value::Duration(Duration::from_secs(raw.into())),
             Unit::Millis => Value::Duration(Duration::from_millis(raw.into())),
+            Unit::HalfSeconds => Value::Duration(Duration::from_millis(u64::from(raw) * 500)),
             Unit::Count => Value::Count(raw),
         }
     }
@@ -160,7 +185,9 @@ impl Platform {
     }
 
     /// Reads each option this OS has through `read`; an option the running
-    /// kernel does not know (`Ok(None)` from `read`) reads as unknown.
+    /// kernel does not know (`Ok(None)` from `read`) reads as unknown, and so
+    /// does 0, which no OS accepts as a setting: illumos reports 0 for an
+    /// interval or count never set, and a Linux user timeout of 0 means none.
     pub fn read(
         &self,
         mut read: impl FnMut(&TcpOption) -> io::Result<Option<i32>>,
@@ -176,7 +203,9 @@ impl Platform {
             let Some(option) = option else {
                 return Ok(None);
             };
-            Ok(read(&option)?.map(|raw| option.decode(raw)))
+            Ok(read(&option)?
+                .filter(|&raw| raw > 0)
+                .map(|raw| option.decode(raw)))
         };
         let duration = |v: Option<Value>| match v {
             Some(Value::Duration(d)) => Some(d),
@@ -188,8 +217,7 @@ impl Platform {
             Some(Value::Count(n)) => Some(n),
             _ => None,
         };
-        // A user timeout of 0 means "none set".
-        let user_timeout = duration(get(self.user_timeout)?).filter(|d| !d.is_zero());
+        let user_timeout = duration(get(self.user_timeout)?);
         Ok(Keepalive::set(idle, interval, retries, user_timeout))
     }
 }

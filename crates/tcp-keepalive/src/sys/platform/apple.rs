@@ -1,6 +1,11 @@
 //! macOS, iOS, tvOS, watchOS, visionOS. On Apple systems `TCP_KEEPALIVE` is the
-//! idle time. xnu refuses times above UINT32_MAX / TCP_RETRANSHZ (1000) seconds.
-//! An accepted socket inherits interval and count from its listener, not the idle time.
+//! idle time.
+//!
+//! Source: xnu bsd/netinet/tcp_usrreq.c (tcp_ctloutput): times below 0 or above
+//! UINT32_MAX / TCP_RETRANSHZ (1000) seconds are EINVAL, the count must be
+//! 0..=INT32_MAX; getsockopt returns the sysctl default for a value never set.
+//! tcp_input.c copies keepinit, keepcnt and keepintvl to an accepted socket, not
+//! the idle time. Not run on an Apple kernel.
 
 use libc::{IPPROTO_TCP, TCP_KEEPALIVE, TCP_KEEPCNT, TCP_KEEPINTVL};
 

@@ -1,4 +1,8 @@
-//! DragonFly BSD 5.8 and later: seconds (releases before 5.8 took milliseconds).
+//! DragonFly BSD 5.8 and later: seconds (releases before 5.8 took milliseconds:
+//! DragonFly commit "Change tcp keepalive options from ms to seconds", 2019, as
+//! cited by nginx#258 and curl#13847). Limits, read-back and inheritance were not
+//! verified; the maximum is chosen so that the kernel's conversion to
+//! milliseconds cannot overflow a C int.
 
 use libc::{IPPROTO_TCP, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL};
 

@@ -1,4 +1,11 @@
-//! FreeBSD: seconds, refused above UINT_MAX / hz (hz is 1000 by default).
+//! FreeBSD: TCP_KEEPIDLE / TCP_KEEPINTVL in seconds, TCP_KEEPCNT any unsigned int.
+//!
+//! Source: FreeBSD sys/netinet/tcp_usrreq.c (tcp_ctloutput): times above
+//! UINT_MAX / hz are EINVAL (hz is 1000 by default; a kernel with a smaller hz
+//! accepts more, one with a larger hz less), 0 means "the sysctl default" (so 0 is
+//! refused here). getsockopt returns the effective value, defaults included
+//! (FreeBSD 10.1+; older kernels answer ENOPROTOOPT, read back as unknown).
+//! tcp_syncache.c copies all three to an accepted socket. Not run on FreeBSD.
 
 use libc::{IPPROTO_TCP, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL};
 

@@ -1,6 +1,7 @@
 //! WASI preview 2, through wasi-libc, which maps these options onto
 //! wasi:sockets/tcp (keep-alive-idle-time, -interval, -count). wasi-libc takes
-//! seconds and the host refuses 0.
+//! seconds and the host refuses 0. Source: the wasi:sockets tcp.wit interface;
+//! the host's own limits are unknown (uncertain), not run under a WASI host.
 
 use libc::{IPPROTO_TCP, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL};
 

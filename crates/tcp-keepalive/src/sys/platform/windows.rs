@@ -1,6 +1,9 @@
 //! Windows. TCP_KEEPIDLE / TCP_KEEPINTVL (seconds, Windows 10 1709+) and
 //! TCP_KEEPCNT (Windows 10 1703+, at most 255). Times are capped so that they
 //! also fit SIO_KEEPALIVE_VALS's 32-bit milliseconds, the fallback on older systems.
+//!
+//! Source: Microsoft's "IPPROTO_TCP socket options" page (versions, units and the
+//! 255 limit, as summarised in golang/go#65817); not run on Windows.
 
 use windows_sys::Win32::Networking::WinSock::{
     IPPROTO_TCP, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL,
