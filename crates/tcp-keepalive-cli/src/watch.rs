@@ -125,6 +125,10 @@ pub fn run(args: &WatchArgs, out: &Output) -> Outcome {
     if let Some(user_timeout) = args.user_timeout {
         config = config.with_user_timeout(user_timeout);
     }
+    // Refuse bad settings before touching the network.
+    config
+        .check()
+        .map_err(|e| Failure::io("invalid keepalive settings", e))?;
     let addrs = target::resolve(&args.target)?;
     let stream = target::connect(&addrs, args.connect_timeout)?;
     stream

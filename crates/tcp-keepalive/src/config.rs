@@ -208,6 +208,25 @@ impl Keepalive {
         Some(idle.saturating_add(interval.saturating_mul(ticks)))
     }
 
+    /// Checks every set value against this OS's limits and settings, as
+    /// [`set_keepalive_config`](crate::KeepaliveExt::set_keepalive_config)
+    /// does first, but without a socket: for refusing a bad configuration
+    /// (a config file, command-line flags) before connecting anywhere.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tcp_keepalive::Keepalive;
+    ///
+    /// assert!(Keepalive::new().with_retries(0).check().is_err());
+    /// let err = Keepalive::new().with_idle(Duration::ZERO).check().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// # #[cfg(target_os = "linux")]
+    /// assert!(Keepalive::new().with_idle(Duration::from_secs(60)).check().is_ok());
+    /// ```
+    pub fn check(&self) -> std::io::Result<()> {
+        crate::sys::check(self).map_err(std::io::Error::from)
+    }
+
     pub(crate) fn set(
         idle: Option<Duration>,
         interval: Option<Duration>,

@@ -12,3 +12,8 @@ pub(crate) use unix::*;
 mod windows;
 #[cfg(windows)]
 pub(crate) use windows::*;
+
+/// The checks every `set_config` makes before its first system call.
+pub(crate) fn check(config: &crate::Keepalive) -> Result<(), crate::SettingError> {
+    platform::PLATFORM.plan(config).map(|_| ())
+}
