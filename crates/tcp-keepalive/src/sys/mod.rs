@@ -1,5 +1,14 @@
 //! The OS layer: one backend per socket family, one data table per OS.
 
+#[cfg(any(
+    not(any(unix, windows, target_os = "wasi")),
+    all(target_os = "wasi", target_env = "p1")
+))]
+compile_error!(
+    "tcp-keepalive needs TCP sockets with SO_KEEPALIVE: Unix, Windows or WASI preview 2; \
+     this target has none"
+);
+
 mod platform;
 mod table;
 
