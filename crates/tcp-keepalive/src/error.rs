@@ -240,21 +240,37 @@ impl From<SettingError> for io::Error {
 
 /// Adds which option failed, and what had already been applied, to an OS error.
 pub(crate) fn syscall_failed(option: &str, applied: &[&str], err: io::Error) -> io::Error {
-    let kind = match err.kind() {
-        // ENOPROTOOPT / WSAENOPROTOOPT: this kernel lacks the option.
-        io::ErrorKind::Unsupported => io::ErrorKind::Unsupported,
-        _ if is_no_such_option(&err) => io::ErrorKind::Unsupported,
-        k => k,
-    };
+    let kind = kind_of(&err);
+    let hint = unsupported_hint(kind);
     let msg = if applied.is_empty() {
-        format!("setting {option} failed, nothing was changed: {err}")
+        format!("setting {option} failed, nothing was changed{hint}: {err}")
     } else {
-        format!(
-            "setting {option} failed after {} had been applied: {err}",
-            applied.join(", ")
-        )
+        let applied = applied.join(", ");
+        format!("setting {option} failed after {applied} had been applied{hint}: {err}")
     };
     io::Error::new(kind, msg)
+}
+
+/// Adds which option could not be read to an OS error.
+pub(crate) fn read_failed(option: &str, err: io::Error) -> io::Error {
+    let kind = kind_of(&err);
+    let hint = unsupported_hint(kind);
+    io::Error::new(kind, format!("reading {option} failed{hint}: {err}"))
+}
+
+fn kind_of(err: &io::Error) -> io::ErrorKind {
+    match err.kind() {
+        // ENOPROTOOPT / WSAENOPROTOOPT: this kernel (or this kind of socket) lacks the option.
+        _ if is_no_such_option(err) => io::ErrorKind::Unsupported,
+        k => k,
+    }
+}
+
+fn unsupported_hint(kind: io::ErrorKind) -> &'static str {
+    match kind {
+        io::ErrorKind::Unsupported => " (not a TCP socket, or this kernel lacks the option)",
+        _ => "",
+    }
 }
 
 fn is_no_such_option(err: &io::Error) -> bool {

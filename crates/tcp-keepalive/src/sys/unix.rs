@@ -7,7 +7,7 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 use libc::{c_int, socklen_t};
 
 use super::platform::PLATFORM;
-use crate::error::syscall_failed;
+use crate::error::{read_failed, syscall_failed};
 use crate::Keepalive;
 
 pub(crate) use std::os::fd::AsFd as AsHandle;
@@ -86,6 +86,6 @@ pub(crate) fn config(fd: Handle<'_>) -> io::Result<Keepalive> {
     PLATFORM.read(|option| match getsockopt(fd, option.level, option.id) {
         Ok(raw) => Ok(Some(raw)),
         Err(e) if is_no_such_option(&e) => Ok(None),
-        Err(e) => Err(e),
+        Err(e) => Err(read_failed(option.name, e)),
     })
 }

@@ -16,7 +16,7 @@ use windows_sys::Win32::Networking::WinSock::{
 
 use super::platform::{PLATFORM, WINDOWS_DEFAULT_IDLE_MS, WINDOWS_DEFAULT_INTERVAL_MS};
 use super::table::TcpOption;
-use crate::error::syscall_failed;
+use crate::error::{read_failed, syscall_failed};
 use crate::Keepalive;
 
 pub(crate) use std::os::windows::io::AsSocket as AsHandle;
@@ -150,6 +150,6 @@ pub(crate) fn config(socket: Handle<'_>) -> io::Result<Keepalive> {
     PLATFORM.read(|option| match getsockopt(socket, option.level, option.id) {
         Ok(raw) => Ok(Some(raw.min(i32::MAX as u32) as i32)),
         Err(e) if is_no_such_option(&e) => Ok(None),
-        Err(e) => Err(e),
+        Err(e) => Err(read_failed(option.name, e)),
     })
 }
