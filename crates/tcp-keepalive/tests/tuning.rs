@@ -357,28 +357,28 @@ fn one_syscall_per_value_and_nothing_else() {
     let _ = std::fs::remove_file(&log);
     assert!(status.success(), "the traced child failed:\n{trace}");
 
-    // Syscalls made by the child's test thread between two markers.
+    // Syscalls made by the child's test thread between two markers. strace
+    // pads the thread id to a column, so split on the first space and trim.
+    let lines: Vec<(&str, &str)> = trace
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(tid, rest)| (tid, rest.trim()))
+        .collect();
     let between = |from: i32, to: i32| -> Vec<String> {
         let start = format!("close(-{from})");
-        let (tid, _) = trace
-            .lines()
-            .find_map(|l| {
-                l.split_once(' ')
-                    .filter(|(_, rest)| rest.starts_with(&start))
-            })
-            .unwrap_or_else(|| panic!("marker {from} missing:\n{trace}"));
         let end = format!("close(-{to})");
-        trace
-            .lines()
-            .filter_map(|l| {
-                l.split_once(' ')
-                    .filter(|(t, _)| *t == tid)
-                    .map(|(_, rest)| rest.trim())
-            })
-            .skip_while(|rest| !rest.starts_with(&start))
+        let (tid, _) = lines
+            .iter()
+            .find(|(_, call)| call.starts_with(&start))
+            .unwrap_or_else(|| panic!("marker {from} missing:\n{trace}"));
+        lines
+            .iter()
+            .filter(|(t, _)| t == tid)
+            .map(|(_, call)| *call)
+            .skip_while(|call| !call.starts_with(&start))
             .skip(1)
-            .take_while(|rest| !rest.starts_with(&end))
-            .map(|rest| rest.split(" =").next().unwrap().to_string())
+            .take_while(|call| !call.starts_with(&end))
+            .map(|call| call.split(" =").next().unwrap().to_string())
             .collect()
     };
     let set = between(7001, 7002);
