@@ -9,11 +9,14 @@
 
 use std::io;
 use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::AsFd;
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
+mod support;
+
 use proptest::prelude::*;
+use support::{raw_apply, raw_state, try_raw_get as raw_get, RawState};
 use tcp_keepalive::{Keepalive, KeepaliveExt, Problem, Setting, SettingError, SocketRef, Value};
 
 /// Linux's limits (include/net/tcp.h; TCP_USER_TIMEOUT is a C int of ms).
@@ -21,84 +24,6 @@ const MAX_IDLE_S: u64 = 32_767;
 const MAX_INTERVAL_S: u64 = 32_767;
 const MAX_COUNT: u32 = 127;
 const MAX_USER_TIMEOUT_MS: u128 = i32::MAX as u128;
-
-fn raw_get(fd: &impl AsFd, level: i32, name: i32) -> io::Result<i32> {
-    let mut value: libc::c_int = 0;
-    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: the fd is borrowed and open; value/len describe a live c_int.
-    let rc = unsafe {
-        libc::getsockopt(
-            fd.as_fd().as_raw_fd(),
-            level,
-            name,
-            (&raw mut value).cast(),
-            &mut len,
-        )
-    };
-    if rc == -1 {
-        return Err(io::Error::last_os_error());
-    }
-    Ok(value)
-}
-
-fn raw_set(fd: &impl AsFd, level: i32, name: i32, value: i32) {
-    // SAFETY: the fd is borrowed and open; the pointer/length describe a live c_int.
-    let rc = unsafe {
-        libc::setsockopt(
-            fd.as_fd().as_raw_fd(),
-            level,
-            name,
-            (&raw const value).cast(),
-            size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    assert_eq!(
-        rc,
-        0,
-        "setsockopt({level}, {name}, {value}): {}",
-        io::Error::last_os_error()
-    );
-}
-
-/// The whole keepalive state of a TCP socket, read past the crate.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct RawState {
-    keepalive: i32,
-    idle_s: i32,
-    interval_s: i32,
-    count: i32,
-    user_timeout_ms: i32,
-}
-
-const SO_KEEPALIVE: (i32, i32) = (libc::SOL_SOCKET, libc::SO_KEEPALIVE);
-const TCP_KEEPIDLE: (i32, i32) = (libc::IPPROTO_TCP, libc::TCP_KEEPIDLE);
-const TCP_KEEPINTVL: (i32, i32) = (libc::IPPROTO_TCP, libc::TCP_KEEPINTVL);
-const TCP_KEEPCNT: (i32, i32) = (libc::IPPROTO_TCP, libc::TCP_KEEPCNT);
-const TCP_USER_TIMEOUT: (i32, i32) = (libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT);
-
-fn raw_state(fd: &impl AsFd) -> RawState {
-    let get = |(level, name)| raw_get(fd, level, name).unwrap();
-    RawState {
-        keepalive: get(SO_KEEPALIVE),
-        idle_s: get(TCP_KEEPIDLE),
-        interval_s: get(TCP_KEEPINTVL),
-        count: get(TCP_KEEPCNT),
-        user_timeout_ms: get(TCP_USER_TIMEOUT),
-    }
-}
-
-fn raw_apply(fd: &impl AsFd, state: RawState) {
-    for ((level, name), value) in [
-        (SO_KEEPALIVE, state.keepalive),
-        (TCP_KEEPIDLE, state.idle_s),
-        (TCP_KEEPINTVL, state.interval_s),
-        (TCP_KEEPCNT, state.count),
-        (TCP_USER_TIMEOUT, state.user_timeout_ms),
-    ] {
-        raw_set(fd, level, name, value);
-    }
-    assert_eq!(raw_state(fd), state);
-}
 
 /// Rounded up to whole seconds / milliseconds, computed here independently of the crate.
 fn ceil_secs(d: Duration) -> u128 {

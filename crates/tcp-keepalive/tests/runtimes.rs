@@ -9,57 +9,14 @@
 //! reader cannot hide itself.
 #![cfg(target_os = "linux")]
 
+mod support;
+
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::os::fd::AsFd;
 use std::time::{Duration, Instant};
 
 use async_io::Async;
-use socket2::SockRef;
-use tcp_keepalive::{Keepalive, KeepaliveExt, SocketRef};
-
-/// Distinct values, none of them a Linux default, so a swapped or skipped
-/// option shows.
-fn full_config() -> Keepalive {
-    Keepalive::new()
-        .with_idle(Duration::from_secs(11))
-        .with_interval(Duration::from_secs(2))
-        .with_retries(6)
-        .with_user_timeout(Duration::from_millis(23_456))
-}
-
-/// Asserts that the kernel (asked by socket2, not this crate) has exactly
-/// `config` on `socket`, with keepalive on, and that this crate reads the same.
-fn assert_has_config<S: AsFd>(what: &str, socket: &S, config: &Keepalive) {
-    let raw = SockRef::from(socket);
-    assert!(raw.keepalive().unwrap(), "{what}: SO_KEEPALIVE is off");
-    assert_eq!(
-        Some(raw.tcp_keepalive_time().unwrap()),
-        config.idle(),
-        "{what}: TCP_KEEPIDLE"
-    );
-    assert_eq!(
-        Some(raw.tcp_keepalive_interval().unwrap()),
-        config.interval(),
-        "{what}: TCP_KEEPINTVL"
-    );
-    assert_eq!(
-        Some(raw.tcp_keepalive_retries().unwrap()),
-        config.retries(),
-        "{what}: TCP_KEEPCNT"
-    );
-    assert_eq!(
-        raw.tcp_user_timeout().unwrap(),
-        config.user_timeout(),
-        "{what}: TCP_USER_TIMEOUT"
-    );
-    let socket = SocketRef::from(socket);
-    assert!(socket.keepalive().unwrap(), "{what}: keepalive()");
-    assert_eq!(
-        &socket.keepalive_config().unwrap(),
-        config,
-        "{what}: keepalive_config()"
-    );
-}
+use support::{assert_has_config, full_config};
+use tcp_keepalive::{KeepaliveExt, SocketRef};
 
 const LOOPBACK: ([u8; 4], u16) = ([127, 0, 0, 1], 0);
 

@@ -7,58 +7,17 @@
 //! makes its own `getsockopt` calls, so a bug in one reader cannot hide itself.
 #![cfg(all(target_os = "linux", feature = "tokio"))]
 
+mod support;
+
 use std::io;
-use std::os::fd::AsFd;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use socket2::SockRef;
+use support::{assert_has_config, full_config};
 use tcp_keepalive::{Keepalive, KeepaliveExt};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-
-/// Distinct values, none of them a Linux default, so a swapped or skipped
-/// option shows.
-fn full_config() -> Keepalive {
-    Keepalive::new()
-        .with_idle(Duration::from_secs(7))
-        .with_interval(Duration::from_secs(3))
-        .with_retries(4)
-        .with_user_timeout(Duration::from_millis(12_345))
-}
-
-/// Asserts that the kernel (asked by socket2, not this crate) has exactly
-/// `config` on `socket`, with keepalive on, and that this crate reads the same.
-fn assert_has_config<S: AsFd + KeepaliveExt>(what: &str, socket: &S, config: &Keepalive) {
-    let raw = SockRef::from(socket);
-    assert!(raw.keepalive().unwrap(), "{what}: SO_KEEPALIVE is off");
-    assert_eq!(
-        Some(raw.tcp_keepalive_time().unwrap()),
-        config.idle(),
-        "{what}: TCP_KEEPIDLE"
-    );
-    assert_eq!(
-        Some(raw.tcp_keepalive_interval().unwrap()),
-        config.interval(),
-        "{what}: TCP_KEEPINTVL"
-    );
-    assert_eq!(
-        Some(raw.tcp_keepalive_retries().unwrap()),
-        config.retries(),
-        "{what}: TCP_KEEPCNT"
-    );
-    assert_eq!(
-        raw.tcp_user_timeout().unwrap(),
-        config.user_timeout(),
-        "{what}: TCP_USER_TIMEOUT"
-    );
-    assert!(socket.keepalive().unwrap(), "{what}: keepalive()");
-    assert_eq!(
-        &socket.keepalive_config().unwrap(),
-        config,
-        "{what}: keepalive_config()"
-    );
-}
 
 async fn connect_and_accept(listener: &TcpListener) -> (TcpStream, TcpStream) {
     let addr = listener.local_addr().unwrap();

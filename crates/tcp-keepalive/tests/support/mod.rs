@@ -15,9 +15,15 @@ pub struct RawState {
     pub user_timeout_ms: i32,
 }
 
+pub const SO_KEEPALIVE: (i32, i32) = (libc::SOL_SOCKET, libc::SO_KEEPALIVE);
+pub const TCP_KEEPIDLE: (i32, i32) = (libc::IPPROTO_TCP, libc::TCP_KEEPIDLE);
+pub const TCP_KEEPINTVL: (i32, i32) = (libc::IPPROTO_TCP, libc::TCP_KEEPINTVL);
+pub const TCP_KEEPCNT: (i32, i32) = (libc::IPPROTO_TCP, libc::TCP_KEEPCNT);
+pub const TCP_USER_TIMEOUT: (i32, i32) = (libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT);
+
 /// `getsockopt` of one int option, straight from libc.
-pub fn raw_get<S: AsFd>(socket: &S, level: i32, name: i32) -> i32 {
-    let mut value: libc::c_int = -1;
+pub fn try_raw_get<S: AsFd>(socket: &S, level: i32, name: i32) -> std::io::Result<i32> {
+    let mut value: libc::c_int = 0;
     let mut len = size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: the fd is borrowed and open; value/len describe a live c_int.
     let rc = unsafe {
@@ -29,23 +35,105 @@ pub fn raw_get<S: AsFd>(socket: &S, level: i32, name: i32) -> i32 {
             &mut len,
         )
     };
+    if rc == -1 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(value)
+}
+
+/// As [`try_raw_get`], for options that must exist.
+pub fn raw_get<S: AsFd>(socket: &S, level: i32, name: i32) -> i32 {
+    try_raw_get(socket, level, name).unwrap_or_else(|e| panic!("getsockopt({level}, {name}): {e}"))
+}
+
+/// `setsockopt` of one int option, straight from libc; panics on failure.
+pub fn raw_set<S: AsFd>(socket: &S, level: i32, name: i32, value: i32) {
+    // SAFETY: the fd is borrowed and open; the pointer/length describe a live c_int.
+    let rc = unsafe {
+        libc::setsockopt(
+            socket.as_fd().as_raw_fd(),
+            level,
+            name,
+            (&raw const value).cast(),
+            size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
     assert_eq!(
         rc,
         0,
-        "getsockopt({level}, {name}): {}",
+        "setsockopt({level}, {name}, {value}): {}",
         std::io::Error::last_os_error()
     );
-    value
 }
 
 pub fn raw_state<S: AsFd>(socket: &S) -> RawState {
+    let get = |(level, name)| raw_get(socket, level, name);
     RawState {
-        keepalive: raw_get(socket, libc::SOL_SOCKET, libc::SO_KEEPALIVE),
-        idle_s: raw_get(socket, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE),
-        interval_s: raw_get(socket, libc::IPPROTO_TCP, libc::TCP_KEEPINTVL),
-        count: raw_get(socket, libc::IPPROTO_TCP, libc::TCP_KEEPCNT),
-        user_timeout_ms: raw_get(socket, libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT),
+        keepalive: get(SO_KEEPALIVE),
+        idle_s: get(TCP_KEEPIDLE),
+        interval_s: get(TCP_KEEPINTVL),
+        count: get(TCP_KEEPCNT),
+        user_timeout_ms: get(TCP_USER_TIMEOUT),
     }
+}
+
+/// Writes all five options past the crate, and checks they landed.
+pub fn raw_apply<S: AsFd>(socket: &S, state: RawState) {
+    for ((level, name), value) in [
+        (SO_KEEPALIVE, state.keepalive),
+        (TCP_KEEPIDLE, state.idle_s),
+        (TCP_KEEPINTVL, state.interval_s),
+        (TCP_KEEPCNT, state.count),
+        (TCP_USER_TIMEOUT, state.user_timeout_ms),
+    ] {
+        raw_set(socket, level, name, value);
+    }
+    assert_eq!(raw_state(socket), state);
+}
+
+/// Distinct values, none of them a Linux default, so a swapped or skipped
+/// option shows.
+pub fn full_config() -> tcp_keepalive::Keepalive {
+    tcp_keepalive::Keepalive::new()
+        .with_idle(std::time::Duration::from_secs(11))
+        .with_interval(std::time::Duration::from_secs(2))
+        .with_retries(6)
+        .with_user_timeout(std::time::Duration::from_millis(23_456))
+}
+
+/// Asserts that the kernel (asked by socket2, not this crate) has exactly
+/// `config` on `socket`, with keepalive on, and that this crate reads the same.
+pub fn assert_has_config<S: AsFd>(what: &str, socket: &S, config: &tcp_keepalive::Keepalive) {
+    use tcp_keepalive::KeepaliveExt;
+    let raw = socket2::SockRef::from(socket);
+    assert!(raw.keepalive().unwrap(), "{what}: SO_KEEPALIVE is off");
+    assert_eq!(
+        Some(raw.tcp_keepalive_time().unwrap()),
+        config.idle(),
+        "{what}: TCP_KEEPIDLE"
+    );
+    assert_eq!(
+        Some(raw.tcp_keepalive_interval().unwrap()),
+        config.interval(),
+        "{what}: TCP_KEEPINTVL"
+    );
+    assert_eq!(
+        Some(raw.tcp_keepalive_retries().unwrap()),
+        config.retries(),
+        "{what}: TCP_KEEPCNT"
+    );
+    assert_eq!(
+        raw.tcp_user_timeout().unwrap(),
+        config.user_timeout(),
+        "{what}: TCP_USER_TIMEOUT"
+    );
+    let socket = tcp_keepalive::SocketRef::from(socket);
+    assert!(socket.keepalive().unwrap(), "{what}: keepalive()");
+    assert_eq!(
+        &socket.keepalive_config().unwrap(),
+        config,
+        "{what}: keepalive_config()"
+    );
 }
 
 /// A sysctl under /proc/sys/net/ipv4, as an integer.
