@@ -54,6 +54,7 @@ pub trait KeepaliveExt: sealed::Socket {
     /// # Ok(())
     /// # }
     /// ```
+    #[inline]
     fn set_keepalive(&self, keepalive: bool) -> io::Result<()> {
         sys::set_keepalive(self.socket_ref().handle, keepalive)
     }
@@ -70,6 +71,7 @@ pub trait KeepaliveExt: sealed::Socket {
     /// # Ok(())
     /// # }
     /// ```
+    #[inline]
     fn keepalive(&self) -> io::Result<bool> {
         sys::keepalive(self.socket_ref().handle)
     }
@@ -173,6 +175,7 @@ impl<'a> SocketRef<'a> {
     /// # Ok(())
     /// # }
     /// ```
+    #[inline]
     pub fn new<S: sys::AsHandle + ?Sized>(socket: &'a S) -> Self {
         SocketRef {
             handle: sys::handle(socket),
@@ -181,6 +184,7 @@ impl<'a> SocketRef<'a> {
 }
 
 impl<'a, S: sys::AsHandle + ?Sized> From<&'a S> for SocketRef<'a> {
+    #[inline]
     fn from(socket: &'a S) -> Self {
         SocketRef::new(socket)
     }
@@ -198,18 +202,21 @@ pub(crate) mod sealed {
 }
 
 impl sealed::Socket for SocketRef<'_> {
+    #[inline]
     fn socket_ref(&self) -> SocketRef<'_> {
         *self
     }
 }
 
 impl sealed::Socket for TcpStream {
+    #[inline]
     fn socket_ref(&self) -> SocketRef<'_> {
         SocketRef::new(self)
     }
 }
 
 impl sealed::Socket for TcpListener {
+    #[inline]
     fn socket_ref(&self) -> SocketRef<'_> {
         SocketRef::new(self)
     }

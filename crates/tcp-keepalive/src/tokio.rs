@@ -11,6 +11,7 @@ use crate::{KeepaliveExt, SocketRef};
 macro_rules! tokio_socket {
     ($($ty:ty),*) => {$(
         impl sealed::Socket for $ty {
+            #[inline]
             fn socket_ref(&self) -> SocketRef<'_> {
                 SocketRef::new(self)
             }

@@ -13,10 +13,12 @@ use crate::Keepalive;
 pub(crate) use std::os::fd::AsFd as AsHandle;
 pub(crate) type Handle<'a> = BorrowedFd<'a>;
 
+#[inline]
 pub(crate) fn handle<S: AsHandle + ?Sized>(socket: &S) -> Handle<'_> {
     socket.as_fd()
 }
 
+#[inline]
 fn setsockopt(fd: Handle<'_>, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
     let len = size_of::<c_int>() as socklen_t;
     // SAFETY: `fd` is borrowed, so it stays open for the call; the pointer and
@@ -29,6 +31,7 @@ fn setsockopt(fd: Handle<'_>, level: c_int, name: c_int, value: c_int) -> io::Re
     Ok(())
 }
 
+#[inline]
 fn getsockopt(fd: Handle<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
     let mut value: c_int = 0;
     let mut len = size_of::<c_int>() as socklen_t;
@@ -54,6 +57,7 @@ pub(crate) fn is_no_such_option(err: &io::Error) -> bool {
     err.raw_os_error() == Some(libc::ENOPROTOOPT)
 }
 
+#[inline]
 pub(crate) fn set_keepalive(fd: Handle<'_>, keepalive: bool) -> io::Result<()> {
     setsockopt(
         fd,
@@ -63,6 +67,7 @@ pub(crate) fn set_keepalive(fd: Handle<'_>, keepalive: bool) -> io::Result<()> {
     )
 }
 
+#[inline]
 pub(crate) fn keepalive(fd: Handle<'_>) -> io::Result<bool> {
     Ok(getsockopt(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE)? != 0)
 }

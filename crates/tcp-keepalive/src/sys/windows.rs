@@ -22,10 +22,12 @@ use crate::Keepalive;
 pub(crate) use std::os::windows::io::AsSocket as AsHandle;
 pub(crate) type Handle<'a> = BorrowedSocket<'a>;
 
+#[inline]
 pub(crate) fn handle<S: AsHandle + ?Sized>(socket: &S) -> Handle<'_> {
     socket.as_socket()
 }
 
+#[inline]
 fn raw(socket: Handle<'_>) -> SOCKET {
     socket.as_raw_socket() as SOCKET
 }
@@ -35,6 +37,7 @@ fn last_error() -> io::Error {
     io::Error::from_raw_os_error(unsafe { ws::WSAGetLastError() })
 }
 
+#[inline]
 fn setsockopt(socket: Handle<'_>, level: i32, name: i32, value: u32) -> io::Result<()> {
     let len = size_of::<u32>() as i32;
     // SAFETY: the socket is borrowed, so it stays open for the call; the pointer
@@ -46,6 +49,7 @@ fn setsockopt(socket: Handle<'_>, level: i32, name: i32, value: u32) -> io::Resu
     Ok(())
 }
 
+#[inline]
 fn getsockopt(socket: Handle<'_>, level: i32, name: i32) -> io::Result<u32> {
     // Zeroed: Windows may write a single byte for boolean options such as SO_KEEPALIVE.
     let mut value: u32 = 0;
@@ -63,10 +67,12 @@ pub(crate) fn is_no_such_option(err: &io::Error) -> bool {
     matches!(err.raw_os_error(), Some(ws::WSAENOPROTOOPT | ws::WSAEINVAL))
 }
 
+#[inline]
 pub(crate) fn set_keepalive(socket: Handle<'_>, keepalive: bool) -> io::Result<()> {
     setsockopt(socket, SOL_SOCKET, SO_KEEPALIVE, u32::from(keepalive))
 }
 
+#[inline]
 pub(crate) fn keepalive(socket: Handle<'_>) -> io::Result<bool> {
     Ok(getsockopt(socket, SOL_SOCKET, SO_KEEPALIVE)? != 0)
 }
