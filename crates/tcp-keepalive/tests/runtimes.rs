@@ -2,8 +2,8 @@
 //! needed): async-io / smol and mio, on the real kernel. Each test configures a
 //! listener of that runtime, accepts, and checks that the accepted stream
 //! inherits `SO_KEEPALIVE` and every value; plus a stream configured before its
-//! connection completes. async-std is not tested: it is discontinued in favour
-//! of smol (see `docs/runtimes.md`).
+//! connection completes; and async-std, discontinued in favour of smol but still
+//! building, with its `io_safety` feature.
 //!
 //! Values are read back through socket2 as well as this crate, so a bug in one
 //! reader cannot hide itself.
@@ -77,6 +77,28 @@ fn smol_net_listener_settings_are_inherited() {
         let client = smol::net::TcpStream::connect(addr).await.unwrap();
         let (accepted, _) = listener.accept().await.unwrap();
         assert_has_config("accepted smol::net::TcpStream", &accepted, &config);
+        assert!(!SocketRef::from(&client).keepalive().unwrap());
+    });
+}
+
+// ---- async-std ----
+
+#[test]
+fn async_std_listener_settings_are_inherited() {
+    let config = full_config();
+    async_std::task::block_on(async {
+        let listener = async_std::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        SocketRef::from(&listener)
+            .set_keepalive_config(&config)
+            .unwrap();
+        assert_has_config("async_std::net::TcpListener", &listener, &config);
+
+        let addr = listener.local_addr().unwrap();
+        let client = async_std::net::TcpStream::connect(addr).await.unwrap();
+        let (accepted, _) = listener.accept().await.unwrap();
+        assert_has_config("accepted async_std::net::TcpStream", &accepted, &config);
         assert!(!SocketRef::from(&client).keepalive().unwrap());
     });
 }
