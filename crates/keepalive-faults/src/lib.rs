@@ -37,16 +37,9 @@ impl std::error::Error for Unavailable {}
 ///
 /// Needs CAP_NET_ADMIN on some kernels; see [`can_silence`].
 pub fn silence<S: AsFd>(socket: &S) -> io::Result<()> {
-    let mut drop_all = [libc::sock_filter {
-        code: (libc::BPF_RET | libc::BPF_K) as u16,
-        jt: 0,
-        jf: 0,
-        k: 0,
-    }];
-    let program = libc::sock_fprog {
-        len: drop_all.len() as u16,
-        filter: drop_all.as_mut_ptr(),
-    };
+    let mut drop_all =
+        [libc::sock_filter { code: (libc::BPF_RET | libc::BPF_K) as u16, jt: 0, jf: 0, k: 0 }];
+    let program = libc::sock_fprog { len: drop_all.len() as u16, filter: drop_all.as_mut_ptr() };
     // SAFETY: the fd is borrowed and open; `program` points at `drop_all`, which
     // lives until the call returns, and the kernel copies the program.
     let rc = unsafe {
@@ -118,10 +111,7 @@ pub fn run_here_or_in_user_netns(test: &str) -> bool {
         .env(CHILD_MARK, "1")
         .status()
         .expect("running the test again under unshare");
-    assert!(
-        status.success(),
-        "{test} failed inside an unprivileged user+net namespace"
-    );
+    assert!(status.success(), "{test} failed inside an unprivileged user+net namespace");
     say(&format!(
         "{test}: passed inside an unprivileged user+net namespace (no CAP_NET_ADMIN here)"
     ));

@@ -120,10 +120,7 @@ fn remove_stale() {
             continue;
         };
         if !Path::new(&format!("/proc/{pid}")).exists() {
-            let _ = Command::new("ip")
-                .args(["netns", "del", name])
-                .stderr(Stdio::null())
-                .status();
+            let _ = Command::new("ip").args(["netns", "del", name]).stderr(Stdio::null()).status();
         }
     }
 }
@@ -138,11 +135,7 @@ fn run_checked(command: &mut Command, stdin: Option<&str>) -> io::Result<String>
         line
     };
     command
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
+        .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = command
@@ -186,17 +179,11 @@ impl Netns {
                 format!("namespace role {role:?} must be non-empty ASCII letters and digits"),
             ));
         }
-        let name = format!(
-            "ka-{role}-{}-{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed)
-        );
+        let name =
+            format!("ka-{role}-{}-{}", std::process::id(), COUNTER.fetch_add(1, Ordering::Relaxed));
         ip(&["netns", "add", &name])?;
         // From here on the guard deletes the namespace if anything fails.
-        let netns = Netns {
-            name,
-            deleted: false,
-        };
+        let netns = Netns { name, deleted: false };
         netns.ip(&["link", "set", "lo", "up"])?;
         Ok(netns)
     }
@@ -486,8 +473,7 @@ impl Topology {
         let void = Netns::new("void")?;
         // Forwarding is off in a new namespace; make sure, so nothing is routed or answered.
         void.sysctl("net.ipv4.ip_forward", "0")?;
-        self.server
-            .ip(&["link", "set", LINK, "netns", void.name()])?;
+        self.server.ip(&["link", "set", LINK, "netns", void.name()])?;
         void.ip(&["link", "set", LINK, "up"])?;
         self.void = Some(void);
         self.server.delete()
@@ -520,10 +506,7 @@ impl Topology {
     /// How many packets the [`set_loss`](Self::set_loss) rules dropped so far
     /// (their nftables counters, both directions); 0 without loss rules.
     pub fn loss_dropped(&self) -> io::Result<u64> {
-        let listing = match self
-            .server
-            .exec(&["nft", "list", "table", "inet", "ka_loss"])
-        {
+        let listing = match self.server.exec(&["nft", "list", "table", "inet", "ka_loss"]) {
             Ok(listing) => listing,
             Err(_) => return Ok(0),
         };

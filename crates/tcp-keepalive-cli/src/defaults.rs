@@ -96,23 +96,14 @@ pub fn run(out: &Output) -> Outcome {
 }
 
 fn text(event: &Defaults, config: &Keepalive) -> String {
-    let mut lines = vec![format!(
-        "Keepalive defaults on {} ({}):",
-        event.os, event.source
-    )];
+    let mut lines = vec![format!("Keepalive defaults on {} ({}):", event.os, event.source)];
     for s in &event.sysctls {
         lines.push(format!("  {:<30} = {:<6} {}", s.name, s.value, s.meaning));
     }
     if event.sysctls.is_empty() {
         let show = |d: Option<Duration>| d.map_or("unknown".to_string(), human);
-        lines.push(format!(
-            "  idle time before the first probe: {}",
-            show(config.idle())
-        ));
-        lines.push(format!(
-            "  time between probes:             {}",
-            show(config.interval())
-        ));
+        lines.push(format!("  idle time before the first probe: {}", show(config.idle())));
+        lines.push(format!("  time between probes:             {}", show(config.interval())));
         lines.push(format!(
             "  unanswered probes:               {}",
             config.retries().map_or("unknown".into(), |n| n.to_string())
@@ -125,20 +116,11 @@ fn text(event: &Defaults, config: &Keepalive) -> String {
         if !event.sysctls.is_empty() {
             lines.push(format!(
                 "  a fresh socket reports {}",
-                if agrees {
-                    "the same values"
-                } else {
-                    "different values (see --json)"
-                }
+                if agrees { "the same values" } else { "different values (see --json)" }
             ));
         }
     }
-    match (
-        config.detection_bound(),
-        config.idle(),
-        config.interval(),
-        config.retries(),
-    ) {
+    match (config.detection_bound(), config.idle(), config.interval(), config.retries()) {
         (Some(bound), Some(idle), Some(interval), Some(retries)) => lines.push(format!(
             "Worst-case detection of a dead peer: {} ({} + {retries} × {}), once keepalive is on.",
             human(bound),
@@ -175,15 +157,9 @@ fn os() -> &'static str {
 #[cfg(target_os = "linux")]
 fn sysctls() -> Result<Vec<Sysctl>, Failure> {
     const SYSCTLS: [(&str, &str); 3] = [
-        (
-            "net.ipv4.tcp_keepalive_time",
-            "seconds idle before the first probe",
-        ),
+        ("net.ipv4.tcp_keepalive_time", "seconds idle before the first probe"),
         ("net.ipv4.tcp_keepalive_intvl", "seconds between probes"),
-        (
-            "net.ipv4.tcp_keepalive_probes",
-            "unanswered probes before the peer is declared dead",
-        ),
+        ("net.ipv4.tcp_keepalive_probes", "unanswered probes before the peer is declared dead"),
     ];
     SYSCTLS
         .iter()
@@ -194,11 +170,7 @@ fn sysctls() -> Result<Vec<Sysctl>, Failure> {
             let value = text.trim().parse().map_err(|_| {
                 Failure::new(Exit::Error, format!("{path} holds {text:?}, not a number"))
             })?;
-            Ok(Sysctl {
-                name,
-                value,
-                meaning,
-            })
+            Ok(Sysctl { name, value, meaning })
         })
         .collect()
 }

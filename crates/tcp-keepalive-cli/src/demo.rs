@@ -85,21 +85,17 @@ struct Result {
 /// Runs `demo`.
 pub fn run(out: &Output) -> Outcome {
     let silenced_by = prepare()?;
-    let bound = SETTINGS
-        .detection_bound()
-        .expect("the demo's settings are complete");
+    let bound = SETTINGS.detection_bound().expect("the demo's settings are complete");
 
     let listener = TcpListener::bind("127.0.0.1:0")
         .map_err(|e| Failure::io("cannot listen on loopback", e))?;
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Failure::io("cannot read the listener's address", e))?;
+    let addr =
+        listener.local_addr().map_err(|e| Failure::io("cannot read the listener's address", e))?;
     let connect = || -> std::result::Result<(TcpStream, TcpStream), Failure> {
         let client =
             TcpStream::connect(addr).map_err(|e| Failure::io("cannot connect on loopback", e))?;
-        let (server, _) = listener
-            .accept()
-            .map_err(|e| Failure::io("cannot accept on loopback", e))?;
+        let (server, _) =
+            listener.accept().map_err(|e| Failure::io("cannot accept on loopback", e))?;
         Ok((client, server))
     };
     let (control, control_peer) = connect()?;
@@ -214,9 +210,7 @@ fn wait_for_death(
     bound: Duration,
     out: &Output,
 ) -> std::result::Result<(Instant, std::io::Error), Failure> {
-    client
-        .set_read_timeout(Some(TICK))
-        .map_err(|e| Failure::io("cannot set a read timeout", e))?;
+    client.set_read_timeout(Some(TICK)).map_err(|e| Failure::io("cannot set a read timeout", e))?;
     let mut tracker = Tracker::new();
     let mut buf = [0u8; 64];
     loop {
@@ -247,12 +241,7 @@ fn wait_for_death(
                     e.kind(),
                     std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
                 ) => {}
-            Err(e) => {
-                return Err(Failure::io(
-                    "the keepalive connection failed unexpectedly",
-                    e,
-                ))
-            }
+            Err(e) => return Err(Failure::io("the keepalive connection failed unexpectedly", e)),
             Ok(_) => {
                 return Err(Failure::new(
                     Exit::Error,
@@ -379,26 +368,16 @@ mod userns {
         }
         // SAFETY: the fd is open; SIOCGIFFLAGS reads the name and writes the
         // flags into `request`, which lives for the call.
-        if unsafe {
-            libc::ioctl(
-                socket.as_raw_fd(),
-                libc::SIOCGIFFLAGS as _,
-                &raw mut request,
-            )
-        } == -1
+        if unsafe { libc::ioctl(socket.as_raw_fd(), libc::SIOCGIFFLAGS as _, &raw mut request) }
+            == -1
         {
             return Err(io::Error::last_os_error());
         }
         // SAFETY: SIOCGIFFLAGS just wrote ifru_flags, the union field read here.
         unsafe { request.ifr_ifru.ifru_flags |= libc::IFF_UP as libc::c_short };
         // SAFETY: as above; SIOCSIFFLAGS reads the name and flags from `request`.
-        if unsafe {
-            libc::ioctl(
-                socket.as_raw_fd(),
-                libc::SIOCSIFFLAGS as _,
-                &raw const request,
-            )
-        } == -1
+        if unsafe { libc::ioctl(socket.as_raw_fd(), libc::SIOCSIFFLAGS as _, &raw const request) }
+            == -1
         {
             return Err(io::Error::last_os_error());
         }

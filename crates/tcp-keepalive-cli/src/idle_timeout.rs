@@ -135,12 +135,7 @@ impl Planner {
             slots: grid.iter().map(|&age| Slot::Idle(Some(age))).collect(),
             grid,
             budget,
-            finding: Finding {
-                lo: 0.0,
-                hi: None,
-                closed_by_peer: false,
-                anomalies: 0,
-            },
+            finding: Finding { lo: 0.0, hi: None, closed_by_peer: false, anomalies: 0 },
             gave_up: false,
         })
     }
@@ -293,10 +288,7 @@ impl Planner {
 
 /// 1, 2, …, `linear`, then ×`ratio` (rounded up to whole seconds), then `max`.
 fn grid(max: f64, linear: u32, ratio: f64) -> Vec<f64> {
-    let mut ages: Vec<f64> = (1..=linear)
-        .map(f64::from)
-        .take_while(|&a| a < max)
-        .collect();
+    let mut ages: Vec<f64> = (1..=linear).map(f64::from).take_while(|&a| a < max).collect();
     let mut next = f64::from(linear);
     loop {
         next = (next * ratio).ceil();
@@ -388,17 +380,11 @@ pub fn run(args: &IdleTimeoutArgs, out: &Output) -> Outcome {
     if args.connections < 16 {
         return Err(Failure::new(
             Exit::BadInput,
-            format!(
-                "--connections {} is below the minimum of 16",
-                args.connections
-            ),
+            format!("--connections {} is below the minimum of 16", args.connections),
         ));
     }
     let planner = Planner::new(args.max.as_secs_f64(), args.connections).map_err(|e| {
-        Failure::new(
-            Exit::BadInput,
-            format!("{e}; raise --connections or lower --max"),
-        )
+        Failure::new(Exit::BadInput, format!("{e}; raise --connections or lower --max"))
     })?;
     let addrs = crate::target::resolve(&args.target)?;
     driver::run(planner, &addrs, args, out)
@@ -463,11 +449,7 @@ fn report(planner: &Planner, elapsed: Duration, probes: usize, out: &Output) -> 
         }
         lines.join("\n")
     });
-    Ok(if f.hi.is_some() {
-        Exit::Success
-    } else {
-        Exit::NoTimeout
-    })
+    Ok(if f.hi.is_some() { Exit::Success } else { Exit::NoTimeout })
 }
 
 fn round3(x: f64) -> f64 {
@@ -501,18 +483,12 @@ mod driver {
         let stream = crate::target::connect(addrs, args.connect_timeout)?;
         // No retransmitted probe before the answer wait is over; never
         // declared dead by the kernel while the command decides.
-        let parked = Keepalive::new()
-            .with_idle(PARK)
-            .with_interval(Duration::from_secs(4))
-            .with_retries(10);
+        let parked =
+            Keepalive::new().with_idle(PARK).with_interval(Duration::from_secs(4)).with_retries(10);
         stream
             .set_keepalive_config(&parked)
             .map_err(|e| Failure::io("cannot park a connection (TCP_KEEPIDLE)", e))?;
-        Ok(Conn {
-            stream,
-            last: None,
-            fired: None,
-        })
+        Ok(Conn { stream, last: None, fired: None })
     }
 
     pub(super) fn run(
@@ -584,11 +560,7 @@ mod driver {
                                     "[{}] probe after {} idle: {}",
                                     human(now - start),
                                     human(age),
-                                    if answered {
-                                        "answered"
-                                    } else {
-                                        "no answer: forgotten"
-                                    }
+                                    if answered { "answered" } else { "no answer: forgotten" }
                                 )
                             },
                         );
@@ -714,11 +686,7 @@ mod tests {
 
     impl SimConn {
         fn new(now: f64) -> SimConn {
-            SimConn {
-                heard: now,
-                probe: None,
-                open: true,
-            }
+            SimConn { heard: now, probe: None, open: true }
         }
     }
 
@@ -771,13 +739,7 @@ mod tests {
         let max = 600.0;
         // Typical values, and the worst cases: just above each grid age.
         let mut timeouts: Vec<f64> = vec![1.5, 2.5, 4.0, 7.3, 30.0, 60.0, 240.0, 350.0, 599.0];
-        timeouts.extend(
-            Planner::new(max, 64)
-                .unwrap()
-                .grid()
-                .iter()
-                .map(|g| g + 0.01),
-        );
+        timeouts.extend(Planner::new(max, 64).unwrap().grid().iter().map(|g| g + 0.01));
         timeouts.pop(); // just above max: nothing to find
         let mut worst: f64 = 0.0;
         for timeout in timeouts {
@@ -788,16 +750,8 @@ mod tests {
                 run.estimate,
                 run.half_width
             );
-            assert!(
-                run.elapsed <= 2.2 * timeout + 2.0,
-                "timeout {timeout}: took {}s",
-                run.elapsed
-            );
-            assert!(
-                run.connections <= 64,
-                "timeout {timeout}: {} connections",
-                run.connections
-            );
+            assert!(run.elapsed <= 2.2 * timeout + 2.0, "timeout {timeout}: took {}s", run.elapsed);
+            assert!(run.connections <= 64, "timeout {timeout}: {} connections", run.connections);
             eprintln!(
                 "timeout {timeout:7.2}: {:7.2} ± {:.2} in {:6.1}s = {:.2} T, {} connections",
                 run.estimate,
@@ -822,10 +776,7 @@ mod tests {
     fn grid_fits_the_connection_budget() {
         let default = Planner::new(600.0, 64).unwrap();
         assert_eq!(default.grid().len(), 32);
-        assert_eq!(
-            &default.grid()[..12],
-            &[1., 2., 3., 4., 5., 6., 7., 8., 9., 10., 12., 15.]
-        );
+        assert_eq!(&default.grid()[..12], &[1., 2., 3., 4., 5., 6., 7., 8., 9., 10., 12., 15.]);
         assert!(Planner::new(32_400.0, 64).unwrap().grid().len() <= 60);
         assert!(Planner::new(600.0, 16).unwrap().grid().len() <= 12);
         assert!(Planner::new(32_400.0, 5).is_err());
@@ -835,10 +786,7 @@ mod tests {
     fn recommendations_leave_room_for_one_lost_probe() {
         for lo in [2.0, 4.6, 60.0, 349.0] {
             let (idle, interval) = recommend(lo);
-            assert!(
-                ((idle + interval) as f64) <= lo,
-                "{lo}: {idle} + {interval}"
-            );
+            assert!(((idle + interval) as f64) <= lo, "{lo}: {idle} + {interval}");
         }
     }
 }

@@ -52,10 +52,7 @@ pub struct Failure {
 impl Failure {
     /// A failure with `exit` and `message`.
     pub fn new(exit: Exit, message: impl Into<String>) -> Failure {
-        Failure {
-            exit,
-            message: message.into(),
-        }
+        Failure { exit, message: message.into() }
     }
 
     /// From an I/O error, with what was being done: `InvalidInput` and

@@ -29,9 +29,8 @@ pub fn resolve(target: &str) -> Result<Vec<SocketAddr>, Failure> {
     if host.contains(':') && !host.starts_with('[') {
         return Err(bad("an IPv6 address needs brackets".into()));
     }
-    let port: u16 = port
-        .parse()
-        .map_err(|_| bad(format!("port {port:?} is not a number from 0 to 65535")))?;
+    let port: u16 =
+        port.parse().map_err(|_| bad(format!("port {port:?} is not a number from 0 to 65535")))?;
     let host = host.trim_start_matches('[').trim_end_matches(']');
     let addrs: Vec<SocketAddr> = (host, port)
         .to_socket_addrs()
@@ -61,10 +60,7 @@ pub fn connect(addrs: &[SocketAddr], timeout: Duration) -> Result<TcpStream, Fai
         }
     }
     let (addr, err) = last.expect("resolve never returns an empty list");
-    Err(Failure::new(
-        Exit::Error,
-        format!("cannot connect to {addr}: {err}"),
-    ))
+    Err(Failure::new(Exit::Error, format!("cannot connect to {addr}: {err}")))
 }
 
 #[cfg(test)]
@@ -84,13 +80,7 @@ mod tests {
 
     #[test]
     fn literal_addresses_need_no_lookup() {
-        assert_eq!(
-            resolve("[::1]:8080").unwrap(),
-            vec!["[::1]:8080".parse().unwrap()]
-        );
-        assert_eq!(
-            resolve("127.0.0.1:22").unwrap(),
-            vec!["127.0.0.1:22".parse().unwrap()]
-        );
+        assert_eq!(resolve("[::1]:8080").unwrap(), vec!["[::1]:8080".parse().unwrap()]);
+        assert_eq!(resolve("127.0.0.1:22").unwrap(), vec!["127.0.0.1:22".parse().unwrap()]);
     }
 }

@@ -78,10 +78,7 @@ pub fn read<S: std::os::fd::AsFd>(socket: &S) -> io::Result<TcpInfo> {
 /// `TCP_INFO` is Linux's: elsewhere this is `Unsupported`.
 #[cfg(not(target_os = "linux"))]
 pub fn read<S>(_socket: &S) -> io::Result<TcpInfo> {
-    Err(io::Error::new(
-        io::ErrorKind::Unsupported,
-        "TCP_INFO is only read on Linux",
-    ))
+    Err(io::Error::new(io::ErrorKind::Unsupported, "TCP_INFO is only read on Linux"))
 }
 
 /// The names of include/net/tcp_states.h.

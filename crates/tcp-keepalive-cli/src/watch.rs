@@ -83,10 +83,7 @@ pub(crate) enum Change {
 
 impl Tracker {
     pub(crate) fn new() -> Tracker {
-        Tracker {
-            probes: 0,
-            last_ack_at: None,
-        }
+        Tracker { probes: 0, last_ack_at: None }
     }
 
     /// Takes a sample taken at `now`.
@@ -126,9 +123,7 @@ pub fn run(args: &WatchArgs, out: &Output) -> Outcome {
         config = config.with_user_timeout(user_timeout);
     }
     // Refuse bad settings before touching the network.
-    config
-        .check()
-        .map_err(|e| Failure::io("invalid keepalive settings", e))?;
+    config.check().map_err(|e| Failure::io("invalid keepalive settings", e))?;
     let addrs = target::resolve(&args.target)?;
     let stream = target::connect(&addrs, args.connect_timeout)?;
     stream
@@ -169,9 +164,7 @@ pub(crate) fn describe(config: &Keepalive) -> String {
         "idle {}, interval {}, {} retries",
         show(config.idle()),
         show(config.interval()),
-        config
-            .retries()
-            .map_or("OS default".into(), |n| n.to_string())
+        config.retries().map_or("OS default".into(), |n| n.to_string())
     );
     if let Some(user_timeout) = config.user_timeout() {
         text.push_str(&format!(", user timeout {}", human(user_timeout)));
@@ -180,9 +173,7 @@ pub(crate) fn describe(config: &Keepalive) -> String {
 }
 
 fn watch(mut stream: &TcpStream, bound: Option<Duration>, out: &Output) -> Outcome {
-    stream
-        .set_read_timeout(Some(TICK))
-        .map_err(|e| Failure::io("cannot set a read timeout", e))?;
+    stream.set_read_timeout(Some(TICK)).map_err(|e| Failure::io("cannot set a read timeout", e))?;
     let start = Instant::now();
     let mut tracker = Tracker::new();
     let mut buf = [0u8; 4096];
@@ -242,27 +233,19 @@ fn watch(mut stream: &TcpStream, bound: Option<Duration>, out: &Output) -> Outco
                 });
                 return Ok(Exit::PeerClosed);
             }
-            Ok(n) => out.event(
-                &Data {
-                    event: "data",
-                    elapsed_s: secs(elapsed),
-                    bytes: n,
-                },
-                || format!("[{}] the peer sent {n} bytes (discarded)", human(elapsed)),
-            ),
+            Ok(n) => out.event(&Data { event: "data", elapsed_s: secs(elapsed), bytes: n }, || {
+                format!("[{}] the peer sent {n} bytes (discarded)", human(elapsed))
+            }),
             Err(e) if is_tick(&e) => {}
             Err(e) if is_keepalive_death(&e) => {
                 out.progress_done();
                 let event = ended("dead", &e);
                 out.event(&event, || {
-                    let since = tracker.since_last_ack(now).map_or(String::new(), |d| {
-                        format!(", {} after its last answer", human(d))
-                    });
+                    let since = tracker
+                        .since_last_ack(now)
+                        .map_or(String::new(), |d| format!(", {} after its last answer", human(d)));
                     let bound = bound.map_or(String::new(), |b| format!(" (bound {})", human(b)));
-                    format!(
-                        "[{}] the peer was declared dead: {e}{since}{bound}",
-                        human(elapsed)
-                    )
+                    format!("[{}] the peer was declared dead: {e}{since}{bound}", human(elapsed))
                 });
                 return Ok(Exit::PeerDead);
             }

@@ -19,11 +19,7 @@ fn stderr(out: &Output) -> String {
 fn a_bad_duration_is_refused_with_its_text() {
     let out = run(&["watch", "127.0.0.1:9", "--idle", "abc"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("\"abc\" is not a duration"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("\"abc\" is not a duration"), "{}", stderr(&out));
     assert!(stderr(&out).contains("1m30s"), "{}", stderr(&out));
 }
 
@@ -33,32 +29,21 @@ fn a_zero_idle_time_is_refused_by_the_library_with_the_os_limit() {
     let target = listener.local_addr().unwrap().to_string();
     let out = run(&["watch", &target, "--idle", "0s", "--json"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
-    assert!(
-        stderr(&out).contains("keepalive idle time"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("keepalive idle time"), "{}", stderr(&out));
     assert!(stderr(&out).contains("minimum"), "{}", stderr(&out));
     // --json: the error is also a JSON line on stdout.
     let line = String::from_utf8(out.stdout).unwrap();
     let event: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
     assert_eq!(event["event"], "error");
     assert_eq!(event["exit_code"], 2);
-    assert!(event["message"]
-        .as_str()
-        .unwrap()
-        .contains("keepalive idle time"));
+    assert!(event["message"].as_str().unwrap().contains("keepalive idle time"));
 }
 
 #[test]
 fn addresses_without_a_port_or_with_an_unknown_host_are_refused() {
     let out = run(&["idle-timeout", "localhost"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("invalid address \"localhost\": no port"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("invalid address \"localhost\": no port"), "{}", stderr(&out));
 
     let out = run(&["watch", "no-such-host.invalid:80"]);
     assert_eq!(out.status.code(), Some(2));
@@ -73,11 +58,7 @@ fn addresses_without_a_port_or_with_an_unknown_host_are_refused() {
 fn idle_timeout_refuses_a_max_outside_its_range() {
     let out = run(&["idle-timeout", "127.0.0.1:9", "--max", "1s"]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).contains("--max 1s is outside"),
-        "{}",
-        stderr(&out)
-    );
+    assert!(stderr(&out).contains("--max 1s is outside"), "{}", stderr(&out));
 }
 
 #[test]
@@ -85,14 +66,7 @@ fn help_documents_the_exit_codes_and_json() {
     let out = run(&["--help"]);
     assert!(out.status.success());
     let help = String::from_utf8(out.stdout).unwrap();
-    for needle in [
-        "demo",
-        "watch",
-        "idle-timeout",
-        "defaults",
-        "Exit codes:",
-        "--json",
-    ] {
+    for needle in ["demo", "watch", "idle-timeout", "defaults", "Exit codes:", "--json"] {
         assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
     }
 }

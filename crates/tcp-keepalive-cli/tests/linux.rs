@@ -19,11 +19,7 @@ fn defaults_are_the_sysctls() {
         .args(["defaults", "--json"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let events = json_lines(&out.stdout);
     assert_eq!(events.len(), 1);
     let d = &events[0];
@@ -43,10 +39,7 @@ fn defaults_are_the_sysctls() {
     assert_eq!(d["idle_s"].as_f64(), Some(idle));
     assert_eq!(d["interval_s"].as_f64(), Some(interval));
     assert_eq!(d["retries"].as_f64(), Some(probes));
-    assert_eq!(
-        d["detection_bound_s"].as_f64(),
-        Some(idle + interval * probes)
-    );
+    assert_eq!(d["detection_bound_s"].as_f64(), Some(idle + interval * probes));
     // A fresh socket reports the same (the library reads the effective values).
     assert_eq!(d["socket"]["idle_s"].as_f64(), Some(idle));
     assert_eq!(d["socket"]["keepalive_on"], false);
@@ -70,21 +63,10 @@ fn demo_detects_the_dead_peer_within_the_bound() {
     }
     assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
     let events = json_lines(&out.stdout);
-    let names: Vec<&str> = events
-        .iter()
-        .map(|e| e["event"].as_str().unwrap())
-        .collect();
+    let names: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        [
-            "demo_start",
-            "probe",
-            "probe",
-            "probe",
-            "dead",
-            "control",
-            "result"
-        ],
+        ["demo_start", "probe", "probe", "probe", "dead", "control", "result"],
         "{events:?}"
     );
     for (i, probe) in events[1..4].iter().enumerate() {
@@ -94,10 +76,7 @@ fn demo_detects_the_dead_peer_within_the_bound() {
     let detection = result["detection_s"].as_f64().unwrap();
     let bound = result["bound_s"].as_f64().unwrap();
     assert_eq!(bound, 4.0);
-    assert!(
-        detection <= bound + 1.5,
-        "detected after {detection}s, bound {bound}s"
-    );
+    assert!(detection <= bound + 1.5, "detected after {detection}s, bound {bound}s");
     assert_eq!(result["control_still_hanging"], true);
     assert_eq!(events[5]["state"], "ESTABLISHED");
     eprintln!(

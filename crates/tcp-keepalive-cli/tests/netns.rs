@@ -73,8 +73,7 @@ fn spawn(topology: &Topology, args: &[&str]) -> (Reap, mpsc::Receiver<Value>) {
 }
 
 fn next(rx: &mpsc::Receiver<Value>, within: Duration) -> Value {
-    rx.recv_timeout(within)
-        .unwrap_or_else(|e| panic!("no event within {within:?}: {e}"))
+    rx.recv_timeout(within).unwrap_or_else(|e| panic!("no event within {within:?}: {e}"))
 }
 
 #[test]
@@ -87,17 +86,7 @@ fn watch_reports_a_dead_peer_within_the_bound() {
     let target = addr.to_string();
     let (mut child, events) = spawn(
         &topology,
-        &[
-            "watch",
-            &target,
-            "--idle",
-            "1s",
-            "--interval",
-            "1s",
-            "--retries",
-            "2",
-            "--json",
-        ],
+        &["watch", &target, "--idle", "1s", "--interval", "1s", "--retries", "2", "--json"],
     );
     let connected = next(&events, Duration::from_secs(10));
     assert_eq!(connected["event"], "connected", "{connected}");
@@ -122,14 +111,8 @@ fn watch_reports_a_dead_peer_within_the_bound() {
         }
     };
     let detection = dropped.elapsed().as_secs_f64();
-    assert!(
-        detection <= bound + 1.5,
-        "dead after {detection}s, bound {bound}s"
-    );
-    assert!(
-        dead["error"].as_str().unwrap().contains("timed out"),
-        "{dead}"
-    );
+    assert!(detection <= bound + 1.5, "dead after {detection}s, bound {bound}s");
+    assert!(dead["error"].as_str().unwrap().contains("timed out"), "{dead}");
     let status = child.0.wait().unwrap();
     assert_eq!(status.code(), Some(3), "watch must exit 3 for a dead peer");
     eprintln!(
@@ -156,12 +139,7 @@ fn idle_timeout_finds_the_middlebox_conntrack_timeout() {
         .unwrap();
     let elapsed = start.elapsed();
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_eq!(out.status.code(), Some(0), "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
     let result: Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
     assert_eq!(result["event"], "result", "{result}");
     assert_eq!(result["found"], true);

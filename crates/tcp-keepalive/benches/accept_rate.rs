@@ -157,9 +157,7 @@ mod linux {
         let benching = args.iter().any(|a| a == "--bench");
         let connections =
             flag(&args, "--connections")?.unwrap_or(if benching { 20_000 } else { 300 });
-        let rounds = flag(&args, "--rounds")?
-            .unwrap_or(if benching { 20 } else { 3 })
-            .max(1);
+        let rounds = flag(&args, "--rounds")?.unwrap_or(if benching { 20 } else { 3 }).max(1);
         let per_round = (connections / rounds).max(1);
         let config = common::config();
 
@@ -194,12 +192,8 @@ mod linux {
                 median(&mut rates[m].clone()),
                 median(&mut cpu_ns[m].clone()),
             );
-            let list = |v: &[f64]| {
-                v.iter()
-                    .map(|r| format!("{r:.1}"))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            };
+            let list =
+                |v: &[f64]| v.iter().map(|r| format!("{r:.1}")).collect::<Vec<_>>().join(",");
             json.push(format!(
                 "\"{}\":{{\"rates\":[{}],\"cpu_ns\":[{}],\"configured\":{ok}}}",
                 mode.name(),

@@ -159,12 +159,12 @@ mod linux {
         for name in order() {
             match name {
                 "raw_libc" => bench(&mut g, name, s, common::raw_full_config),
-                "tcp_keepalive" => bench(&mut g, name, s, |s| {
-                    this_crate::full_config(s, black_box(&ours))
-                }),
-                "socket2" => bench(&mut g, name, s, |s| {
-                    socket2_crate::full_config(s, black_box(&theirs))
-                }),
+                "tcp_keepalive" => {
+                    bench(&mut g, name, s, |s| this_crate::full_config(s, black_box(&ours)))
+                }
+                "socket2" => {
+                    bench(&mut g, name, s, |s| socket2_crate::full_config(s, black_box(&theirs)))
+                }
                 "nix" => bench(&mut g, name, s, nix_crate::full_config),
                 "rustix" => bench(&mut g, name, s, rustix_crate::full_config),
                 _ => unreachable!("contender {name} has no bench"),

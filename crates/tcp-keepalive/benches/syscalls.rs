@@ -18,10 +18,7 @@ mod common;
 fn main() -> std::io::Result<()> {
     use common::{IMPLS, OPS};
 
-    let args: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with("--"))
-        .collect();
+    let args: Vec<String> = std::env::args().skip(1).filter(|a| !a.starts_with("--")).collect();
     let pair = common::connected()?;
     match args.as_slice() {
         [contender, op, n] => {

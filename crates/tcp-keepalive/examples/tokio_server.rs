@@ -65,12 +65,9 @@ A value of '-' keeps the OS default.";
         if text == "-" {
             return Ok(None);
         }
-        let secs: f64 = text
-            .parse()
-            .map_err(|_| format!("{name}: {text:?} is not a number of seconds"))?;
-        Duration::try_from_secs_f64(secs)
-            .map(Some)
-            .map_err(|e| format!("{name}: {text:?}: {e}"))
+        let secs: f64 =
+            text.parse().map_err(|_| format!("{name}: {text:?} is not a number of seconds"))?;
+        Duration::try_from_secs_f64(secs).map(Some).map_err(|e| format!("{name}: {text:?}: {e}"))
     }
 
     fn parse_args() -> Result<Args, String> {
@@ -100,20 +97,14 @@ A value of '-' keeps the OS default.";
         if let Some(user_timeout) = seconds("USER_TIMEOUT_S", &arg(4, "-"))? {
             config = config.with_user_timeout(user_timeout);
         }
-        Ok(Args {
-            addr: arg(0, "127.0.0.1:7878"),
-            config,
-        })
+        Ok(Args { addr: arg(0, "127.0.0.1:7878"), config })
     }
 
     fn describe(k: &Keepalive) -> String {
         let show = |d: Option<Duration>| d.map_or("unknown".to_owned(), |d| format!("{d:?}"));
         let retries = k.retries().map_or("unknown".to_owned(), |n| n.to_string());
-        let mut text = format!(
-            "idle {}, interval {}, retries {retries}",
-            show(k.idle()),
-            show(k.interval())
-        );
+        let mut text =
+            format!("idle {}, interval {}, retries {retries}", show(k.idle()), show(k.interval()));
         if let Some(user_timeout) = k.user_timeout() {
             text += &format!(", user timeout {user_timeout:?}");
         }
@@ -148,11 +139,7 @@ A value of '-' keeps the OS default.";
         // Once, on the listener: every accepted connection inherits it.
         listener.set_keepalive_config(&args.config)?;
         let effective = listener.keepalive_config()?;
-        println!(
-            "echo server on {}: keepalive {}",
-            listener.local_addr()?,
-            describe(&effective)
-        );
+        println!("echo server on {}: keepalive {}", listener.local_addr()?, describe(&effective));
 
         let clients = Arc::new(AtomicUsize::new(0));
         loop {
@@ -176,10 +163,7 @@ A value of '-' keeps the OS default.";
             tokio::spawn(async move {
                 let now = clients.fetch_add(1, Ordering::Relaxed) + 1;
                 println!("{peer}: connected ({now} clients)");
-                let mut session = Session {
-                    echoed: 0,
-                    last_heard: Instant::now(),
-                };
+                let mut session = Session { echoed: 0, last_heard: Instant::now() };
                 let outcome = echo(stream, &mut session).await;
                 let now = clients.fetch_sub(1, Ordering::Relaxed) - 1;
                 let echoed = session.echoed;

@@ -57,12 +57,7 @@ impl Keepalive {
     /// assert_eq!((k.idle(), k.interval(), k.retries(), k.user_timeout()), (None, None, None, None));
     /// ```
     pub const fn new() -> Self {
-        Keepalive {
-            idle: None,
-            interval: None,
-            retries: None,
-            user_timeout: None,
-        }
+        Keepalive { idle: None, interval: None, retries: None, user_timeout: None }
     }
 
     /// How long the connection must be idle before the first probe is sent
@@ -233,11 +228,6 @@ impl Keepalive {
         retries: Option<u32>,
         user_timeout: Option<Duration>,
     ) -> Self {
-        Keepalive {
-            idle,
-            interval,
-            retries,
-            user_timeout,
-        }
+        Keepalive { idle, interval, retries, user_timeout }
     }
 }

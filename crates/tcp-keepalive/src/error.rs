@@ -139,13 +139,7 @@ impl SettingError {
         os: &'static str,
         option: &'static str,
     ) -> Self {
-        SettingError {
-            setting,
-            value,
-            problem,
-            os,
-            option,
-        }
+        SettingError { setting, value, problem, os, option }
     }
 
     /// The setting that was refused.
@@ -204,13 +198,7 @@ impl SettingError {
 
 impl fmt::Display for SettingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let SettingError {
-            setting,
-            value,
-            os,
-            option,
-            ..
-        } = self;
+        let SettingError { setting, value, os, option, .. } = self;
         match &self.problem {
             Problem::TooSmall { min } => {
                 write!(f, "{setting} {value} is below the minimum of {min} ({option} on {os})")

@@ -177,9 +177,7 @@ impl<'a> SocketRef<'a> {
     /// ```
     #[inline]
     pub fn new<S: sys::AsHandle + ?Sized>(socket: &'a S) -> Self {
-        SocketRef {
-            handle: sys::handle(socket),
-        }
+        SocketRef { handle: sys::handle(socket) }
     }
 }
 

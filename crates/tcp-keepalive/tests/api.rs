@@ -83,9 +83,7 @@ fn an_empty_config_only_turns_keepalive_on() {
 }
 
 fn detail(err: &io::Error) -> &SettingError {
-    err.get_ref()
-        .and_then(|e| e.downcast_ref::<SettingError>())
-        .expect("a SettingError inside")
+    err.get_ref().and_then(|e| e.downcast_ref::<SettingError>()).expect("a SettingError inside")
 }
 
 #[test]
@@ -93,10 +91,7 @@ fn zero_is_invalid_input_for_every_setting() {
     let (_listener, client, _server) = connected_pair();
     let cases = [
         (Keepalive::new().with_idle(Duration::ZERO), Setting::Idle),
-        (
-            Keepalive::new().with_interval(Duration::ZERO),
-            Setting::Interval,
-        ),
+        (Keepalive::new().with_interval(Duration::ZERO), Setting::Interval),
         (Keepalive::new().with_retries(0), Setting::Retries),
     ];
     for (config, setting) in cases {
@@ -112,10 +107,7 @@ fn zero_is_invalid_input_for_every_setting() {
             Problem::Unsupported => assert_eq!(err.kind(), io::ErrorKind::Unsupported),
             other => panic!("unexpected {other:?} for {config:?}"),
         }
-        assert!(
-            !client.keepalive().unwrap(),
-            "a refused config must not turn keepalive on"
-        );
+        assert!(!client.keepalive().unwrap(), "a refused config must not turn keepalive on");
     }
 }
 
@@ -127,10 +119,7 @@ fn tuning_is_unsupported_where_the_os_has_none() {
         .set_keepalive_config(&Keepalive::new().with_idle(Duration::from_secs(60)))
         .unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::Unsupported);
-    assert_eq!(
-        client.keepalive_config().unwrap_err().kind(),
-        io::ErrorKind::Unsupported
-    );
+    assert_eq!(client.keepalive_config().unwrap_err().kind(), io::ErrorKind::Unsupported);
     // The bool API keeps working.
     client.set_keepalive(true).unwrap();
     assert!(client.keepalive().unwrap());

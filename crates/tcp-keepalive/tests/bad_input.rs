@@ -38,10 +38,7 @@ fn ceil_millis(d: Duration) -> u128 {
 fn expected(before: RawState, config: &Keepalive) -> Result<RawState, (Setting, Problem)> {
     let too_small = |min: &str| Problem::TooSmall { min: min.into() };
     let too_large = |max: &str| Problem::TooLarge { max: max.into() };
-    let mut after = RawState {
-        keepalive: 1,
-        ..before
-    };
+    let mut after = RawState { keepalive: 1, ..before };
     if let Some(idle) = config.idle() {
         match ceil_secs(idle) {
             0 => return Err((Setting::Idle, too_small("1s"))),
@@ -167,10 +164,7 @@ fn check(socket: &impl AsFd, start: RawState, config: &Keepalive) -> Result<(), 
             // And the crate reads back what the kernel has.
             let read = SocketRef::from(socket).keepalive_config().unwrap();
             prop_assert_eq!(read.idle(), Some(Duration::from_secs(want.idle_s as u64)));
-            prop_assert_eq!(
-                read.interval(),
-                Some(Duration::from_secs(want.interval_s as u64))
-            );
+            prop_assert_eq!(read.interval(), Some(Duration::from_secs(want.interval_s as u64)));
             prop_assert_eq!(read.retries(), Some(want.count as u32));
             let ut = (want.user_timeout_ms != 0)
                 .then(|| Duration::from_millis(want.user_timeout_ms as u64));
@@ -178,12 +172,7 @@ fn check(socket: &impl AsFd, start: RawState, config: &Keepalive) -> Result<(), 
         }
         (Err((setting, problem)), Err(err)) => {
             prop_assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{}", err);
-            prop_assert_eq!(
-                after,
-                start,
-                "a refused config changed the socket: {:?}",
-                config
-            );
+            prop_assert_eq!(after, start, "a refused config changed the socket: {:?}", config);
             let detail = err
                 .get_ref()
                 .and_then(|e| e.downcast_ref::<SettingError>())
@@ -205,17 +194,10 @@ fn check(socket: &impl AsFd, start: RawState, config: &Keepalive) -> Result<(), 
                 other => format!("{other:?}"),
             };
             prop_assert!(message.contains(&limit), "{} lacks {}", message, limit);
-            prop_assert!(
-                message.contains(&value.to_string()),
-                "{} lacks {}",
-                message,
-                value
-            );
+            prop_assert!(message.contains(&value.to_string()), "{} lacks {}", message, value);
         }
         (want, got) => {
-            return Err(TestCaseError::fail(format!(
-                "{config:?}: expected {want:?}, got {got:?}"
-            )))
+            return Err(TestCaseError::fail(format!("{config:?}: expected {want:?}, got {got:?}")))
         }
     }
     Ok(())
@@ -275,10 +257,7 @@ fn the_limits_themselves_are_accepted_and_one_past_is_refused() {
         .with_user_timeout(Duration::from_nanos(1));
     client.set_keepalive_config(&tiny).unwrap();
     let state = raw_state(&client);
-    assert_eq!(
-        (state.idle_s, state.interval_s, state.user_timeout_ms),
-        (1, 1, 1)
-    );
+    assert_eq!((state.idle_s, state.interval_s, state.user_timeout_ms), (1, 1, 1));
 }
 
 // ---- the wrong kinds of socket through SocketRef ----
@@ -308,10 +287,7 @@ fn udp_socket() {
         message.contains("TCP_KEEPIDLE") && message.contains("nothing was changed"),
         "{message}"
     );
-    assert_eq!(
-        raw_get(&udp, libc::SOL_SOCKET, libc::SO_KEEPALIVE).unwrap(),
-        0
-    );
+    assert_eq!(raw_get(&udp, libc::SOL_SOCKET, libc::SO_KEEPALIVE).unwrap(), 0);
 
     // An empty config only sets SO_KEEPALIVE, which UDP accepts.
     socket.set_keepalive_config(&Keepalive::new()).unwrap();
@@ -343,10 +319,7 @@ fn unix_stream_socket() {
         message.contains("TCP_KEEPIDLE") && message.contains("nothing was changed"),
         "{message}"
     );
-    assert!(
-        !socket.keepalive().unwrap(),
-        "a failed config left keepalive on"
-    );
+    assert!(!socket.keepalive().unwrap(), "a failed config left keepalive on");
 
     let read = socket.keepalive_config().unwrap_err();
     assert_eq!(read.kind(), io::ErrorKind::Unsupported, "{read}");
@@ -365,13 +338,8 @@ fn listener_socket() {
         .with_interval(Duration::from_secs(3))
         .with_retries(4)
         .with_user_timeout(Duration::from_millis(2500));
-    SocketRef::from(&listener)
-        .set_keepalive_config(&config)
-        .unwrap();
-    assert_eq!(
-        SocketRef::from(&listener).keepalive_config().unwrap(),
-        config
-    );
+    SocketRef::from(&listener).set_keepalive_config(&config).unwrap();
+    assert_eq!(SocketRef::from(&listener).keepalive_config().unwrap(), config);
     let _client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let (accepted, _) = listener.accept().unwrap();
     assert!(accepted.keepalive().unwrap());
@@ -390,9 +358,7 @@ fn shut_down_socket() {
         .with_retries(3)
         .with_user_timeout(Duration::from_secs(9));
     client.shutdown(Shutdown::Both).unwrap();
-    SocketRef::from(&client)
-        .set_keepalive_config(&config)
-        .unwrap();
+    SocketRef::from(&client).set_keepalive_config(&config).unwrap();
     assert_eq!(client.keepalive_config().unwrap(), config);
     drop(server);
     client.set_keepalive(false).unwrap();
@@ -407,15 +373,8 @@ fn shut_down_socket() {
 #[test]
 fn unconnected_socket() {
     let socket = socket2::Socket::new(socket2::Domain::IPV6, socket2::Type::STREAM, None).unwrap();
-    let config = Keepalive::new()
-        .with_idle(Duration::from_secs(8))
-        .with_retries(2);
-    SocketRef::from(&socket)
-        .set_keepalive_config(&config)
-        .unwrap();
+    let config = Keepalive::new().with_idle(Duration::from_secs(8)).with_retries(2);
+    SocketRef::from(&socket).set_keepalive_config(&config).unwrap();
     let read = SocketRef::from(&socket).keepalive_config().unwrap();
-    assert_eq!(
-        (read.idle(), read.retries()),
-        (config.idle(), config.retries())
-    );
+    assert_eq!((read.idle(), read.retries()), (config.idle(), config.retries()));
 }

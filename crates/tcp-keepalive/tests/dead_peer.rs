@@ -51,15 +51,9 @@ fn assert_control_still_hangs(bound: Duration) -> thread::JoinHandle<()> {
     let (client, guard) = silenced_connection(|_| {});
     thread::spawn(move || {
         let _guard = guard;
-        client
-            .set_read_timeout(Some(bound + CONTROL_MARGIN))
-            .unwrap();
+        client.set_read_timeout(Some(bound + CONTROL_MARGIN)).unwrap();
         let (kind, _) = read_until_error(client);
-        assert_eq!(
-            kind,
-            io::ErrorKind::WouldBlock,
-            "the control connection died on its own"
-        );
+        assert_eq!(kind, io::ErrorKind::WouldBlock, "the control connection died on its own");
     })
 }
 
@@ -68,10 +62,7 @@ fn keepalive_finds_a_silent_peer_within_the_bound() {
     if !run_here_or_in_user_netns("keepalive_finds_a_silent_peer_within_the_bound") {
         return;
     }
-    let config = Keepalive::new()
-        .with_idle(S(1))
-        .with_interval(S(1))
-        .with_retries(2);
+    let config = Keepalive::new().with_idle(S(1)).with_interval(S(1)).with_retries(2);
     let bound = config.detection_bound().unwrap();
     assert_eq!(bound, S(3));
 
@@ -79,15 +70,9 @@ fn keepalive_finds_a_silent_peer_within_the_bound() {
     let (client, _guard) = silenced_connection(|c| c.set_keepalive_config(&config).unwrap());
     let (kind, elapsed) = read_until_error(client);
     assert_eq!(kind, io::ErrorKind::TimedOut);
-    assert!(
-        elapsed <= bound + SLACK,
-        "detected after {elapsed:?}, bound {bound:?}"
-    );
+    assert!(elapsed <= bound + SLACK, "detected after {elapsed:?}, bound {bound:?}");
     // Not before the last probe had its chance either.
-    assert!(
-        elapsed >= bound - Duration::from_millis(500),
-        "detected too early: {elapsed:?}"
-    );
+    assert!(elapsed >= bound - Duration::from_millis(500), "detected too early: {elapsed:?}");
     control.join().unwrap();
 }
 
@@ -108,10 +93,7 @@ fn the_user_timeout_replaces_the_probe_count_on_an_idle_connection() {
     let (client, _guard) = silenced_connection(|c| c.set_keepalive_config(&config).unwrap());
     let (kind, elapsed) = read_until_error(client);
     assert_eq!(kind, io::ErrorKind::TimedOut);
-    assert!(
-        elapsed <= bound + SLACK,
-        "detected after {elapsed:?}, bound {bound:?}"
-    );
+    assert!(elapsed <= bound + SLACK, "detected after {elapsed:?}, bound {bound:?}");
 }
 
 #[test]
@@ -121,10 +103,7 @@ fn the_user_timeout_ends_a_connection_with_unacknowledged_data() {
     }
     // Keepalive never probes while data is in flight; only the user timeout bounds this case.
     let user_timeout = S(2);
-    let config = Keepalive::new()
-        .with_idle(S(1))
-        .with_interval(S(1))
-        .with_retries(2);
+    let config = Keepalive::new().with_idle(S(1)).with_interval(S(1)).with_retries(2);
     let send_unacked = |client: &TcpStream| {
         (&*client).write_all(&[0x55; 1024]).unwrap();
     };
@@ -135,20 +114,13 @@ fn the_user_timeout_ends_a_connection_with_unacknowledged_data() {
     send_unacked(&control);
     let control = thread::spawn(move || {
         let _guard = control_guard;
-        control
-            .set_read_timeout(Some(user_timeout + CONTROL_MARGIN))
-            .unwrap();
+        control.set_read_timeout(Some(user_timeout + CONTROL_MARGIN)).unwrap();
         let (kind, _) = read_until_error(control);
-        assert_eq!(
-            kind,
-            io::ErrorKind::WouldBlock,
-            "without a user timeout it should still hang"
-        );
+        assert_eq!(kind, io::ErrorKind::WouldBlock, "without a user timeout it should still hang");
     });
 
     let (client, _guard) = silenced_connection(|c| {
-        c.set_keepalive_config(&config.with_user_timeout(user_timeout))
-            .unwrap()
+        c.set_keepalive_config(&config.with_user_timeout(user_timeout)).unwrap()
     });
     let start = Instant::now();
     send_unacked(&client);
@@ -165,10 +137,7 @@ fn a_listener_configured_once_finds_dead_clients() {
         return;
     }
     // The server side prunes a client that vanished, with the setting inherited from the listener.
-    let config = Keepalive::new()
-        .with_idle(S(1))
-        .with_interval(S(1))
-        .with_retries(2);
+    let config = Keepalive::new().with_idle(S(1)).with_interval(S(1)).with_retries(2);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     listener.set_keepalive_config(&config).unwrap();
     let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
@@ -176,8 +145,5 @@ fn a_listener_configured_once_finds_dead_clients() {
     silence(&client).unwrap();
     let (kind, elapsed) = read_until_error(accepted);
     assert_eq!(kind, io::ErrorKind::TimedOut);
-    assert!(
-        elapsed <= config.detection_bound().unwrap() + SLACK,
-        "after {elapsed:?}"
-    );
+    assert!(elapsed <= config.detection_bound().unwrap() + SLACK, "after {elapsed:?}");
 }

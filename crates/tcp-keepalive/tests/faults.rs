@@ -55,11 +55,7 @@ fn connect(topo: &Topology, listener: &TcpListener) -> io::Result<Pair> {
     let addr = listener.local_addr()?;
     let client = topo.client.run(move || TcpStream::connect(addr))?;
     let (server, from) = listener.accept()?;
-    assert_eq!(
-        from.ip(),
-        topo.client_addr,
-        "the client's address inside its namespace"
-    );
+    assert_eq!(from.ip(), topo.client_addr, "the client's address inside its namespace");
     Ok(Pair { client, server })
 }
 
@@ -80,11 +76,7 @@ fn tune(client: &TcpStream, config: &Keepalive) -> Duration {
     client.set_keepalive_config(config).unwrap();
     assert!(client.keepalive().unwrap());
     let effective = client.keepalive_config().unwrap();
-    assert_eq!(
-        effective.idle(),
-        config.idle(),
-        "idle read back as {effective:?}"
-    );
+    assert_eq!(effective.idle(), config.idle(), "idle read back as {effective:?}");
     assert_eq!(effective.interval(), config.interval());
     assert_eq!(effective.retries(), config.retries());
     effective.detection_bound().unwrap()
@@ -120,17 +112,11 @@ fn expect_detection(
     match result {
         Err(e) if e.kind() == io::ErrorKind::TimedOut => {}
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-            panic!(
-                "{what}: no detection within {:?} (bound {bound:?} + {SLACK:?})",
-                bound + SLACK
-            )
+            panic!("{what}: no detection within {:?} (bound {bound:?} + {SLACK:?})", bound + SLACK)
         }
         other => panic!("{what}: read returned {other:?} after {took:?}, expected TimedOut"),
     }
-    assert!(
-        took <= bound + SLACK,
-        "{what}: detected after {took:?}, bound {bound:?} + {SLACK:?}"
-    );
+    assert!(took <= bound + SLACK, "{what}: detected after {took:?}, bound {bound:?} + {SLACK:?}");
     took
 }
 
@@ -150,10 +136,7 @@ fn expect_still_open(what: &str, control: &TcpStream) {
 }
 
 fn report(case: &str, bound: Duration, times: &[Duration]) {
-    let times: Vec<String> = times
-        .iter()
-        .map(|t| format!("{:.2}s", t.as_secs_f64()))
-        .collect();
+    let times: Vec<String> = times.iter().map(|t| format!("{:.2}s", t.as_secs_f64())).collect();
     eprintln!(
         "{case}: bound {bound:?}, detected after [{}] (limit {:?})",
         times.join(", "),
@@ -223,29 +206,17 @@ fn silent_peer_nft_drop_all() {
         |topo, pair, control| {
             topo.server_drop_all().unwrap();
             // The server's sockets stay open, and stay silent.
-            (
-                pair.client,
-                control.client,
-                vec![pair.server, control.server],
-            )
+            (pair.client, control.client, vec![pair.server, control.server])
         },
     );
 }
 
 #[test]
 fn silent_peer_link_down() {
-    silent_server(
-        "silent_peer_link_down",
-        "server link down",
-        |topo, pair, control| {
-            topo.server_link_down().unwrap();
-            (
-                pair.client,
-                control.client,
-                vec![pair.server, control.server],
-            )
-        },
-    );
+    silent_server("silent_peer_link_down", "server link down", |topo, pair, control| {
+        topo.server_link_down().unwrap();
+        (pair.client, control.client, vec![pair.server, control.server])
+    });
 }
 
 #[test]
@@ -256,10 +227,7 @@ fn silent_peer_namespace_deleted() {
         |topo, pair, control| {
             let server_name = topo.server.name().to_owned();
             topo.delete_server().unwrap();
-            assert!(
-                !netns_exists(&server_name),
-                "{server_name} should be gone from `ip netns`"
-            );
+            assert!(!netns_exists(&server_name), "{server_name} should be gone from `ip netns`");
             // Closing the server's sockets now reaches nobody: had a FIN or RST got
             // through, the client's read would return Ok(0) or ConnectionReset.
             drop(pair.server);
@@ -414,8 +382,5 @@ fn lossy_link_does_not_kill_healthy_connection() {
     }
     let dropped = loss_dropped(&topo);
     eprintln!("lossy link: {dropped} packets dropped by the 10% loss rule");
-    assert!(
-        dropped > 0,
-        "the loss rule dropped nothing: the test tested nothing"
-    );
+    assert!(dropped > 0, "the loss rule dropped nothing: the test tested nothing");
 }

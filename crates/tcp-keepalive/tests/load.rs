@@ -86,10 +86,7 @@ fn worker(thread: usize, start: &Barrier) -> usize {
     start.wait();
     let mut checked = 0;
     for window in mine.chunks(WINDOW) {
-        let socks: Vec<Sock> = window
-            .iter()
-            .map(|&i| Sock::new(i, &listener, addr))
-            .collect();
+        let socks: Vec<Sock> = window.iter().map(|&i| Sock::new(i, &listener, addr)).collect();
         for (&i, sock) in window.iter().zip(&socks) {
             let (given, _) = config_for(i);
             match sock {
@@ -106,16 +103,10 @@ fn worker(thread: usize, start: &Barrier) -> usize {
             let socket = SocketRef::from(&fd);
             assert!(socket.keepalive().unwrap(), "socket {i}: keepalive off");
             let got = socket.keepalive_config().unwrap();
-            assert_eq!(
-                got, expected,
-                "socket {i} reads back another socket's values?"
-            );
+            assert_eq!(got, expected, "socket {i} reads back another socket's values?");
             if let Sock::Stream(_, peer) = sock {
                 // Its peer, and this thread's listener, were never configured.
-                assert!(
-                    !peer.keepalive().unwrap(),
-                    "socket {i}: the peer got keepalive"
-                );
+                assert!(!peer.keepalive().unwrap(), "socket {i}: the peer got keepalive");
             }
             checked += 1;
         }

@@ -124,19 +124,14 @@ mod differential {
 mod forward_compat {
     use std::net::{TcpListener, TcpStream};
 
-    #[expect(
-        unused_imports,
-        reason = "std's inherent methods must win over the trait"
-    )]
+    #[expect(unused_imports, reason = "std's inherent methods must win over the trait")]
     use tcp_keepalive::KeepaliveExt;
 
     #[test]
     fn method_calls_resolve_to_std_and_work() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        stream
-            .set_keepalive(true)
-            .expect("set_keepalive call failed");
+        stream.set_keepalive(true).expect("set_keepalive call failed");
         assert!(stream.keepalive().unwrap());
         stream.set_keepalive(false).unwrap();
         assert!(!stream.keepalive().unwrap());

@@ -37,10 +37,7 @@ fn async_io_listener_settings_are_inherited() {
         let client = Async::<TcpStream>::connect(addr).await.unwrap();
         let (accepted, _) = listener.accept().await.unwrap();
         assert_has_config("accepted Async<TcpStream>", &accepted, &config);
-        assert!(
-            !client.get_ref().keepalive().unwrap(),
-            "client was not configured"
-        );
+        assert!(!client.get_ref().keepalive().unwrap(), "client was not configured");
     });
 }
 
@@ -51,15 +48,10 @@ fn async_io_stream_configured_after_connect() {
         let listener = Async::<TcpListener>::bind(LOOPBACK).unwrap();
         let addr = listener.get_ref().local_addr().unwrap();
         let client = Async::<TcpStream>::connect(addr).await.unwrap();
-        SocketRef::from(&client)
-            .set_keepalive_config(&config)
-            .unwrap();
+        SocketRef::from(&client).set_keepalive_config(&config).unwrap();
         assert_has_config("Async<TcpStream>", &client, &config);
         let (accepted, _) = listener.accept().await.unwrap();
-        assert!(
-            !accepted.get_ref().keepalive().unwrap(),
-            "listener was not configured"
-        );
+        assert!(!accepted.get_ref().keepalive().unwrap(), "listener was not configured");
     });
 }
 
@@ -68,9 +60,7 @@ fn smol_net_listener_settings_are_inherited() {
     let config = full_config();
     smol::block_on(async {
         let listener = smol::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        SocketRef::from(&listener)
-            .set_keepalive_config(&config)
-            .unwrap();
+        SocketRef::from(&listener).set_keepalive_config(&config).unwrap();
         assert_has_config("smol::net::TcpListener", &listener, &config);
 
         let addr = listener.local_addr().unwrap();
@@ -87,12 +77,8 @@ fn smol_net_listener_settings_are_inherited() {
 fn async_std_listener_settings_are_inherited() {
     let config = full_config();
     async_std::task::block_on(async {
-        let listener = async_std::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .unwrap();
-        SocketRef::from(&listener)
-            .set_keepalive_config(&config)
-            .unwrap();
+        let listener = async_std::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        SocketRef::from(&listener).set_keepalive_config(&config).unwrap();
         assert_has_config("async_std::net::TcpListener", &listener, &config);
 
         let addr = listener.local_addr().unwrap();
@@ -111,20 +97,14 @@ fn mio_accept(listener: &mut mio::net::TcpListener) -> mio::net::TcpStream {
 
     let mut poll = Poll::new().unwrap();
     let mut events = Events::with_capacity(4);
-    poll.registry()
-        .register(listener, Token(0), Interest::READABLE)
-        .unwrap();
+    poll.registry().register(listener, Token(0), Interest::READABLE).unwrap();
     let give_up = Instant::now() + Duration::from_secs(10);
     let stream = loop {
         match listener.accept() {
             Ok((stream, _)) => break stream,
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
-                assert!(
-                    Instant::now() < give_up,
-                    "no connection to accept after 10 s"
-                );
-                poll.poll(&mut events, Some(Duration::from_secs(1)))
-                    .unwrap();
+                assert!(Instant::now() < give_up, "no connection to accept after 10 s");
+                poll.poll(&mut events, Some(Duration::from_secs(1))).unwrap();
             }
             Err(e) => panic!("accept: {e}"),
         }
@@ -143,9 +123,7 @@ fn mio_listener() -> (mio::net::TcpListener, SocketAddr) {
 fn mio_listener_settings_are_inherited() {
     let config = full_config();
     let (mut listener, addr) = mio_listener();
-    SocketRef::from(&listener)
-        .set_keepalive_config(&config)
-        .unwrap();
+    SocketRef::from(&listener).set_keepalive_config(&config).unwrap();
     assert_has_config("mio::net::TcpListener", &listener, &config);
 
     let client = mio::net::TcpStream::connect(addr).unwrap();
@@ -160,13 +138,8 @@ fn mio_stream_configured_while_connecting_keeps_its_settings() {
     let (mut listener, addr) = mio_listener();
     // mio's connect returns at once, the handshake possibly still in flight.
     let client = mio::net::TcpStream::connect(addr).unwrap();
-    SocketRef::from(&client)
-        .set_keepalive_config(&config)
-        .unwrap();
+    SocketRef::from(&client).set_keepalive_config(&config).unwrap();
     let accepted = mio_accept(&mut listener);
     assert_has_config("connected mio::net::TcpStream", &client, &config);
-    assert!(
-        !SocketRef::from(&accepted).keepalive().unwrap(),
-        "listener was not configured"
-    );
+    assert!(!SocketRef::from(&accepted).keepalive().unwrap(), "listener was not configured");
 }

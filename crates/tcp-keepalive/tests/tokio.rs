@@ -28,18 +28,12 @@ async fn connect_and_accept(listener: &TcpListener) -> (TcpStream, TcpStream) {
 #[tokio::test]
 async fn listener_bool_is_inherited_by_accepted_streams() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    assert!(
-        !listener.keepalive().unwrap(),
-        "keepalive is off by default"
-    );
+    assert!(!listener.keepalive().unwrap(), "keepalive is off by default");
     listener.set_keepalive(true).unwrap();
     assert!(listener.keepalive().unwrap());
 
     let (client, accepted) = connect_and_accept(&listener).await;
-    assert!(
-        accepted.keepalive().unwrap(),
-        "accepted stream did not inherit SO_KEEPALIVE"
-    );
+    assert!(accepted.keepalive().unwrap(), "accepted stream did not inherit SO_KEEPALIVE");
     assert!(SockRef::from(&accepted).keepalive().unwrap());
     // The other end was never configured: the setting did not come from a default.
     assert!(!client.keepalive().unwrap());
@@ -73,9 +67,7 @@ async fn accepted_stream_can_be_reconfigured_from_the_listener() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     listener.set_keepalive_config(&config).unwrap();
     let (_client, accepted) = connect_and_accept(&listener).await;
-    accepted
-        .set_keepalive_config(&listener.keepalive_config().unwrap())
-        .unwrap();
+    accepted.set_keepalive_config(&listener.keepalive_config().unwrap()).unwrap();
     assert_has_config("re-applied stream", &accepted, &config);
 }
 
@@ -88,10 +80,8 @@ async fn tcp_socket_configured_before_connect_keeps_its_settings() {
     socket.set_keepalive_config(&config).unwrap();
     assert_has_config("unconnected TcpSocket", &socket, &config);
 
-    let (stream, accepted) = tokio::join!(
-        socket.connect(listener.local_addr().unwrap()),
-        listener.accept()
-    );
+    let (stream, accepted) =
+        tokio::join!(socket.connect(listener.local_addr().unwrap()), listener.accept());
     let (stream, (accepted, _)) = (stream.unwrap(), accepted.unwrap());
     assert_has_config("connected stream", &stream, &config);
     // The listener was not configured, so the server side is untouched.
@@ -121,10 +111,7 @@ async fn invalid_config_on_a_tokio_stream_is_refused_and_changes_nothing() {
     let too_long = full_config().with_idle(Duration::from_secs(32_768));
     let err = client.set_keepalive_config(&too_long).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::InvalidInput);
-    assert!(
-        err.to_string().contains("32767"),
-        "message names the limit: {err}"
-    );
+    assert!(err.to_string().contains("32767"), "message names the limit: {err}");
     assert_has_config("stream after refused config", &client, &config);
 }
 
@@ -153,11 +140,7 @@ async fn dead_peer_ends_async_read_with_timed_out_and_runtime_stays_responsive()
         .with_interval(Duration::from_secs(1))
         .with_retries(2);
     client.set_keepalive_config(&config).unwrap();
-    let bound = client
-        .keepalive_config()
-        .unwrap()
-        .detection_bound()
-        .unwrap();
+    let bound = client.keepalive_config().unwrap().detection_bound().unwrap();
     assert_eq!(bound, Duration::from_secs(3));
     let deadline = bound + Duration::from_millis(1500);
 
@@ -187,10 +170,7 @@ async fn dead_peer_ends_async_read_with_timed_out_and_runtime_stays_responsive()
         Ok(Err(e)) => assert_eq!(e.kind(), io::ErrorKind::TimedOut, "unexpected error: {e}"),
     }
     let waited = end - start;
-    assert!(
-        waited <= deadline,
-        "TimedOut after {waited:?}, bound {bound:?} + 1.5 s"
-    );
+    assert!(waited <= deadline, "TimedOut after {waited:?}, bound {bound:?} + 1.5 s");
 
     // The ticker ran throughout the wait: first tick right after spawn, no
     // stall anywhere, up to the moment the read ended.

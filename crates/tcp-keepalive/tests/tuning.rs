@@ -81,19 +81,10 @@ fn check_grid(setting: Setting, cases: &[(Duration, u32, Expect)]) {
                     _ => format!("{duration:?}"),
                 };
                 assert!(message.contains(&value), "{message:?} should name {value}");
-                assert!(
-                    message.contains(limit),
-                    "{message:?} should name the limit {limit}"
-                );
-                let detail = err
-                    .get_ref()
-                    .and_then(|e| e.downcast_ref::<SettingError>())
-                    .unwrap();
+                assert!(message.contains(limit), "{message:?} should name the limit {limit}");
+                let detail = err.get_ref().and_then(|e| e.downcast_ref::<SettingError>()).unwrap();
                 assert_eq!(detail.setting(), setting);
-                assert_eq!(
-                    after, before,
-                    "{config:?} was refused but changed the socket"
-                );
+                assert_eq!(after, before, "{config:?} was refused but changed the socket");
             }
             (Expect::Raw(raw), Err(err)) => panic!("{config:?}: expected {raw}, got {err}"),
             (Expect::Invalid(_), Ok(())) => panic!("{config:?} should have been refused"),
@@ -178,28 +169,17 @@ fn a_config_with_one_bad_value_changes_nothing() {
     let known = raw_state(&client);
     assert_eq!(
         known,
-        RawState {
-            keepalive: 1,
-            idle_s: 100,
-            interval_s: 10,
-            count: 5,
-            user_timeout_ms: 7000
-        }
+        RawState { keepalive: 1, idle_s: 100, interval_s: 10, count: 5, user_timeout_ms: 7000 }
     );
 
     // Valid values first and the bad one last: validation must come before any syscall.
-    let other = Keepalive::new()
-        .with_idle(S(200))
-        .with_interval(S(20))
-        .with_retries(6);
+    let other = Keepalive::new().with_idle(S(200)).with_interval(S(20)).with_retries(6);
     let bad = [
         other.with_user_timeout(Duration::ZERO),
         other.with_user_timeout(MS(i32::MAX as u64 + 1)),
         other.with_retries(128),
         other.with_interval(S(40_000)),
-        Keepalive::new()
-            .with_idle(Duration::MAX)
-            .with_interval(S(20)),
+        Keepalive::new().with_idle(Duration::MAX).with_interval(S(20)),
     ];
     for config in bad {
         let err = client.set_keepalive_config(&config).unwrap_err();
@@ -209,29 +189,16 @@ fn a_config_with_one_bad_value_changes_nothing() {
 
     // Keepalive that was off stays off after a refused config.
     client.set_keepalive(false).unwrap();
-    client
-        .set_keepalive_config(&other.with_retries(1000))
-        .unwrap_err();
-    assert_eq!(
-        raw_state(&client),
-        RawState {
-            keepalive: 0,
-            ..known
-        }
-    );
+    client.set_keepalive_config(&other.with_retries(1000)).unwrap_err();
+    assert_eq!(raw_state(&client), RawState { keepalive: 0, ..known });
 }
 
 #[test]
 fn unset_values_are_left_alone() {
     let (_listener, client, _server) = connected_pair();
-    let full = Keepalive::new()
-        .with_idle(S(100))
-        .with_interval(S(10))
-        .with_retries(5);
+    let full = Keepalive::new().with_idle(S(100)).with_interval(S(10)).with_retries(5);
     client.set_keepalive_config(&full).unwrap();
-    client
-        .set_keepalive_config(&Keepalive::new().with_interval(S(3)))
-        .unwrap();
+    client.set_keepalive_config(&Keepalive::new().with_interval(S(3))).unwrap();
     let state = raw_state(&client);
     assert_eq!((state.idle_s, state.interval_s, state.count), (100, 3, 5));
 }
@@ -251,13 +218,7 @@ fn accepted_connections_inherit_every_value_from_the_listener() {
     let (accepted, _) = listener.accept().unwrap();
     assert_eq!(
         raw_state(&accepted),
-        RawState {
-            keepalive: 1,
-            idle_s: 11,
-            interval_s: 12,
-            count: 13,
-            user_timeout_ms: 14_000
-        }
+        RawState { keepalive: 1, idle_s: 11, interval_s: 12, count: 13, user_timeout_ms: 14_000 }
     );
     assert!(accepted.keepalive().unwrap());
     assert_eq!(accepted.keepalive_config().unwrap(), config);
@@ -267,17 +228,12 @@ fn accepted_connections_inherit_every_value_from_the_listener() {
 fn the_listeners_config_can_be_reapplied_to_an_accepted_stream() {
     // The documented pattern for Apple systems, where the idle time is not inherited.
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let config = Keepalive::new()
-        .with_idle(S(21))
-        .with_interval(S(22))
-        .with_retries(23);
+    let config = Keepalive::new().with_idle(S(21)).with_interval(S(22)).with_retries(23);
     listener.set_keepalive_config(&config).unwrap();
     let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let (accepted, _) = listener.accept().unwrap();
     accepted.set_keepalive_config(&Keepalive::new()).unwrap();
-    accepted
-        .set_keepalive_config(&listener.keepalive_config().unwrap())
-        .unwrap();
+    accepted.set_keepalive_config(&listener.keepalive_config().unwrap()).unwrap();
     assert_eq!(accepted.keepalive_config().unwrap(), config);
 }
 
@@ -303,15 +259,9 @@ fn marker(n: i32) {
 #[test]
 #[ignore = "run by one_syscall_per_value_and_nothing_else, under strace"]
 fn syscall_trace_child() {
-    assert!(
-        std::env::var_os(TRACE_CHILD).is_some(),
-        "run by the strace test"
-    );
+    assert!(std::env::var_os(TRACE_CHILD).is_some(), "run by the strace test");
     let (_listener, client, _server) = connected_pair();
-    let full = Keepalive::new()
-        .with_idle(S(30))
-        .with_interval(S(5))
-        .with_retries(4);
+    let full = Keepalive::new().with_idle(S(30)).with_interval(S(5)).with_retries(4);
     let with_timeout = full.with_user_timeout(S(40));
     marker(7001);
     client.set_keepalive_config(&full).unwrap();
@@ -329,11 +279,7 @@ fn syscall_trace_child() {
 #[test]
 fn one_syscall_per_value_and_nothing_else() {
     let name = "one_syscall_per_value_and_nothing_else";
-    if std::process::Command::new("strace")
-        .arg("-V")
-        .output()
-        .is_err()
-    {
+    if std::process::Command::new("strace").arg("-V").output().is_err() {
         let why = keepalive_faults::Unavailable("strace is not installed".into());
         keepalive_faults::skip(name, &why);
         return;
@@ -343,12 +289,7 @@ fn one_syscall_per_value_and_nothing_else() {
         .args(["-f", "-qq", "-o"])
         .arg(&log)
         .arg(std::env::current_exe().unwrap())
-        .args([
-            "syscall_trace_child",
-            "--exact",
-            "--ignored",
-            "--test-threads=1",
-        ])
+        .args(["syscall_trace_child", "--exact", "--ignored", "--test-threads=1"])
         .env(TRACE_CHILD, "1")
         .stdout(std::process::Stdio::null())
         .status()
@@ -383,20 +324,12 @@ fn one_syscall_per_value_and_nothing_else() {
     };
     let set = between(7001, 7002);
     assert_eq!(set.len(), 4, "{set:#?}");
-    for (call, option) in set.iter().zip([
-        "TCP_KEEPIDLE, [30]",
-        "TCP_KEEPINTVL, [5]",
-        "TCP_KEEPCNT, [4]",
-    ]) {
-        assert!(
-            call.starts_with("setsockopt(") && call.contains(option),
-            "{call}"
-        );
+    for (call, option) in
+        set.iter().zip(["TCP_KEEPIDLE, [30]", "TCP_KEEPINTVL, [5]", "TCP_KEEPCNT, [4]"])
+    {
+        assert!(call.starts_with("setsockopt(") && call.contains(option), "{call}");
     }
-    assert!(
-        set[3].starts_with("setsockopt(") && set[3].contains("SO_KEEPALIVE, [1]"),
-        "{set:#?}"
-    );
+    assert!(set[3].starts_with("setsockopt(") && set[3].contains("SO_KEEPALIVE, [1]"), "{set:#?}");
 
     let get = between(7002, 7003);
     assert_eq!(get.len(), 4, "one getsockopt per value: {get:#?}");
@@ -404,10 +337,7 @@ fn one_syscall_per_value_and_nothing_else() {
 
     let with_timeout = between(7003, 7004);
     assert_eq!(with_timeout.len(), 5, "{with_timeout:#?}");
-    assert!(
-        with_timeout[3].contains("TCP_USER_TIMEOUT, [40000]"),
-        "{with_timeout:#?}"
-    );
+    assert!(with_timeout[3].contains("TCP_USER_TIMEOUT, [40000]"), "{with_timeout:#?}");
 
     assert_eq!(between(7004, 7005).len(), 1);
     assert_eq!(between(7005, 7006).len(), 1);

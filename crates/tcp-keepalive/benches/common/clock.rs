@@ -15,10 +15,7 @@ pub struct Clock {
 impl Clock {
     pub fn from_env() -> Self {
         let wall = std::env::var("KEEPALIVE_BENCH_CLOCK").is_ok_and(|v| v == "wall");
-        Clock {
-            cpu: !wall,
-            epoch: Instant::now(),
-        }
+        Clock { cpu: !wall, epoch: Instant::now() }
     }
 
     pub fn name(&self) -> &'static str {
@@ -41,10 +38,7 @@ impl Clock {
 
 /// CPU time consumed by the calling thread.
 pub fn thread_cpu_time() -> Duration {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `ts` is a live, writable timespec; CLOCK_THREAD_CPUTIME_ID is
     // always available on Linux, so the call only writes `ts`.
     let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };

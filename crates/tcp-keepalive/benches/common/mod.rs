@@ -41,11 +41,7 @@ pub fn connected() -> io::Result<Connected> {
     let listener = TcpListener::bind("127.0.0.1:0")?;
     let stream = TcpStream::connect(listener.local_addr()?)?;
     let (accepted, _) = listener.accept()?;
-    Ok(Connected {
-        stream,
-        _accepted: accepted,
-        _listener: listener,
-    })
+    Ok(Connected { stream, _accepted: accepted, _listener: listener })
 }
 
 /// The contenders, in table order.

@@ -30,15 +30,8 @@ fn get(fd: &impl AsRawFd, level: c_int, name: c_int) -> io::Result<c_int> {
     let mut len = size_of::<c_int>() as libc::socklen_t;
     // SAFETY: `fd` is an open socket borrowed for the call; the kernel writes
     // at most `len` bytes into `value`, a live, zeroed c_int.
-    let rc = unsafe {
-        libc::getsockopt(
-            fd.as_raw_fd(),
-            level,
-            name,
-            (&raw mut value).cast(),
-            &mut len,
-        )
-    };
+    let rc =
+        unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, (&raw mut value).cast(), &mut len) };
     if rc == -1 {
         return Err(io::Error::last_os_error());
     }

@@ -37,47 +37,19 @@ pub(crate) struct TcpOption {
 #[allow(dead_code)]
 impl TcpOption {
     pub const fn seconds(name: &'static str, level: i32, id: i32, min: u32, max: u32) -> Self {
-        TcpOption {
-            name,
-            level,
-            id,
-            unit: Unit::Seconds,
-            min,
-            max,
-        }
+        TcpOption { name, level, id, unit: Unit::Seconds, min, max }
     }
 
     pub const fn millis(name: &'static str, level: i32, id: i32, min: u32, max: u32) -> Self {
-        TcpOption {
-            name,
-            level,
-            id,
-            unit: Unit::Millis,
-            min,
-            max,
-        }
+        TcpOption { name, level, id, unit: Unit::Millis, min, max }
     }
 
     pub const fn half_seconds(name: &'static str, level: i32, id: i32, min: u32, max: u32) -> Self {
-        TcpOption {
-            name,
-            level,
-            id,
-            unit: Unit::HalfSeconds,
-            min,
-            max,
-        }
+        TcpOption { name, level, id, unit: Unit::HalfSeconds, min, max }
     }
 
     pub const fn count(name: &'static str, level: i32, id: i32, min: u32, max: u32) -> Self {
-        TcpOption {
-            name,
-            level,
-            id,
-            unit: Unit::Count,
-            min,
-            max,
-        }
+        TcpOption { name, level, id, unit: Unit::Count, min, max }
     }
 }
 
@@ -141,14 +113,9 @@ impl Platform {
 
     /// True when the OS has no per-socket tuning at all (OpenBSD, Haiku).
     pub fn tunes_nothing(&self) -> bool {
-        [
-            Setting::Idle,
-            Setting::Interval,
-            Setting::Retries,
-            Setting::UserTimeout,
-        ]
-        .into_iter()
-        .all(|s| self.option(s).is_none())
+        [Setting::Idle, Setting::Interval, Setting::Retries, Setting::UserTimeout]
+            .into_iter()
+            .all(|s| self.option(s).is_none())
     }
 
     /// Checks every set value against this OS and converts it.
@@ -164,20 +131,14 @@ impl Platform {
         for (slot, (setting, value)) in plan.iter_mut().zip(requested) {
             let Some(value) = value else { continue };
             let error = |problem| SettingError::new(setting, value, problem, self.os, "");
-            let option = self
-                .option(setting)
-                .ok_or_else(|| error(Problem::Unsupported))?;
+            let option = self.option(setting).ok_or_else(|| error(Problem::Unsupported))?;
             let error = |problem| SettingError::new(setting, value, problem, self.os, option.name);
             let raw = option.raw(value);
             if raw < u128::from(option.min.max(1)) {
-                return Err(error(Problem::TooSmall {
-                    min: option.with_unit(option.min.max(1)),
-                }));
+                return Err(error(Problem::TooSmall { min: option.with_unit(option.min.max(1)) }));
             }
             if raw > u128::from(option.max) {
-                return Err(error(Problem::TooLarge {
-                    max: option.with_unit(option.max),
-                }));
+                return Err(error(Problem::TooLarge { max: option.with_unit(option.max) }));
             }
             *slot = Some((option, raw as i32));
         }
@@ -203,9 +164,7 @@ impl Platform {
             let Some(option) = option else {
                 return Ok(None);
             };
-            Ok(read(&option)?
-                .filter(|&raw| raw > 0)
-                .map(|raw| option.decode(raw)))
+            Ok(read(&option)?.filter(|&raw| raw > 0).map(|raw| option.decode(raw)))
         };
         let duration = |v: Option<Value>| match v {
             Some(Value::Duration(d)) => Some(d),

@@ -38,15 +38,8 @@ fn getsockopt(fd: Handle<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
     // SAFETY: `fd` is borrowed, so it stays open for the call; the kernel writes
     // at most `len` bytes into `value`, which is zeroed, so a shorter write still
     // leaves a valid `c_int`.
-    let rc = unsafe {
-        libc::getsockopt(
-            fd.as_raw_fd(),
-            level,
-            name,
-            (&raw mut value).cast(),
-            &mut len,
-        )
-    };
+    let rc =
+        unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, (&raw mut value).cast(), &mut len) };
     if rc == -1 {
         return Err(io::Error::last_os_error());
     }
@@ -59,12 +52,7 @@ pub(crate) fn is_no_such_option(err: &io::Error) -> bool {
 
 #[inline]
 pub(crate) fn set_keepalive(fd: Handle<'_>, keepalive: bool) -> io::Result<()> {
-    setsockopt(
-        fd,
-        libc::SOL_SOCKET,
-        libc::SO_KEEPALIVE,
-        c_int::from(keepalive),
-    )
+    setsockopt(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, c_int::from(keepalive))
 }
 
 #[inline]

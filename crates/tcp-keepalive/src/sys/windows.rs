@@ -79,11 +79,8 @@ pub(crate) fn keepalive(socket: Handle<'_>) -> io::Result<bool> {
 
 /// `SIO_KEEPALIVE_VALS`: turns keepalive on and writes both times (milliseconds).
 fn keepalive_vals(socket: Handle<'_>, idle_ms: u32, interval_ms: u32) -> io::Result<()> {
-    let vals = ws::tcp_keepalive {
-        onoff: 1,
-        keepalivetime: idle_ms,
-        keepaliveinterval: interval_ms,
-    };
+    let vals =
+        ws::tcp_keepalive { onoff: 1, keepalivetime: idle_ms, keepaliveinterval: interval_ms };
     let mut returned = 0u32;
     // SAFETY: the socket is borrowed, so it stays open; the input buffer is
     // `vals` with its exact size, there is no output buffer, and the call is
@@ -134,10 +131,8 @@ pub(crate) fn set_config(socket: Handle<'_>, config: &Keepalive) -> io::Result<(
     }
     if fallback {
         let ms = |o: Option<(TcpOption, i32)>, default| o.map_or(default, |(_, s)| s as u32 * 1000);
-        let (idle_ms, interval_ms) = (
-            ms(idle, WINDOWS_DEFAULT_IDLE_MS),
-            ms(interval, WINDOWS_DEFAULT_INTERVAL_MS),
-        );
+        let (idle_ms, interval_ms) =
+            (ms(idle, WINDOWS_DEFAULT_IDLE_MS), ms(interval, WINDOWS_DEFAULT_INTERVAL_MS));
         keepalive_vals(socket, idle_ms, interval_ms)
             .map_err(|e| syscall_failed("SIO_KEEPALIVE_VALS", &applied[..done], e))?;
         applied[done] = "SIO_KEEPALIVE_VALS";

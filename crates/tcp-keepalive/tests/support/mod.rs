@@ -27,13 +27,7 @@ pub fn try_raw_get<S: AsFd>(socket: &S, level: i32, name: i32) -> std::io::Resul
     let mut len = size_of::<libc::c_int>() as libc::socklen_t;
     // SAFETY: the fd is borrowed and open; value/len describe a live c_int.
     let rc = unsafe {
-        libc::getsockopt(
-            socket.as_fd().as_raw_fd(),
-            level,
-            name,
-            (&raw mut value).cast(),
-            &mut len,
-        )
+        libc::getsockopt(socket.as_fd().as_raw_fd(), level, name, (&raw mut value).cast(), &mut len)
     };
     if rc == -1 {
         return Err(std::io::Error::last_os_error());
@@ -58,12 +52,7 @@ pub fn raw_set<S: AsFd>(socket: &S, level: i32, name: i32, value: i32) {
             size_of::<libc::c_int>() as libc::socklen_t,
         )
     };
-    assert_eq!(
-        rc,
-        0,
-        "setsockopt({level}, {name}, {value}): {}",
-        std::io::Error::last_os_error()
-    );
+    assert_eq!(rc, 0, "setsockopt({level}, {name}, {value}): {}", std::io::Error::last_os_error());
 }
 
 pub fn raw_state<S: AsFd>(socket: &S) -> RawState {
@@ -107,43 +96,23 @@ pub fn assert_has_config<S: AsFd>(what: &str, socket: &S, config: &tcp_keepalive
     use tcp_keepalive::KeepaliveExt;
     let raw = socket2::SockRef::from(socket);
     assert!(raw.keepalive().unwrap(), "{what}: SO_KEEPALIVE is off");
-    assert_eq!(
-        Some(raw.tcp_keepalive_time().unwrap()),
-        config.idle(),
-        "{what}: TCP_KEEPIDLE"
-    );
+    assert_eq!(Some(raw.tcp_keepalive_time().unwrap()), config.idle(), "{what}: TCP_KEEPIDLE");
     assert_eq!(
         Some(raw.tcp_keepalive_interval().unwrap()),
         config.interval(),
         "{what}: TCP_KEEPINTVL"
     );
-    assert_eq!(
-        Some(raw.tcp_keepalive_retries().unwrap()),
-        config.retries(),
-        "{what}: TCP_KEEPCNT"
-    );
-    assert_eq!(
-        raw.tcp_user_timeout().unwrap(),
-        config.user_timeout(),
-        "{what}: TCP_USER_TIMEOUT"
-    );
+    assert_eq!(Some(raw.tcp_keepalive_retries().unwrap()), config.retries(), "{what}: TCP_KEEPCNT");
+    assert_eq!(raw.tcp_user_timeout().unwrap(), config.user_timeout(), "{what}: TCP_USER_TIMEOUT");
     let socket = tcp_keepalive::SocketRef::from(socket);
     assert!(socket.keepalive().unwrap(), "{what}: keepalive()");
-    assert_eq!(
-        &socket.keepalive_config().unwrap(),
-        config,
-        "{what}: keepalive_config()"
-    );
+    assert_eq!(&socket.keepalive_config().unwrap(), config, "{what}: keepalive_config()");
 }
 
 /// A sysctl under /proc/sys/net/ipv4, as an integer.
 pub fn ipv4_sysctl(name: &str) -> i32 {
     let path = format!("/proc/sys/net/ipv4/{name}");
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{path}: {e}"))
-        .trim()
-        .parse()
-        .unwrap()
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}")).trim().parse().unwrap()
 }
 
 /// A listener on an ephemeral loopback port, a client connected to it, and the accepted side.

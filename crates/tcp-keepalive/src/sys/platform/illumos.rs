@@ -21,13 +21,7 @@ const MAX_INTERVAL: u32 = 60;
 
 pub(crate) const PLATFORM: Platform = Platform {
     os: "illumos",
-    idle: Some(TcpOption::seconds(
-        "TCP_KEEPIDLE",
-        IPPROTO_TCP,
-        TCP_KEEPIDLE,
-        1,
-        TEN_DAYS,
-    )),
+    idle: Some(TcpOption::seconds("TCP_KEEPIDLE", IPPROTO_TCP, TCP_KEEPIDLE, 1, TEN_DAYS)),
     interval: Some(TcpOption::seconds(
         "TCP_KEEPINTVL",
         IPPROTO_TCP,

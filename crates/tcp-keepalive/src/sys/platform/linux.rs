@@ -16,27 +16,9 @@ pub(crate) const PLATFORM: Platform = Platform {
     } else {
         "Linux"
     },
-    idle: Some(TcpOption::seconds(
-        "TCP_KEEPIDLE",
-        IPPROTO_TCP,
-        TCP_KEEPIDLE,
-        1,
-        32_767,
-    )),
-    interval: Some(TcpOption::seconds(
-        "TCP_KEEPINTVL",
-        IPPROTO_TCP,
-        TCP_KEEPINTVL,
-        1,
-        32_767,
-    )),
-    retries: Some(TcpOption::count(
-        "TCP_KEEPCNT",
-        IPPROTO_TCP,
-        TCP_KEEPCNT,
-        1,
-        127,
-    )),
+    idle: Some(TcpOption::seconds("TCP_KEEPIDLE", IPPROTO_TCP, TCP_KEEPIDLE, 1, 32_767)),
+    interval: Some(TcpOption::seconds("TCP_KEEPINTVL", IPPROTO_TCP, TCP_KEEPINTVL, 1, 32_767)),
+    retries: Some(TcpOption::count("TCP_KEEPCNT", IPPROTO_TCP, TCP_KEEPCNT, 1, 127)),
     user_timeout: Some(TcpOption::millis(
         "TCP_USER_TIMEOUT",
         IPPROTO_TCP,

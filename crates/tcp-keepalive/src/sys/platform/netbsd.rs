@@ -32,12 +32,6 @@ pub(crate) const PLATFORM: Platform = Platform {
         1,
         MAX_HALF_SECONDS,
     )),
-    retries: Some(TcpOption::count(
-        "TCP_KEEPCNT",
-        IPPROTO_TCP,
-        TCP_KEEPCNT,
-        1,
-        i32::MAX as u32,
-    )),
+    retries: Some(TcpOption::count("TCP_KEEPCNT", IPPROTO_TCP, TCP_KEEPCNT, 1, i32::MAX as u32)),
     user_timeout: None,
 };

@@ -11,26 +11,8 @@ const MAX: u32 = i32::MAX as u32;
 
 pub(crate) const PLATFORM: Platform = Platform {
     os: "WASI",
-    idle: Some(TcpOption::seconds(
-        "TCP_KEEPIDLE",
-        IPPROTO_TCP,
-        TCP_KEEPIDLE,
-        1,
-        MAX,
-    )),
-    interval: Some(TcpOption::seconds(
-        "TCP_KEEPINTVL",
-        IPPROTO_TCP,
-        TCP_KEEPINTVL,
-        1,
-        MAX,
-    )),
-    retries: Some(TcpOption::count(
-        "TCP_KEEPCNT",
-        IPPROTO_TCP,
-        TCP_KEEPCNT,
-        1,
-        MAX,
-    )),
+    idle: Some(TcpOption::seconds("TCP_KEEPIDLE", IPPROTO_TCP, TCP_KEEPIDLE, 1, MAX)),
+    interval: Some(TcpOption::seconds("TCP_KEEPINTVL", IPPROTO_TCP, TCP_KEEPINTVL, 1, MAX)),
+    retries: Some(TcpOption::count("TCP_KEEPCNT", IPPROTO_TCP, TCP_KEEPCNT, 1, MAX)),
     user_timeout: None,
 };

@@ -19,26 +19,8 @@ pub(crate) const WINDOWS_DEFAULT_INTERVAL_MS: u32 = 1000;
 
 pub(crate) const PLATFORM: Platform = Platform {
     os: "Windows",
-    idle: Some(TcpOption::seconds(
-        "TCP_KEEPIDLE",
-        IPPROTO_TCP,
-        TCP_KEEPIDLE,
-        1,
-        MAX_SECONDS,
-    )),
-    interval: Some(TcpOption::seconds(
-        "TCP_KEEPINTVL",
-        IPPROTO_TCP,
-        TCP_KEEPINTVL,
-        1,
-        MAX_SECONDS,
-    )),
-    retries: Some(TcpOption::count(
-        "TCP_KEEPCNT",
-        IPPROTO_TCP,
-        TCP_KEEPCNT,
-        1,
-        255,
-    )),
+    idle: Some(TcpOption::seconds("TCP_KEEPIDLE", IPPROTO_TCP, TCP_KEEPIDLE, 1, MAX_SECONDS)),
+    interval: Some(TcpOption::seconds("TCP_KEEPINTVL", IPPROTO_TCP, TCP_KEEPINTVL, 1, MAX_SECONDS)),
+    retries: Some(TcpOption::count("TCP_KEEPCNT", IPPROTO_TCP, TCP_KEEPCNT, 1, 255)),
     user_timeout: None,
 };
