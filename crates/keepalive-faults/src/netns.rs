@@ -245,6 +245,12 @@ impl Netns {
         run_checked(Command::new("ip").args(["-n", &self.name]).args(args), None)
     }
 
+    /// Adds a veth pair: `LINK` here, `peer_name` in `peer`.
+    fn add_veth_to(&self, peer: &Netns, peer_name: &str) -> io::Result<()> {
+        let args = ["link", "add", LINK, "type", "veth", "peer", "name", peer_name];
+        self.ip(&[&args[..], &["netns", peer.name()]].concat()).map(drop)
+    }
+
     /// Loads an nftables ruleset (`nft -f -`) in this namespace.
     pub fn nft(&self, ruleset: &str) -> io::Result<()> {
         run_checked(self.command("nft").args(["-f", "-"]), Some(ruleset)).map(drop)
@@ -336,18 +342,7 @@ impl Topology {
     pub fn direct() -> io::Result<Topology> {
         let client = Netns::new("client")?;
         let server = Netns::new("server")?;
-        client.ip(&[
-            "link",
-            "add",
-            LINK,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            LINK,
-            "netns",
-            server.name(),
-        ])?;
+        client.add_veth_to(&server, LINK)?;
         for (ns, addr) in [(&client, DIRECT_CLIENT), (&server, DIRECT_SERVER)] {
             ns.ip(&["addr", "add", &format!("{addr}/24"), "dev", LINK])?;
             ns.ip(&["link", "set", LINK, "up"])?;
@@ -385,30 +380,8 @@ impl Topology {
         let client = Netns::new("client")?;
         let middlebox = Netns::new("mbox")?;
         let server = Netns::new("server")?;
-        client.ip(&[
-            "link",
-            "add",
-            LINK,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            MB_CLIENT_LINK,
-            "netns",
-            middlebox.name(),
-        ])?;
-        server.ip(&[
-            "link",
-            "add",
-            LINK,
-            "type",
-            "veth",
-            "peer",
-            "name",
-            MB_SERVER_LINK,
-            "netns",
-            middlebox.name(),
-        ])?;
+        client.add_veth_to(&middlebox, MB_CLIENT_LINK)?;
+        server.add_veth_to(&middlebox, MB_SERVER_LINK)?;
         for (ns, link, addr) in [
             (&client, LINK, MB_CLIENT),
             (&middlebox, MB_CLIENT_LINK, MB_CLIENT_GW),
