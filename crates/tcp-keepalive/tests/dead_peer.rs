@@ -24,12 +24,23 @@ const CONTROL_MARGIN: Duration = Duration::from_secs(3);
 /// Blocks in `read` until it fails; returns the error kind and how long it took.
 fn read_until_error(mut stream: TcpStream) -> (io::ErrorKind, Duration) {
     let start = Instant::now();
+    let timeout = stream.read_timeout().unwrap();
     let mut buf = [0u8; 16];
-    let result = stream.read(&mut buf);
-    let elapsed = start.elapsed();
-    match result {
-        Ok(n) => panic!("read returned {n} bytes from a silent peer"),
-        Err(e) => (e.kind(), elapsed),
+    loop {
+        match stream.read(&mut buf) {
+            Ok(n) => panic!("read returned {n} bytes from a silent peer"),
+            // A signal is no answer from the peer: read again, keeping the original deadline.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {
+                if let Some(timeout) = timeout {
+                    let left = timeout.saturating_sub(start.elapsed());
+                    if left.is_zero() {
+                        return (io::ErrorKind::WouldBlock, start.elapsed());
+                    }
+                    stream.set_read_timeout(Some(left)).unwrap();
+                }
+            }
+            Err(e) => return (e.kind(), start.elapsed()),
+        }
     }
 }
 
