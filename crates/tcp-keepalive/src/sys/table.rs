@@ -102,6 +102,12 @@ pub(crate) struct Platform {
 pub(crate) type Plan = [Option<(TcpOption, i32)>; 4];
 
 impl Platform {
+    /// The table of an OS whose only keepalive control is `SO_KEEPALIVE`.
+    #[allow(dead_code)] // Built only for such an OS.
+    pub const fn bool_only(os: &'static str) -> Self {
+        Platform { os, idle: None, interval: None, retries: None, user_timeout: None }
+    }
+
     fn option(&self, setting: Setting) -> Option<TcpOption> {
         match setting {
             Setting::Idle => self.idle,

@@ -1,12 +1,11 @@
 //! Backend for every system whose sockets are file descriptors: Unix, and WASI
 //! preview 2 (through wasi-libc). One `int` option helper pair, as in std.
 
+use std::ffi::{c_int, c_void};
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
-use libc::{c_int, socklen_t};
-
-use super::platform::PLATFORM;
+use super::platform::{ENOPROTOOPT, PLATFORM, SOL_SOCKET, SO_KEEPALIVE};
 use crate::error::{read_failed, syscall_failed};
 use crate::Keepalive;
 
@@ -18,13 +17,46 @@ pub(crate) fn handle<S: AsHandle + ?Sized>(socket: &S) -> Handle<'_> {
     socket.as_fd()
 }
 
+/// C's `socklen_t`: a 32-bit integer, signed only in 32-bit Android's bionic.
+#[cfg(not(all(target_os = "android", target_pointer_width = "32")))]
+type SockLen = u32;
+#[cfg(all(target_os = "android", target_pointer_width = "32"))]
+type SockLen = i32;
+
+// The two C functions this crate calls, declared here rather than taken from the
+// libc crate: they are the same POSIX functions on every OS, and the crate then
+// builds without any dependency. The tests check these declarations, and every
+// table's numbers, against the libc crate on each target (`same_as_libc!`).
+// They resolve to the C library that std links; Haiku keeps sockets in libnetwork.
+#[cfg_attr(target_os = "haiku", link(name = "network"))]
+unsafe extern "C" {
+    #[cfg_attr(target_os = "espidf", link_name = "lwip_setsockopt")]
+    fn setsockopt(
+        fd: c_int,
+        level: c_int,
+        name: c_int,
+        value: *const c_void,
+        len: SockLen,
+    ) -> c_int;
+
+    // The X/Open variant, whose length is a socklen_t, as the libc crate and std use.
+    #[cfg_attr(any(target_os = "illumos", target_os = "solaris"), link_name = "__xnet_getsockopt")]
+    #[cfg_attr(target_os = "espidf", link_name = "lwip_getsockopt")]
+    fn getsockopt(
+        fd: c_int,
+        level: c_int,
+        name: c_int,
+        value: *mut c_void,
+        len: *mut SockLen,
+    ) -> c_int;
+}
+
 #[inline]
-fn setsockopt(fd: Handle<'_>, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
-    let len = size_of::<c_int>() as socklen_t;
+fn set_option(fd: Handle<'_>, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
+    let len = size_of::<c_int>() as SockLen;
     // SAFETY: `fd` is borrowed, so it stays open for the call; the pointer and
     // length describe `value`, a live `c_int`, which is what these options take.
-    let rc =
-        unsafe { libc::setsockopt(fd.as_raw_fd(), level, name, (&raw const value).cast(), len) };
+    let rc = unsafe { setsockopt(fd.as_raw_fd(), level, name, (&raw const value).cast(), len) };
     if rc == -1 {
         return Err(io::Error::last_os_error());
     }
@@ -32,14 +64,13 @@ fn setsockopt(fd: Handle<'_>, level: c_int, name: c_int, value: c_int) -> io::Re
 }
 
 #[inline]
-fn getsockopt(fd: Handle<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
+fn get_option(fd: Handle<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
     let mut value: c_int = 0;
-    let mut len = size_of::<c_int>() as socklen_t;
+    let mut len = size_of::<c_int>() as SockLen;
     // SAFETY: `fd` is borrowed, so it stays open for the call; the kernel writes
     // at most `len` bytes into `value`, which is zeroed, so a shorter write still
     // leaves a valid `c_int`.
-    let rc =
-        unsafe { libc::getsockopt(fd.as_raw_fd(), level, name, (&raw mut value).cast(), &mut len) };
+    let rc = unsafe { getsockopt(fd.as_raw_fd(), level, name, (&raw mut value).cast(), &mut len) };
     if rc == -1 {
         return Err(io::Error::last_os_error());
     }
@@ -47,17 +78,17 @@ fn getsockopt(fd: Handle<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
 }
 
 pub(crate) fn is_no_such_option(err: &io::Error) -> bool {
-    err.raw_os_error() == Some(libc::ENOPROTOOPT)
+    err.raw_os_error() == Some(ENOPROTOOPT)
 }
 
 #[inline]
 pub(crate) fn set_keepalive(fd: Handle<'_>, keepalive: bool) -> io::Result<()> {
-    setsockopt(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE, c_int::from(keepalive))
+    set_option(fd, SOL_SOCKET, SO_KEEPALIVE, c_int::from(keepalive))
 }
 
 #[inline]
 pub(crate) fn keepalive(fd: Handle<'_>) -> io::Result<bool> {
-    Ok(getsockopt(fd, libc::SOL_SOCKET, libc::SO_KEEPALIVE)? != 0)
+    Ok(get_option(fd, SOL_SOCKET, SO_KEEPALIVE)? != 0)
 }
 
 /// One `setsockopt` per set value, then `SO_KEEPALIVE`: nothing else.
@@ -66,7 +97,7 @@ pub(crate) fn set_config(fd: Handle<'_>, config: &Keepalive) -> io::Result<()> {
     let mut applied = [""; 4];
     let mut done = 0;
     for (option, raw) in plan.into_iter().flatten() {
-        setsockopt(fd, option.level, option.id, raw)
+        set_option(fd, option.level, option.id, raw)
             .map_err(|e| syscall_failed(option.name, &applied[..done], e))?;
         applied[done] = option.name;
         done += 1;
@@ -76,9 +107,21 @@ pub(crate) fn set_config(fd: Handle<'_>, config: &Keepalive) -> io::Result<()> {
 
 /// One `getsockopt` per value the OS has.
 pub(crate) fn config(fd: Handle<'_>) -> io::Result<Keepalive> {
-    PLATFORM.read(|option| match getsockopt(fd, option.level, option.id) {
+    PLATFORM.read(|option| match get_option(fd, option.level, option.id) {
         Ok(raw) => Ok(Some(raw)),
         Err(e) if is_no_such_option(&e) => Ok(None),
         Err(e) => Err(read_failed(option.name, e)),
     })
+}
+
+#[cfg(test)]
+mod same_as_libc {
+    use super::*;
+
+    type SetSockOpt = unsafe extern "C" fn(c_int, c_int, c_int, *const c_void, SockLen) -> c_int;
+    type GetSockOpt = unsafe extern "C" fn(c_int, c_int, c_int, *mut c_void, *mut SockLen) -> c_int;
+
+    // Fails to compile if a parameter type differs from the libc crate's on this target.
+    const _: [SetSockOpt; 2] = [setsockopt, libc::setsockopt];
+    const _: [GetSockOpt; 2] = [getsockopt, libc::getsockopt];
 }

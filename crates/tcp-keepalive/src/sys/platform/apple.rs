@@ -7,9 +7,16 @@
 //! tcp_input.c copies keepinit, keepcnt and keepintvl to an accepted socket, not
 //! the idle time. Not run on an Apple kernel.
 
-use libc::{IPPROTO_TCP, TCP_KEEPALIVE, TCP_KEEPCNT, TCP_KEEPINTVL};
-
+use super::IPPROTO_TCP;
 use crate::sys::table::{Platform, TcpOption};
+
+pub(crate) const SOL_SOCKET: i32 = 0xffff;
+pub(crate) const SO_KEEPALIVE: i32 = 0x8;
+pub(crate) const ENOPROTOOPT: i32 = 42;
+const TCP_KEEPALIVE: i32 = 0x10;
+const TCP_KEEPINTVL: i32 = 0x101;
+const TCP_KEEPCNT: i32 = 0x102;
+same_as_libc!(SOL_SOCKET, SO_KEEPALIVE, ENOPROTOOPT, TCP_KEEPALIVE, TCP_KEEPINTVL, TCP_KEEPCNT);
 
 const MAX_SECONDS: u32 = u32::MAX / 1000;
 

@@ -4,9 +4,16 @@
 //! verified; the maximum is chosen so that the kernel's conversion to
 //! milliseconds cannot overflow a C int.
 
-use libc::{IPPROTO_TCP, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL};
-
+use super::IPPROTO_TCP;
 use crate::sys::table::{Platform, TcpOption};
+
+pub(crate) const SOL_SOCKET: i32 = 0xffff;
+pub(crate) const SO_KEEPALIVE: i32 = 0x8;
+pub(crate) const ENOPROTOOPT: i32 = 42;
+const TCP_KEEPIDLE: i32 = 0x100;
+const TCP_KEEPINTVL: i32 = 0x200;
+const TCP_KEEPCNT: i32 = 0x400;
+same_as_libc!(SOL_SOCKET, SO_KEEPALIVE, ENOPROTOOPT, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT);
 
 const MAX_SECONDS: u32 = i32::MAX as u32 / 1000;
 

@@ -11,9 +11,16 @@
 //! for an interval or count never set (read back as unknown). Not run on an
 //! illumos kernel; inheritance by accepted sockets not checked.
 
-use libc::{IPPROTO_TCP, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL};
-
+use super::IPPROTO_TCP;
 use crate::sys::table::{Platform, TcpOption};
+
+pub(crate) const SOL_SOCKET: i32 = 0xffff;
+pub(crate) const SO_KEEPALIVE: i32 = 0x8;
+pub(crate) const ENOPROTOOPT: i32 = 99;
+const TCP_KEEPIDLE: i32 = 0x22;
+const TCP_KEEPINTVL: i32 = 0x24;
+const TCP_KEEPCNT: i32 = 0x23;
+same_as_libc!(SOL_SOCKET, SO_KEEPALIVE, ENOPROTOOPT, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT);
 
 const TEN_DAYS: u32 = 10 * 24 * 3600;
 /// The default maximum RTO (tcp_rexmit_interval_max), which TCP_KEEPINTVL may not exceed.

@@ -3,6 +3,32 @@
 //!
 //! Options are named by the OS's real numbers, not by "whatever constant libc
 //! happens to export": that heuristic picks a wrong option on NetBSD and illumos.
+//!
+//! On Unix-like systems each table also gives the socket level's numbers
+//! (`SOL_SOCKET`, `SO_KEEPALIVE`, `ENOPROTOOPT`), so that the crate needs no
+//! dependency there. `same_as_libc!` checks them all against the libc crate
+//! whenever the tests are compiled for a target, which `scripts/check-targets`
+//! does for each OS. Unix systems without a table of their own take those three
+//! numbers from libc (`other.rs`).
+
+/// TCP's protocol number, which is also its socket option level, on every OS.
+#[cfg(any(unix, target_os = "wasi"))]
+#[allow(dead_code)] // Unused where the OS has no TCP-level keepalive options.
+pub(crate) const IPPROTO_TCP: i32 = 6;
+
+/// Fails the test build for this target if a number differs from the libc crate's.
+#[cfg(any(unix, target_os = "wasi"))]
+macro_rules! same_as_libc {
+    ($($name:ident),+ $(,)?) => {
+        #[cfg(test)]
+        const _: () = {
+            $(assert!($name == libc::$name, concat!(stringify!($name), " differs from the libc crate's"));)+
+        };
+    };
+}
+
+#[cfg(any(unix, target_os = "wasi"))]
+same_as_libc!(IPPROTO_TCP);
 
 #[cfg_attr(
     any(target_os = "linux", target_os = "android", target_os = "fuchsia"),
@@ -11,9 +37,11 @@
 #[cfg_attr(target_vendor = "apple", path = "apple.rs")]
 #[cfg_attr(target_os = "freebsd", path = "freebsd.rs")]
 #[cfg_attr(target_os = "netbsd", path = "netbsd.rs")]
+#[cfg_attr(target_os = "openbsd", path = "openbsd.rs")]
 #[cfg_attr(target_os = "dragonfly", path = "dragonfly.rs")]
 #[cfg_attr(target_os = "illumos", path = "illumos.rs")]
 #[cfg_attr(target_os = "solaris", path = "solaris.rs")]
+#[cfg_attr(target_os = "haiku", path = "haiku.rs")]
 #[cfg_attr(windows, path = "windows.rs")]
 #[cfg_attr(target_os = "wasi", path = "wasi.rs")]
 #[cfg_attr(
@@ -24,13 +52,15 @@
         target_vendor = "apple",
         target_os = "freebsd",
         target_os = "netbsd",
+        target_os = "openbsd",
         target_os = "dragonfly",
         target_os = "illumos",
         target_os = "solaris",
+        target_os = "haiku",
         windows,
         target_os = "wasi",
     )),
-    path = "bool_only.rs"
+    path = "other.rs"
 )]
 mod os;
 

@@ -8,9 +8,16 @@
 //! know these options (ENOPROTOOPT: read back as unknown). tcp_syncache.c copies
 //! none of them to an accepted socket. Not run on a NetBSD kernel.
 
-use libc::{IPPROTO_TCP, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL};
-
+use super::IPPROTO_TCP;
 use crate::sys::table::{Platform, TcpOption};
+
+pub(crate) const SOL_SOCKET: i32 = 0xffff;
+pub(crate) const SO_KEEPALIVE: i32 = 0x8;
+pub(crate) const ENOPROTOOPT: i32 = 42;
+const TCP_KEEPIDLE: i32 = 3;
+const TCP_KEEPINTVL: i32 = 5;
+const TCP_KEEPCNT: i32 = 6;
+same_as_libc!(SOL_SOCKET, SO_KEEPALIVE, ENOPROTOOPT, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT);
 
 /// The timer callout takes `ticks * (hz / PR_SLOWHZ)` as a C int: with hz up to
 /// 1000 this many half-seconds (~24.8 days) cannot overflow it.

@@ -5,9 +5,23 @@
 //! reported as Unsupported. Solaris's sources are closed: the interval and count
 //! limits are assumed to match illumos, whose code it shares (uncertain).
 
-use libc::{IPPROTO_TCP, TCP_KEEPALIVE_THRESHOLD, TCP_KEEPCNT, TCP_KEEPINTVL};
-
+use super::IPPROTO_TCP;
 use crate::sys::table::{Platform, TcpOption};
+
+pub(crate) const SOL_SOCKET: i32 = 0xffff;
+pub(crate) const SO_KEEPALIVE: i32 = 0x8;
+pub(crate) const ENOPROTOOPT: i32 = 99;
+const TCP_KEEPALIVE_THRESHOLD: i32 = 0x16;
+const TCP_KEEPINTVL: i32 = 0x1e;
+const TCP_KEEPCNT: i32 = 0x1f;
+same_as_libc!(
+    SOL_SOCKET,
+    SO_KEEPALIVE,
+    ENOPROTOOPT,
+    TCP_KEEPALIVE_THRESHOLD,
+    TCP_KEEPINTVL,
+    TCP_KEEPCNT
+);
 
 const TEN_DAYS: u32 = 10 * 24 * 3600;
 /// As illumos: the default maximum RTO, which TCP_KEEPINTVL may not exceed (uncertain).

@@ -3,9 +3,17 @@
 //! seconds and the host refuses 0. Source: the wasi:sockets tcp.wit interface;
 //! the host's own limits are unknown (uncertain), not run under a WASI host.
 
-use libc::{IPPROTO_TCP, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL};
-
+use super::IPPROTO_TCP;
 use crate::sys::table::{Platform, TcpOption};
+
+// wasi-libc's own numbers: its socket level is not a Linux or BSD one.
+pub(crate) const SOL_SOCKET: i32 = 0x7fff_ffff;
+pub(crate) const SO_KEEPALIVE: i32 = 9;
+pub(crate) const ENOPROTOOPT: i32 = 50;
+const TCP_KEEPIDLE: i32 = 4;
+const TCP_KEEPINTVL: i32 = 5;
+const TCP_KEEPCNT: i32 = 6;
+same_as_libc!(SOL_SOCKET, SO_KEEPALIVE, ENOPROTOOPT, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT);
 
 const MAX: u32 = i32::MAX as u32;
 
