@@ -26,7 +26,7 @@ use tcp_keepalive::{Keepalive, KeepaliveExt};
 
 use crate::output::{human, secs, Exit, Failure, Outcome, Output};
 use crate::tcp_info;
-use crate::watch::{describe, Change, ProbeEvent, Tracker};
+use crate::watch::{describe, is_keepalive_death, is_tick, Change, ProbeEvent, Tracker};
 
 /// The demo's settings: a dead peer is detected within 1s + 3 × 1s.
 const SETTINGS: Keepalive = Keepalive::new()
@@ -218,7 +218,8 @@ fn wait_for_death(
         let now = Instant::now();
         let elapsed = now - connected_at;
         match read {
-            Err(e) if e.kind() == std::io::ErrorKind::TimedOut => {
+            Err(e) if is_tick(&e) => {}
+            Err(e) if is_keepalive_death(&e) => {
                 out.progress_done();
                 out.event(
                     &Dead {
@@ -236,11 +237,6 @@ fn wait_for_death(
                 );
                 return Ok((now, e));
             }
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::Interrupted
-                ) => {}
             Err(e) => return Err(Failure::io("the keepalive connection failed unexpectedly", e)),
             Ok(_) => {
                 return Err(Failure::new(

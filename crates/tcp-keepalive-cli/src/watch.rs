@@ -263,7 +263,7 @@ fn watch(mut stream: &TcpStream, bound: Option<Duration>, out: &Output) -> Outco
 }
 
 /// The read timeout expired (or a signal interrupted the read): keep going.
-fn is_tick(e: &io::Error) -> bool {
+pub(crate) fn is_tick(e: &io::Error) -> bool {
     match e.kind() {
         io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted => true,
         // Windows reports an expired read timeout as WSAETIMEDOUT.
@@ -273,7 +273,7 @@ fn is_tick(e: &io::Error) -> bool {
 }
 
 /// The error a read gets once keepalive (or the user timeout) gave up.
-fn is_keepalive_death(e: &io::Error) -> bool {
+pub(crate) fn is_keepalive_death(e: &io::Error) -> bool {
     if cfg!(windows) {
         // WSAENETRESET: "connection broken due to keep-alive activity".
         e.raw_os_error() == Some(10052)

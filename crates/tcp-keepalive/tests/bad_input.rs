@@ -274,6 +274,20 @@ fn one_setting() -> Keepalive {
 fn udp_socket() {
     let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
     let socket = SocketRef::from(&udp);
+    assert_flag_works_and_tuning_is_refused(&socket);
+    assert_eq!(raw_get(&udp, libc::SOL_SOCKET, libc::SO_KEEPALIVE).unwrap(), 0);
+
+    // An empty config only sets SO_KEEPALIVE, which UDP accepts.
+    socket.set_keepalive_config(&Keepalive::new()).unwrap();
+    assert!(socket.keepalive().unwrap());
+
+    // Reading: getsockopt at the TCP level is EOPNOTSUPP on a UDP socket.
+    assert_read_is_unsupported(&socket);
+}
+
+/// On a non-TCP socket: `SO_KEEPALIVE` toggles and reads back; a config with a
+/// TCP option is Unsupported, names the option, and leaves keepalive off.
+fn assert_flag_works_and_tuning_is_refused(socket: &SocketRef<'_>) {
     assert!(!socket.keepalive().unwrap());
     socket.set_keepalive(true).unwrap();
     assert!(socket.keepalive().unwrap());
@@ -287,14 +301,7 @@ fn udp_socket() {
         message.contains("TCP_KEEPIDLE") && message.contains("nothing was changed"),
         "{message}"
     );
-    assert_eq!(raw_get(&udp, libc::SOL_SOCKET, libc::SO_KEEPALIVE).unwrap(), 0);
-
-    // An empty config only sets SO_KEEPALIVE, which UDP accepts.
-    socket.set_keepalive_config(&Keepalive::new()).unwrap();
-    assert!(socket.keepalive().unwrap());
-
-    // Reading: getsockopt at the TCP level is EOPNOTSUPP on a UDP socket.
-    assert_read_is_unsupported(&socket);
+    assert!(!socket.keepalive().unwrap(), "a failed config left keepalive on");
 }
 
 /// Reading the TCP options of a non-TCP socket: Unsupported, naming the option.
@@ -312,20 +319,7 @@ fn assert_read_is_unsupported(socket: &SocketRef<'_>) {
 fn unix_stream_socket() {
     let (a, _b) = UnixStream::pair().unwrap();
     let socket = SocketRef::from(&a);
-    assert!(!socket.keepalive().unwrap());
-    socket.set_keepalive(true).unwrap();
-    assert!(socket.keepalive().unwrap());
-    socket.set_keepalive(false).unwrap();
-
-    let err = socket.set_keepalive_config(&one_setting()).unwrap_err();
-    assert_eq!(err.kind(), io::ErrorKind::Unsupported, "{err}");
-    let message = err.to_string();
-    assert!(
-        message.contains("TCP_KEEPIDLE") && message.contains("nothing was changed"),
-        "{message}"
-    );
-    assert!(!socket.keepalive().unwrap(), "a failed config left keepalive on");
-
+    assert_flag_works_and_tuning_is_refused(&socket);
     assert_read_is_unsupported(&socket);
 }
 
