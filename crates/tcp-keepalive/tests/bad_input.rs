@@ -35,38 +35,52 @@ fn ceil_millis(d: Duration) -> u128 {
 
 /// What the kernel must show after `config`, or which setting must be refused
 /// (the first bad one, in the order idle, interval, retries, user timeout).
-fn expected(before: RawState, config: &Keepalive) -> Result<RawState, (Setting, Problem)> {
-    let too_small = |min: &str| Problem::TooSmall { min: min.into() };
-    let too_large = |max: &str| Problem::TooLarge { max: max.into() };
+/// A refusal: the setting, the problem, and the limit as the message writes it.
+type Refusal = (Setting, Problem, &'static str);
+
+fn expected(before: RawState, config: &Keepalive) -> Result<RawState, Refusal> {
+    let secs = |s: u64| Value::Duration(Duration::from_secs(s));
+    let millis = |ms: u64| Value::Duration(Duration::from_millis(ms));
+    let too_small = |min: Value, text| (Problem::TooSmall { min }, text);
+    let too_large = |max: Value, text| (Problem::TooLarge { max }, text);
+    let refuse =
+        |setting: Setting, (problem, text): (Problem, &'static str)| (setting, problem, text);
     let mut after = RawState { keepalive: 1, ..before };
     if let Some(idle) = config.idle() {
         match ceil_secs(idle) {
-            0 => return Err((Setting::Idle, too_small("1s"))),
-            s if s > u128::from(MAX_IDLE_S) => return Err((Setting::Idle, too_large("32767s"))),
+            0 => return Err(refuse(Setting::Idle, too_small(secs(1), "1s"))),
+            s if s > u128::from(MAX_IDLE_S) => {
+                return Err(refuse(Setting::Idle, too_large(secs(MAX_IDLE_S), "32767s")))
+            }
             s => after.idle_s = s as i32,
         }
     }
     if let Some(interval) = config.interval() {
         match ceil_secs(interval) {
-            0 => return Err((Setting::Interval, too_small("1s"))),
+            0 => return Err(refuse(Setting::Interval, too_small(secs(1), "1s"))),
             s if s > u128::from(MAX_INTERVAL_S) => {
-                return Err((Setting::Interval, too_large("32767s")))
+                return Err(refuse(Setting::Interval, too_large(secs(MAX_INTERVAL_S), "32767s")))
             }
             s => after.interval_s = s as i32,
         }
     }
     if let Some(retries) = config.retries() {
         match retries {
-            0 => return Err((Setting::Retries, too_small("1"))),
-            n if n > MAX_COUNT => return Err((Setting::Retries, too_large("127"))),
+            0 => return Err(refuse(Setting::Retries, too_small(Value::Count(1), "1"))),
+            n if n > MAX_COUNT => {
+                return Err(refuse(Setting::Retries, too_large(Value::Count(MAX_COUNT), "127")))
+            }
             n => after.count = n as i32,
         }
     }
     if let Some(user_timeout) = config.user_timeout() {
         match ceil_millis(user_timeout) {
-            0 => return Err((Setting::UserTimeout, too_small("1ms"))),
+            0 => return Err(refuse(Setting::UserTimeout, too_small(millis(1), "1ms"))),
             ms if ms > MAX_USER_TIMEOUT_MS => {
-                return Err((Setting::UserTimeout, too_large("2147483647ms")))
+                return Err(refuse(
+                    Setting::UserTimeout,
+                    too_large(millis(MAX_USER_TIMEOUT_MS as u64), "2147483647ms"),
+                ))
             }
             ms => after.user_timeout_ms = ms as i32,
         }
@@ -170,13 +184,10 @@ fn check(socket: &impl AsFd, start: RawState, config: &Keepalive) -> Result<(), 
                 .then(|| Duration::from_millis(want.user_timeout_ms as u64));
             prop_assert_eq!(read.user_timeout(), ut);
         }
-        (Err((setting, problem)), Err(err)) => {
+        (Err((setting, problem, limit)), Err(err)) => {
             prop_assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{}", err);
             prop_assert_eq!(after, start, "a refused config changed the socket: {:?}", config);
-            let detail = err
-                .get_ref()
-                .and_then(|e| e.downcast_ref::<SettingError>())
-                .expect("InvalidInput carries a SettingError");
+            let detail = SettingError::of(&err).expect("InvalidInput carries a SettingError");
             prop_assert_eq!(detail.setting(), setting);
             prop_assert_eq!(detail.problem(), &problem);
             let value = match setting {
@@ -188,12 +199,7 @@ fn check(socket: &impl AsFd, start: RawState, config: &Keepalive) -> Result<(), 
             prop_assert_eq!(detail.value(), value);
             // The message names the value and the limit.
             let message = err.to_string();
-            let limit = match &problem {
-                Problem::TooSmall { min } => min.clone(),
-                Problem::TooLarge { max } => max.clone(),
-                other => format!("{other:?}"),
-            };
-            prop_assert!(message.contains(&limit), "{} lacks {}", message, limit);
+            prop_assert!(message.contains(limit), "{} lacks {}", message, limit);
             prop_assert!(message.contains(&value.to_string()), "{} lacks {}", message, value);
         }
         (want, got) => {

@@ -82,7 +82,7 @@ fn check_grid(setting: Setting, cases: &[(Duration, u32, Expect)]) {
                 };
                 assert!(message.contains(&value), "{message:?} should name {value}");
                 assert!(message.contains(limit), "{message:?} should name the limit {limit}");
-                let detail = err.get_ref().and_then(|e| e.downcast_ref::<SettingError>()).unwrap();
+                let detail = SettingError::of(&err).unwrap();
                 assert_eq!(detail.setting(), setting);
                 assert_eq!(after, before, "{config:?} was refused but changed the socket");
             }
