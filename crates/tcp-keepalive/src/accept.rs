@@ -2,6 +2,9 @@
 
 use std::io;
 
+#[cfg(all(test, target_os = "linux"))]
+mod tests;
+
 use crate::ext::SocketRef;
 use crate::sys::table::{Plan, Platform};
 use crate::{sys, Keepalive, KeepaliveExt, SettingError};

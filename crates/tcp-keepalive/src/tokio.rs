@@ -21,5 +21,6 @@ macro_rules! tokio_socket {
     )*};
 }
 
-// A TcpSocket never listens: `listen` consumes it into a TcpListener.
-tokio_socket!(TcpStream => Role::Stream, TcpListener => Role::Listener, TcpSocket => Role::Stream);
+// A TcpSocket is not listening yet (`listen` consumes it into a TcpListener),
+// but the kernel is asked all the same, as for any socket of unknown role.
+tokio_socket!(TcpStream => Role::Stream, TcpListener => Role::Listener, TcpSocket => Role::Unknown);

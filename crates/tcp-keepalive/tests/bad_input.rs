@@ -9,7 +9,7 @@
 
 use std::io;
 use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
@@ -378,4 +378,96 @@ fn unconnected_socket() {
     SocketRef::from(&socket).set_keepalive_config(&config).unwrap();
     let read = SocketRef::from(&socket).keepalive_config().unwrap();
     assert_eq!((read.idle(), read.retries()), (config.idle(), config.retries()));
+}
+
+// --- OS errors are kept -----------------------------------------------------------
+
+/// The errno a plain libc call gets for `(level, name)` on `socket`.
+fn raw_errno(socket: &impl AsFd, (level, name): (i32, i32), set: bool) -> i32 {
+    let fd = socket.as_fd().as_raw_fd();
+    let value: libc::c_int = 30;
+    let mut out: libc::c_int = 0;
+    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: the descriptor is borrowed for the call (or is a number that
+    // cannot be open, which the kernel answers with EBADF); the pointers
+    // describe live c_ints.
+    let rc = unsafe {
+        if set {
+            libc::setsockopt(fd, level, name, (&raw const value).cast(), len)
+        } else {
+            libc::getsockopt(fd, level, name, (&raw mut out).cast(), &mut len)
+        }
+    };
+    assert_eq!(rc, -1, "expected ({level}, {name}) to fail on this descriptor");
+    io::Error::last_os_error().raw_os_error().unwrap()
+}
+
+/// The OS error inside one of the crate's errors, through `source()`.
+fn os_error_inside(err: &io::Error) -> &io::Error {
+    use std::error::Error;
+    err.source()
+        .and_then(|e| e.downcast_ref::<io::Error>())
+        .unwrap_or_else(|| panic!("no OS error kept in {err:?}"))
+}
+
+/// Both paths keep the errno that libc reports, as `source()`, and agree on
+/// the kind: `set_keepalive_config` and `keepalive_config`, and, where the plain
+/// flag fails too, `keepalive()`, which returns the OS error itself as std does.
+fn assert_os_error_kept(what: &str, socket: &impl AsFd) {
+    let set_errno = raw_errno(socket, support::TCP_KEEPIDLE, true);
+    let get_errno = raw_errno(socket, support::TCP_KEEPIDLE, false);
+    let kind_of = |errno| match io::Error::from_raw_os_error(errno) {
+        e if errno == libc::ENOPROTOOPT => (io::ErrorKind::Unsupported, e),
+        e => (e.kind(), e),
+    };
+    let socket = SocketRef::from(socket);
+
+    let err = socket.set_keepalive_config(&one_setting()).unwrap_err();
+    assert_eq!(os_error_inside(&err).raw_os_error(), Some(set_errno), "{what}: {err}");
+    assert_eq!(err.kind(), kind_of(set_errno).0, "{what}: {err}");
+    let message = err.to_string();
+    assert!(message.contains("setting TCP_KEEPIDLE failed, nothing was changed"), "{message}");
+    assert!(message.contains(&kind_of(set_errno).1.to_string()), "{what}: {message}");
+    assert!(SettingError::of(&err).is_none(), "an OS error is no SettingError");
+
+    let err = socket.keepalive_config().unwrap_err();
+    assert_eq!(os_error_inside(&err).raw_os_error(), Some(get_errno), "{what}: {err}");
+    assert_eq!(err.kind(), kind_of(get_errno).0, "{what}: {err}");
+    assert!(err.to_string().contains("reading TCP_KEEPIDLE failed"), "{err}");
+
+    if let Err(flag) = socket.keepalive() {
+        assert_eq!(flag.raw_os_error(), Some(get_errno), "{what}: keepalive() is the OS error");
+        let config = socket.keepalive_config().unwrap_err();
+        assert_eq!(config.kind(), flag.kind(), "{what}: the two paths agree on the kind");
+    }
+}
+
+#[test]
+fn a_descriptor_that_is_not_open_keeps_ebadf() {
+    // SAFETY: above the kernel's fs.nr_open ceiling, this number can never be an
+    // open descriptor; the calls made on it only fail with EBADF.
+    let closed = unsafe { std::os::fd::BorrowedFd::borrow_raw(i32::MAX - 1) };
+    assert_os_error_kept("closed fd", &closed);
+    let err = SocketRef::from(&closed).keepalive_config().unwrap_err();
+    assert_eq!(os_error_inside(&err).raw_os_error(), Some(libc::EBADF));
+}
+
+#[test]
+fn a_regular_file_keeps_enotsock() {
+    let file = std::fs::File::open("/proc/self/status").unwrap();
+    assert_os_error_kept("regular file", &file);
+    let err = SocketRef::from(&file).set_keepalive_config(&one_setting()).unwrap_err();
+    assert_eq!(os_error_inside(&err).raw_os_error(), Some(libc::ENOTSOCK));
+}
+
+#[test]
+fn a_udp_socket_keeps_the_kernels_errors() {
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    assert_os_error_kept("UDP socket", &udp);
+}
+
+#[test]
+fn a_unix_socket_keeps_the_kernels_errors() {
+    let (a, _b) = UnixStream::pair().unwrap();
+    assert_os_error_kept("Unix socket", &a);
 }

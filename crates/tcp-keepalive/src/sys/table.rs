@@ -8,6 +8,9 @@
 use std::io;
 use std::time::Duration;
 
+#[cfg(test)]
+mod tests;
+
 use crate::error::{Problem, Setting, SettingError, Value};
 use crate::Keepalive;
 
