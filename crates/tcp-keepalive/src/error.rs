@@ -166,9 +166,8 @@ impl SettingError {
     /// before any system call; `None` for any other error.
     ///
     /// ```
-    /// # use tcp_keepalive::{Keepalive, KeepaliveExt, Setting, SettingError};
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    /// let err = listener.set_keepalive_config(&Keepalive::new().with_retries(0)).unwrap_err();
+    /// # use tcp_keepalive::{Keepalive, Setting, SettingError};
+    /// let err = Keepalive::new().with_retries(0).check().unwrap_err();
     /// assert_eq!(SettingError::of(&err).unwrap().setting(), Setting::Retries);
     /// assert!(SettingError::of(&std::io::Error::other("something else")).is_none());
     /// ```
@@ -179,9 +178,8 @@ impl SettingError {
     /// The setting that was refused.
     ///
     /// ```
-    /// # use tcp_keepalive::{Keepalive, KeepaliveExt, Setting, SettingError};
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    /// let err = listener.set_keepalive_config(&Keepalive::new().with_retries(0)).unwrap_err();
+    /// # use tcp_keepalive::{Keepalive, Setting, SettingError};
+    /// let err = Keepalive::new().with_retries(0).check().unwrap_err();
     /// assert_eq!(SettingError::of(&err).unwrap().setting(), Setting::Retries);
     /// ```
     pub fn setting(&self) -> Setting {
@@ -191,9 +189,8 @@ impl SettingError {
     /// The value the caller asked for.
     ///
     /// ```
-    /// # use tcp_keepalive::{Keepalive, KeepaliveExt, SettingError, Value};
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    /// let err = listener.set_keepalive_config(&Keepalive::new().with_retries(0)).unwrap_err();
+    /// # use tcp_keepalive::{Keepalive, SettingError, Value};
+    /// let err = Keepalive::new().with_retries(0).check().unwrap_err();
     /// assert_eq!(SettingError::of(&err).unwrap().value(), Value::Count(0));
     /// ```
     pub fn value(&self) -> Value {
@@ -203,9 +200,8 @@ impl SettingError {
     /// Why it was refused.
     ///
     /// ```
-    /// # use tcp_keepalive::{Keepalive, KeepaliveExt, Problem, SettingError};
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    /// let err = listener.set_keepalive_config(&Keepalive::new().with_retries(0)).unwrap_err();
+    /// # use tcp_keepalive::{Keepalive, Problem, SettingError};
+    /// let err = Keepalive::new().with_retries(0).check().unwrap_err();
     /// let problem = SettingError::of(&err).unwrap().problem();
     /// assert!(matches!(problem, Problem::TooSmall { .. } | Problem::Unsupported));
     /// ```
@@ -217,9 +213,8 @@ impl SettingError {
     /// `None` when this OS has none.
     ///
     /// ```
-    /// # use tcp_keepalive::{Keepalive, KeepaliveExt, SettingError};
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    /// let err = listener.set_keepalive_config(&Keepalive::new().with_retries(0)).unwrap_err();
+    /// # use tcp_keepalive::{Keepalive, SettingError};
+    /// let err = Keepalive::new().with_retries(0).check().unwrap_err();
     /// # #[cfg(target_os = "linux")]
     /// assert_eq!(SettingError::of(&err).unwrap().option(), Some("TCP_KEEPCNT"));
     /// ```

@@ -158,9 +158,11 @@ fn set(socket: Handle<'_>, option: &TcpOption, value: i32, applied: &[&str]) -> 
         .map_err(|e| syscall_failed(option.name, applied, e))
 }
 
-/// Values set through `SIO_KEEPALIVE_VALS` cannot be read back: those read as `None`.
+/// Values set through `SIO_KEEPALIVE_VALS` cannot be read back: those read as
+/// `None`, and so does `TCP_MAXRT`'s -1 ("retransmit forever": no user timeout).
 pub(crate) fn config(socket: Handle<'_>) -> io::Result<Keepalive> {
     PLATFORM.read(|option| match getsockopt(socket, option.level, option.id) {
+        Ok(u32::MAX) => Ok(None),
         Ok(raw) => Ok(Some(raw.min(i32::MAX as u32) as i32)),
         Err(e) if is_no_such_option(&e) => Ok(None),
         Err(e) => Err(read_failed(option.name, e)),
