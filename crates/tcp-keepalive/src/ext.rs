@@ -89,8 +89,8 @@ pub trait KeepaliveExt: sealed::Socket {
     /// On a listening socket, a value that would arm a keepalive timer on the
     /// listener itself is refused with `Unsupported`, before any system call:
     /// the kernel drops a listener when that timer fires (the idle time on
-    /// macOS 13 and older, every value on NetBSD, every value on WASI, whose
-    /// host may be either). For a [`SocketRef`] this asks the kernel whether
+    /// macOS 13 and older; every value on NetBSD, on DragonFly BSD, where it
+    /// is not verified safe, and on WASI, whose host may be macOS or NetBSD). For a [`SocketRef`] this asks the kernel whether
     /// the socket listens, only on those systems and only for such values.
     /// To configure the connections a server accepts, on every OS, use
     /// [`AcceptKeepalive`](crate::AcceptKeepalive).
