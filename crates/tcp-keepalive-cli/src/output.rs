@@ -191,7 +191,8 @@ mod tests {
         assert_eq!(human(Duration::from_millis(350)), "350ms");
         assert_eq!(human(Duration::from_millis(4060)), "4.06s");
         assert_eq!(human(Duration::from_secs(3)), "3s");
-        assert_eq!(human(Duration::from_secs(7875)), "2h 11m 15s");
+        assert_eq!(human(Duration::from_secs(7875)), "2 h 11 min");
+        assert_eq!(human(Duration::from_secs(2_147_483)), "24 days 20 h");
     }
 
     #[test]

@@ -79,6 +79,20 @@ mod tests {
     }
 
     #[test]
+    fn when_every_address_fails_each_is_named() {
+        let closed = |addr: &str| {
+            let listener = std::net::TcpListener::bind(addr).ok()?;
+            listener.local_addr().ok() // closed when the listener is dropped
+        };
+        let addrs: Vec<SocketAddr> = ["127.0.0.1:0", "127.0.0.2:0"].iter().filter_map(|a| closed(a)).collect();
+        assert_eq!(addrs.len(), 2);
+        let failure = connect(&addrs, Duration::from_secs(2)).unwrap_err();
+        for addr in &addrs {
+            assert!(failure.message.contains(&addr.to_string()), "{}", failure.message);
+        }
+    }
+
+    #[test]
     fn literal_addresses_need_no_lookup() {
         assert_eq!(resolve("[::1]:8080").unwrap(), vec!["[::1]:8080".parse().unwrap()]);
         assert_eq!(resolve("127.0.0.1:22").unwrap(), vec!["127.0.0.1:22".parse().unwrap()]);
