@@ -22,7 +22,10 @@ impl Maps {
     fn current() -> Maps {
         // SAFETY: getuid/getgid have no preconditions and cannot fail.
         let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
-        Maps { uid_map: format!("0 {uid} 1").into_bytes(), gid_map: format!("0 {gid} 1").into_bytes() }
+        Maps {
+            uid_map: format!("0 {uid} 1").into_bytes(),
+            gid_map: format!("0 {gid} 1").into_bytes(),
+        }
     }
 }
 

@@ -116,11 +116,15 @@ impl Event for DefaultsEvent {
         } = self;
         let from = match (sysctls.is_empty(), sysctl_error) {
             (false, _) => "from /proc/sys/net/ipv4".to_string(),
-            (true, Some(why)) => format!("as a fresh socket reports them; the sysctls could not be read: {why}"),
+            (true, Some(why)) => {
+                format!("as a fresh socket reports them; the sysctls could not be read: {why}")
+            }
             (true, None) => "as a fresh socket reports them".to_string(),
         };
         let mut lines = vec![format!("Keepalive defaults on {os} ({from}):")];
-        let show = |s: &Option<f64>| s.map_or("unknown".to_string(), |s| human(Duration::from_secs_f64(s)));
+        let show = |s: &Option<f64>| {
+            s.map_or("unknown".to_string(), |s| human(Duration::from_secs_f64(s)))
+        };
         for s in sysctls {
             lines.push(format!("  {:<30} = {:<6} {}", s.name, s.value, s.meaning));
         }

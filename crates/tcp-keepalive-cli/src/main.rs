@@ -82,7 +82,8 @@ fn argument_error(err: clap::Error) -> ExitCode {
             // clap's message up to its usage line and tips, on one line.
             _ => err.render().to_string().split("\n\n").next().unwrap_or_default().to_string(),
         };
-        let message = message.trim().trim_start_matches("error: ").replace("\n ", " ");
+        let message = message.trim().trim_start_matches("error: ");
+        let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
         let failure = Failure::new(Exit::BadInput, message);
         // The message is on stderr already (with clap's tips): only the event here.
         Output::new(true).emit_ending(&failure);

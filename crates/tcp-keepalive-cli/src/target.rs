@@ -121,7 +121,8 @@ mod tests {
             let listener = std::net::TcpListener::bind(addr).ok()?;
             listener.local_addr().ok() // closed when the listener is dropped
         };
-        let addrs: Vec<SocketAddr> = ["127.0.0.1:0", "127.0.0.2:0"].iter().filter_map(|a| closed(a)).collect();
+        let addrs: Vec<SocketAddr> =
+            ["127.0.0.1:0", "127.0.0.2:0"].iter().filter_map(|a| closed(a)).collect();
         assert_eq!(addrs.len(), 2);
         let failure = connect(&addrs, Duration::from_secs(2)).unwrap_err();
         for addr in &addrs {

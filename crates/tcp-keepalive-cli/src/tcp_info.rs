@@ -9,40 +9,38 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-/// A TCP state, as named in include/net/tcp_states.h.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum TcpState {
-    Established,
-    SynSent,
-    SynRecv,
-    FinWait1,
-    FinWait2,
-    TimeWait,
-    /// Closed, e.g. after a reset.
-    Close,
-    /// The peer sent a FIN.
-    CloseWait,
-    LastAck,
-    Listen,
-    Closing,
-    NewSynRecv,
-    Unknown,
+/// Defines [`TcpState`] and its numbering in one list.
+macro_rules! tcp_states {
+    ($($(#[$doc:meta])* $name:ident = $number:literal,)*) => {
+        /// A TCP state, as named and numbered in include/net/tcp_states.h.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum TcpState {
+            $($(#[$doc])* $name,)*
+            /// A number this list does not know.
+            Unknown,
+        }
+
+        impl TcpState {
+            /// From `tcpi_state`.
+            #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+            fn from_kernel(state: u8) -> TcpState {
+                match state {
+                    $($number => TcpState::$name,)*
+                    _ => TcpState::Unknown,
+                }
+            }
+        }
+    };
 }
 
-impl TcpState {
-    /// From `tcpi_state` (the numbering of include/net/tcp_states.h).
-    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-    fn from_kernel(state: u8) -> TcpState {
-        use TcpState::*;
-        [
-            Established, SynSent, SynRecv, FinWait1, FinWait2, TimeWait, Close, CloseWait,
-            LastAck, Listen, Closing, NewSynRecv,
-        ]
-        .get(usize::from(state).wrapping_sub(1))
-        .copied()
-        .unwrap_or(Unknown)
-    }
+tcp_states! {
+    Established = 1, SynSent = 2, SynRecv = 3, FinWait1 = 4, FinWait2 = 5, TimeWait = 6,
+    /// Closed, e.g. after a reset.
+    Close = 7,
+    /// The peer sent a FIN.
+    CloseWait = 8,
+    LastAck = 9, Listen = 10, Closing = 11, NewSynRecv = 12,
 }
 
 impl std::fmt::Display for TcpState {

@@ -23,7 +23,6 @@ mod events;
 
 pub use events::DemoEvent;
 
-
 #[cfg(target_os = "linux")]
 mod linux;
 

@@ -175,7 +175,12 @@ mod linux {
                     Sampled::Closed { age, state } => {
                         planner.closed(id, age.as_secs_f64());
                         let idle_s = secs(age);
-                        out.emit(&IdleTimeoutEvent::Closed { connection: id, elapsed_s, idle_s, state })?;
+                        out.emit(&IdleTimeoutEvent::Closed {
+                            connection: id,
+                            elapsed_s,
+                            idle_s,
+                            state,
+                        })?;
                         *slot = None;
                     }
                 }

@@ -66,7 +66,13 @@ impl Planner {
             slots: grid.iter().map(|&age| Slot::Idle(Some(age))).collect(),
             grid,
             budget,
-            finding: Finding { lo: 0.0, answered: false, hi: None, closed_by_peer: false, anomalies: 0 },
+            finding: Finding {
+                lo: 0.0,
+                answered: false,
+                hi: None,
+                closed_by_peer: false,
+                anomalies: 0,
+            },
             gave_up: false,
         })
     }
@@ -369,5 +375,4 @@ mod tests {
         assert!(Planner::new(600.0, 16).unwrap().grid().len() <= 12);
         assert!(Planner::new(32_400.0, 5).is_err());
     }
-
 }

@@ -46,7 +46,8 @@ pub enum IdleTimeoutEvent {
         /// The smallest idle age at which a connection was forgotten or closed.
         forgotten_s: Option<f64>,
         /// Keepalive settings so that the first probe and one retry arrive in
-        /// time (null: keepalive cannot keep these connections).
+        /// time (null: keepalive cannot keep these connections, because the
+        /// timeout is too short or the peer itself closed them).
         recommended_idle_s: Option<u64>,
         recommended_interval_s: Option<u64>,
         closed_by_peer: bool,
@@ -61,7 +62,8 @@ impl IdleTimeoutEvent {
     /// The `result` event of a finished search.
     pub fn result(planner: &Planner, elapsed: Duration, probes: usize) -> IdleTimeoutEvent {
         let f = planner.finding();
-        let recommended = recommend(f.lo);
+        // Probes do not reset a server application's own idle timer.
+        let recommended = recommend(f.lo).filter(|_| !f.closed_by_peer);
         IdleTimeoutEvent::Result {
             found: f.hi.is_some(),
             idle_timeout_s: f.hi.map(|hi| round_ms((f.lo + hi) / 2.0)),
@@ -83,7 +85,8 @@ impl IdleTimeoutEvent {
 /// `lo` seconds: the first probe and one retry both arrive before that.
 /// `None` when no keepalive setting can.
 fn recommend(lo: f64) -> Option<(u64, u64)> {
-    (lo >= SHORTEST_KEEPABLE).then(|| ((lo * 0.8).floor() as u64, ((lo * 0.1).floor() as u64).max(1)))
+    (lo >= SHORTEST_KEEPABLE)
+        .then(|| ((lo * 0.8).floor() as u64, ((lo * 0.1).floor() as u64).max(1)))
 }
 
 impl Event for IdleTimeoutEvent {
@@ -143,10 +146,12 @@ impl IdleTimeoutEvent {
                     None => format!("no probe was answered; a connection was {how} after {hi:.1}s"),
                 };
                 lines.push(format!("Idle timeout: {estimate:.1}s ± {plus_minus:.1}s ({evidence})."));
-                if *closed_by_peer {
-                    lines.push("The peer itself closed idle connections: this is likely the server's own idle timeout, counted from the last data.".into());
-                }
                 match (recommended_idle_s, recommended_interval_s) {
+                    _ if *closed_by_peer => lines.push(format!(
+                        "The peer itself closed idle connections: likely the server's own idle timeout, counted from the last data. \
+                         Keepalive probes do not reset it; to keep such connections, send data within {}.",
+                        human_s(answered_s.unwrap_or(*hi))
+                    )),
                     (Some(idle), Some(interval)) => lines.push(format!(
                         "Recommended: keepalive idle {idle}s, interval {interval}s (so the first probe and one retry arrive in time), e.g.\n  tcp-keepalive watch HOST:PORT --idle {idle}s --interval {interval}s"
                     )),

@@ -63,7 +63,9 @@ fn types(root: &Value, schema: &Value) -> Vec<String> {
     let mut found = Vec::new();
     match schema.get("type") {
         Some(Value::String(t)) => found.push(t.clone()),
-        Some(Value::Array(ts)) => found.extend(ts.iter().filter_map(Value::as_str).map(String::from)),
+        Some(Value::Array(ts)) => {
+            found.extend(ts.iter().filter_map(Value::as_str).map(String::from))
+        }
         _ => {}
     }
     if let Some(target) = resolve(root, schema) {

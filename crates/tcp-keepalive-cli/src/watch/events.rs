@@ -63,7 +63,8 @@ impl Event for WatchEvent {
                 let since = end
                     .since_last_ack_s
                     .map_or(String::new(), |s| format!(", {} after its last answer", human_s(s)));
-                let bound = end.bound_s.map_or(String::new(), |b| format!(" (bound {})", human_s(b)));
+                let bound =
+                    end.bound_s.map_or(String::new(), |b| format!(" (bound {})", human_s(b)));
                 let error = &end.error;
                 format!("{}the peer was declared dead: {error}{since}{bound}", stamp(end.elapsed_s))
             }

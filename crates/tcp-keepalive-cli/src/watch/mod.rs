@@ -13,8 +13,8 @@ use std::time::{Duration, Instant};
 
 use tcp_keepalive::{Keepalive, KeepaliveExt, Setting};
 
-pub use events::WatchEvent;
 use events::Ending;
+pub use events::WatchEvent;
 
 use crate::cli::WatchArgs;
 use crate::output::{human, secs, Exit, Failure, Outcome, Output};
@@ -37,7 +37,9 @@ pub fn run(args: &WatchArgs, out: &Output) -> Outcome {
         Setting::Idle => Some(("--idle", args.idle.text.clone())),
         Setting::Interval => Some(("--interval", args.interval.text.clone())),
         Setting::Retries => Some(("--retries", args.retries.to_string())),
-        Setting::UserTimeout => args.user_timeout.as_ref().map(|t| ("--user-timeout", t.text.clone())),
+        Setting::UserTimeout => {
+            args.user_timeout.as_ref().map(|t| ("--user-timeout", t.text.clone()))
+        }
         _ => None,
     };
     // Refuse bad settings before touching the network.
