@@ -62,7 +62,8 @@ pub struct TcpInfo {
     /// Time since the last data was received, or since the connection was
     /// set up when none was (`tcpi_last_data_recv`).
     pub last_data_recv: Duration,
-    /// Smoothed round-trip time (`tcpi_rtt`).
+    /// Smoothed round-trip time (`tcpi_rtt`), read by idle-timeout's Linux driver.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub rtt: Duration,
 }
 
