@@ -28,7 +28,15 @@ fn defaults(netns: &Netns) -> (f64, f64, u64) {
 
 /// The fields a test compares, of one connection event.
 fn settings(event: &Value) -> Value {
-    let keys = ["keepalive", "idle_s", "interval_s", "retries", "user_timeout_s", "detection_bound_s", "exact"];
+    let keys = [
+        "keepalive",
+        "idle_s",
+        "interval_s",
+        "retries",
+        "user_timeout_s",
+        "detection_bound_s",
+        "exact",
+    ];
     keys.iter().map(|k| (k.to_string(), event[*k].clone())).collect()
 }
 
@@ -70,7 +78,9 @@ fn root_reads_the_exact_settings_of_another_process() {
                "user_timeout_s": 10.0, "detection_bound_s": 11.0, "exact": true}),
     );
     // The accepted sides (keepalive off) are listed too, by their peer's port.
-    let server_side = events.iter().filter(|e| e["local"].as_str().unwrap().ends_with(&format!(":{}", peers.listen)));
+    let server_side = events
+        .iter()
+        .filter(|e| e["local"].as_str().unwrap().ends_with(&format!(":{}", peers.listen)));
     assert_eq!(server_side.clone().count(), 5);
     assert!(server_side.clone().all(|e| e["keepalive"] == false), "{events:#?}");
     assert_eq!(summary["never_notice"], 6, "5 server sides and `off`: {summary}");
@@ -87,9 +97,13 @@ fn nobody_gets_inferred_values_labelled_so() {
     let (events, summary) = events(&out);
     assert_eq!(summary["connections"], 10, "{summary}");
     assert_eq!(summary["inferred"], 10, "{summary}");
-    for (name, keepalive) in
-        [("off", false), ("defaults", true), ("tuned", true), ("user_timeout", false), ("tuned_user_timeout", true)]
-    {
+    for (name, keepalive) in [
+        ("off", false),
+        ("defaults", true),
+        ("tuned", true),
+        ("user_timeout", false),
+        ("tuned_user_timeout", true),
+    ] {
         let event = by_local_port(&events, peers.port(name));
         assert_eq!(event["exact"], false, "{event}");
         assert_eq!(event["pid"], Value::Null, "the owner is hidden from nobody: {event}");
@@ -100,7 +114,12 @@ fn nobody_gets_inferred_values_labelled_so() {
             true => json!([idle, interval, probes, idle + interval * probes as f64]),
             false => json!([null, null, null, null]),
         };
-        let got = json!([event["idle_s"], event["interval_s"], event["retries"], event["detection_bound_s"]]);
+        let got = json!([
+            event["idle_s"],
+            event["interval_s"],
+            event["retries"],
+            event["detection_bound_s"]
+        ]);
         assert_eq!(got, expected, "{name}: probably the OS defaults: {event}");
     }
     let text = inspect(&netns, true, &["--port", &port]);
@@ -111,11 +130,16 @@ fn nobody_gets_inferred_values_labelled_so() {
 
 #[test]
 fn inspect_changes_nothing_and_the_connections_still_carry_data() {
-    let Some(netns) = namespace("inspect_changes_nothing_and_the_connections_still_carry_data") else { return };
+    let Some(netns) = namespace("inspect_changes_nothing_and_the_connections_still_carry_data")
+    else {
+        return;
+    };
     let mut peers = Peers::start(&netns, None);
     let before = peers.ask("options");
     let pid = peers.pid.to_string();
-    for args in [&["--json", "--pid", &pid][..], &["--pid", &pid], &["--prometheus"], &["--state", "all"]] {
+    for args in
+        [&["--json", "--pid", &pid][..], &["--pid", &pid], &["--prometheus"], &["--state", "all"]]
+    {
         let out = inspect(&netns, false, args);
         assert_eq!(out.status.code(), Some(0), "{args:?}: {out:?}");
     }
@@ -128,12 +152,19 @@ fn inspect_changes_nothing_and_the_connections_still_carry_data() {
 
 #[test]
 fn max_detection_fails_for_slow_and_never_noticing_connections() {
-    let Some(netns) = namespace("max_detection_fails_for_slow_and_never_noticing_connections") else { return };
+    let Some(netns) = namespace("max_detection_fails_for_slow_and_never_noticing_connections")
+    else {
+        return;
+    };
     let peers = Peers::start(&netns, None);
     let pid = peers.pid.to_string();
     let code = |name: &str, max: &str| {
         let port = peers.port(name).to_string();
-        let out = inspect(&netns, false, &["--json", "--pid", &pid, "--port", &port, "--max-detection", max]);
+        let out = inspect(
+            &netns,
+            false,
+            &["--json", "--pid", &pid, "--port", &port, "--max-detection", max],
+        );
         let (_, summary) = events(&out);
         assert_eq!(summary["exit_code"], out.status.code().unwrap(), "{summary}");
         out.status.code().unwrap()
@@ -142,7 +173,11 @@ fn max_detection_fails_for_slow_and_never_noticing_connections() {
     assert_eq!(code("tuned", "1m"), 8);
     let tuned = peers.port("tuned").to_string();
     let only_client = |max: &str| {
-        let out = inspect(&netns, false, &["--pid", &pid, "--port", &tuned, "--max-detection", max, "--json"]);
+        let out = inspect(
+            &netns,
+            false,
+            &["--pid", &pid, "--port", &tuned, "--max-detection", max, "--json"],
+        );
         let (events, _) = events(&out);
         by_local_port(&events, peers.port("tuned"))["too_slow"].clone()
     };
@@ -168,10 +203,15 @@ fn prometheus_output_passes_promtool() {
     let out = inspect(&netns, false, &["--prometheus", "--pid", &peers.pid.to_string()]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("tcp_keepalive_connections{command=\"python3\",keepalive=\"on\"} 3"), "{text}");
+    assert!(
+        text.contains("tcp_keepalive_connections{command=\"python3\",keepalive=\"on\"} 3"),
+        "{text}"
+    );
     assert!(text.contains("bound=\"never\"} 6"), "{text}");
-    let (ok, said) =
-        Command::new("promtool").args(["check", "metrics"]).stdin(Stdio::piped()).output_with(&text);
+    let (ok, said) = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .output_with(&text);
     assert!(ok, "promtool check metrics rejected:\n{text}\n{said}");
     eprintln!("promtool check metrics: ok {said}");
 }
@@ -197,7 +237,10 @@ fn socat_keepalive_options_are_read_exactly() {
     let test = "socat_keepalive_options_are_read_exactly";
     let Some(netns) = namespace(test) else { return };
     if Command::new("socat").arg("-V").output().is_err() {
-        return keepalive_faults::skip(test, &Unavailable("socat is not installed (apt-get install socat)".into()));
+        return keepalive_faults::skip(
+            test,
+            &Unavailable("socat is not installed (apt-get install socat)".into()),
+        );
     }
     let listen = "TCP-LISTEN:7070,bind=127.0.0.1,reuseaddr";
     let connect = "TCP:127.0.0.1:7070,keepalive,keepidle=11,keepintvl=6,keepcnt=2";

@@ -13,10 +13,13 @@ use support::{by_local_port, events, inspect, namespace, Peers};
 
 #[test]
 fn a_missing_pid_is_shown_and_the_others_still_listed() {
-    let Some(netns) = namespace("a_missing_pid_is_shown_and_the_others_still_listed") else { return };
+    let Some(netns) = namespace("a_missing_pid_is_shown_and_the_others_still_listed") else {
+        return;
+    };
     let peers = Peers::start(&netns, None);
     // Above the largest pid_max the kernel allows (4194304, include/linux/threads.h).
-    let out = inspect(&netns, false, &["--json", "--pid", &peers.pid.to_string(), "--pid", "4194305"]);
+    let out =
+        inspect(&netns, false, &["--json", "--pid", &peers.pid.to_string(), "--pid", "4194305"]);
     assert_eq!(out.status.code(), Some(7), "{out:?}");
     let (events, summary) = events(&out);
     let missing = &events[0];
@@ -28,7 +31,10 @@ fn a_missing_pid_is_shown_and_the_others_still_listed() {
     assert_eq!(summary["problems"], 1, "{summary}");
     let text = inspect(&netns, false, &["--pid", "4194305"]);
     assert_eq!(text.status.code(), Some(7));
-    assert!(String::from_utf8_lossy(&text.stdout).starts_with("pid 4194305: no process"), "{text:?}");
+    assert!(
+        String::from_utf8_lossy(&text.stdout).starts_with("pid 4194305: no process"),
+        "{text:?}"
+    );
 }
 
 /// Python that, forever, forks children which each connect, hold the
@@ -65,11 +71,15 @@ fn processes_exiting_and_sockets_closing_meanwhile_do_not_abort_the_listing() {
         .spawn()
         .expect("python3");
     let mut ready = String::new();
-    std::io::BufRead::read_line(&mut std::io::BufReader::new(churn.stdout.as_mut().unwrap()), &mut ready)
-        .unwrap();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(churn.stdout.as_mut().unwrap()),
+        &mut ready,
+    )
+    .unwrap();
     let mut seen = 0;
     for round in 0..30 {
-        let args: &[&str] = if round % 2 == 0 { &["--json", "--state", "all"] } else { &["--json"] };
+        let args: &[&str] =
+            if round % 2 == 0 { &["--json", "--state", "all"] } else { &["--json"] };
         let out = inspect(&netns, false, args);
         let code = out.status.code();
         assert!(matches!(code, Some(0 | 7)), "round {round}: {out:?}");

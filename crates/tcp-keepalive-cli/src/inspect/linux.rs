@@ -38,7 +38,9 @@ pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
     for socket in &found {
         let owner = owners.by_inode.get(&socket.inode);
         let read = match owner {
-            Some(o) => reader.read(o.pid, o.fd, socket.inode).map_err(|e| Some(e.text().to_string())),
+            Some(o) => {
+                reader.read(o.pid, o.fd, socket.inode).map_err(|e| Some(e.text().to_string()))
+            }
             None => Err(unowned(socket, owners.hidden)),
         };
         let faulty = matches!(read, Err(Some(_)));
@@ -91,14 +93,17 @@ fn connection(
     max: Option<Duration>,
 ) -> Connection {
     let (keepalive, config, exact, problem, probes, last_data) = match read {
-        Ok(e) => (Some(e.keepalive), Some(e.config), true, None, e.info.probes, e.info.last_data_recv),
+        Ok(e) => {
+            (Some(e.keepalive), Some(e.config), true, None, e.info.probes, e.info.last_data_recv)
+        }
         Err(why) => {
             let keepalive = inferred_keepalive(socket);
             let config = match keepalive {
                 Some(true) => defaults,
                 _ => None,
             };
-            let why = why.unwrap_or_else(|| "held by no process (not yet accepted, or closing)".into());
+            let why =
+                why.unwrap_or_else(|| "held by no process (not yet accepted, or closing)".into());
             let probes = socket.probes.unwrap_or_default();
             (keepalive, config, false, Some(why), probes, socket.last_data_recv.unwrap_or_default())
         }

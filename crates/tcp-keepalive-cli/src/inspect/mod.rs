@@ -17,13 +17,13 @@
 //!
 //! Linux only; elsewhere [`run`] says so (exit code 5).
 
-mod report;
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "linux")]
 mod owners;
 #[cfg(target_os = "linux")]
 mod read;
+mod report;
 #[cfg(target_os = "linux")]
 mod sockets;
 
@@ -34,7 +34,10 @@ pub use linux::run;
 
 /// Elsewhere: inspect needs Linux.
 #[cfg(not(target_os = "linux"))]
-pub fn run(_args: &crate::cli::InspectArgs, _out: &crate::output::Output) -> crate::output::Outcome {
+pub fn run(
+    _args: &crate::cli::InspectArgs,
+    _out: &crate::output::Output,
+) -> crate::output::Outcome {
     Err(crate::output::Failure::linux_only(
         "inspect",
         "it lists connections with sock_diag and reads other processes' sockets with pidfd_getfd",

@@ -61,7 +61,11 @@ pub fn scan(pids: &[u32], wanted: impl Fn(u64) -> bool) -> Owners {
 }
 
 /// Adds `process`'s wanted sockets.
-fn add(process: &Process, wanted: &impl Fn(u64) -> bool, owners: &mut Owners) -> Result<(), ProcError> {
+fn add(
+    process: &Process,
+    wanted: &impl Fn(u64) -> bool,
+    owners: &mut Owners,
+) -> Result<(), ProcError> {
     let pid = process.pid() as u32;
     let mut command = None;
     for fd in process.fd()? {

@@ -55,7 +55,8 @@ pub struct Reader {
 impl Reader {
     /// Reads socket `inode`, held by `pid` as descriptor `fd`.
     pub fn read(&mut self, pid: u32, fd: i32, inode: u64) -> Result<Exact, NotRead> {
-        let pidfd = self.pidfds.entry(pid).or_insert_with(|| open(pid)).as_ref().map_err(Clone::clone)?;
+        let pidfd =
+            self.pidfds.entry(pid).or_insert_with(|| open(pid)).as_ref().map_err(Clone::clone)?;
         read(pidfd, pid, fd, inode)
     }
 }
@@ -67,7 +68,9 @@ fn read(pidfd: &OwnedFd, pid: u32, fd: i32, inode: u64) -> Result<Exact, NotRead
     drop(duplicate);
     read.map_err(|e| match e.raw_os_error() {
         // The last other holder closed it meanwhile.
-        Some(libc::ENOTCONN | libc::EBADF) => NotRead::Gone("the socket closed during inspection".into()),
+        Some(libc::ENOTCONN | libc::EBADF) => {
+            NotRead::Gone("the socket closed during inspection".into())
+        }
         _ => NotRead::Failed(format!("cannot read the socket's options: {e}")),
     })
 }

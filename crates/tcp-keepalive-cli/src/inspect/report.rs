@@ -90,7 +90,12 @@ impl Connection {
         if self.keepalive == Some(true) {
             let d = |s: Option<f64>| s.map_or("?".into(), human_s);
             let retries = self.retries.map_or("?".into(), |n| n.to_string());
-            let _ = write!(text, " (idle {}, interval {}, {retries} retries", d(self.idle_s), d(self.interval_s));
+            let _ = write!(
+                text,
+                " (idle {}, interval {}, {retries} retries",
+                d(self.idle_s),
+                d(self.interval_s)
+            );
             if let Some(user_timeout) = self.user_timeout_s {
                 let _ = write!(text, ", user timeout {}", human_s(user_timeout));
             }
@@ -104,7 +109,9 @@ impl Connection {
     fn detection_text(&self) -> String {
         match (self.keepalive, self.detection_bound_s) {
             (None, _) => "detection unknown".into(),
-            (Some(false), Some(bound)) => format!("dead peer noticed within {} of sending", human_s(bound)),
+            (Some(false), Some(bound)) => {
+                format!("dead peer noticed within {} of sending", human_s(bound))
+            }
             (_, Some(bound)) => format!("dead peer noticed within {}", human_s(bound)),
             (_, None) => "a dead peer is NEVER noticed".into(),
         }
@@ -128,13 +135,21 @@ impl Event for InspectEvent {
                     c.detection_text()
                 );
                 if let (Some(probes), Some(last)) = (c.probes_unanswered, c.last_data_recv_s) {
-                    let _ = write!(line, "; {probes} probes unanswered, last data {} ago", human_s(last));
+                    let _ = write!(
+                        line,
+                        "; {probes} probes unanswered, last data {} ago",
+                        human_s(last)
+                    );
                 }
                 if c.too_slow == Some(true) {
                     line.push_str("; SLOWER than --max-detection");
                 }
                 if let Some(problem) = &c.problem {
-                    let _ = write!(line, " [{}: {problem}]", if c.exact { "problem" } else { "inferred" });
+                    let _ = write!(
+                        line,
+                        " [{}: {problem}]",
+                        if c.exact { "problem" } else { "inferred" }
+                    );
                 }
                 line
             }
@@ -158,14 +173,22 @@ impl Event for InspectEvent {
 
 /// Detection-bound buckets for Prometheus (upper bounds in seconds); the
 /// last finite one is above Linux's default 2 h 11 min 15 s (7875 s).
-const BUCKETS: [(f64, &str); 6] =
-    [(60.0, "1m"), (300.0, "5m"), (900.0, "15m"), (3600.0, "1h"), (7875.0, "2h11m15s"), (86_400.0, "1d")];
+const BUCKETS: [(f64, &str); 6] = [
+    (60.0, "1m"),
+    (300.0, "5m"),
+    (900.0, "15m"),
+    (3600.0, "1h"),
+    (7875.0, "2h11m15s"),
+    (86_400.0, "1d"),
+];
 
 fn bucket(c: &Connection) -> &'static str {
     match (c.keepalive, c.detection_bound_s) {
         (None, _) => "unknown",
         (_, None) => "never",
-        (_, Some(bound)) => BUCKETS.iter().find(|(max, _)| bound <= *max).map_or("longer", |(_, name)| name),
+        (_, Some(bound)) => {
+            BUCKETS.iter().find(|(max, _)| bound <= *max).map_or("longer", |(_, name)| name)
+        }
     }
 }
 
@@ -184,12 +207,17 @@ pub fn prometheus(connections: &[Connection], summary: &Summary) -> String {
         *by_bound.entry((command, bucket(c))).or_default() += 1;
     }
     let mut text = String::new();
-    let mut family = |name: &str, help: &str, label: &str, counts: &BTreeMap<(String, &str), usize>| {
-        let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} gauge");
-        for ((command, value), count) in counts {
-            let _ = writeln!(text, "{name}{{command=\"{}\",{label}=\"{value}\"}} {count}", escape(command));
-        }
-    };
+    let mut family =
+        |name: &str, help: &str, label: &str, counts: &BTreeMap<(String, &str), usize>| {
+            let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} gauge");
+            for ((command, value), count) in counts {
+                let _ = writeln!(
+                    text,
+                    "{name}{{command=\"{}\",{label}=\"{value}\"}} {count}",
+                    escape(command)
+                );
+            }
+        };
     family(
         "tcp_keepalive_connections",
         "TCP connections by owning command and keepalive on, off or unknown.",

@@ -7,7 +7,9 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use netlink_packet_core::{NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_DUMP, NLM_F_REQUEST};
+use netlink_packet_core::{
+    NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_DUMP, NLM_F_REQUEST,
+};
 use netlink_packet_sock_diag::constants::{AF_INET, AF_INET6, IPPROTO_TCP};
 use netlink_packet_sock_diag::inet::nlas::Nla;
 use netlink_packet_sock_diag::inet::{
@@ -90,7 +92,9 @@ fn dump_family(family: u8, states: StateFlags, into: &mut Vec<DiagSocket>) -> io
         let mut offset = 0;
         while offset < size {
             let message = NetlinkMessage::<SockDiagMessage>::deserialize(&received[offset..size])
-                .map_err(|e| io::Error::other(format!("cannot decode a sock_diag reply: {e}")))?;
+                .map_err(|e| {
+                io::Error::other(format!("cannot decode a sock_diag reply: {e}"))
+            })?;
             let length = message.header.length as usize;
             match message.payload {
                 NetlinkPayload::InnerMessage(SockDiagMessage::InetResponse(response)) => {
@@ -137,7 +141,7 @@ fn from_response(response: &InetResponse) -> DiagSocket {
 #[cfg(test)]
 mod tests {
     use std::net::{TcpListener, TcpStream};
-    use std::os::fd::AsFd;
+    use tcp_keepalive::KeepaliveExt;
 
     use super::*;
 
@@ -145,7 +149,7 @@ mod tests {
     fn a_loopback_connection_is_listed_with_its_inode_and_timer() {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-        tcp_keepalive::SocketRef::from(&stream.as_fd()).set_keepalive(true).unwrap();
+        stream.set_keepalive(true).unwrap();
         let local = stream.local_addr().unwrap();
         let inode = rustix::fs::fstat(&stream).unwrap().st_ino;
         let all = dump(true).unwrap();

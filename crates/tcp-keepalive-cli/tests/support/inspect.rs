@@ -117,6 +117,9 @@ pub fn events(out: &Output) -> (Vec<Value>, Value) {
 pub fn by_local_port(events: &[Value], port: u16) -> &Value {
     events
         .iter()
-        .find(|e| e["event"] == "connection" && e["local"].as_str().unwrap().ends_with(&format!(":{port}")))
+        .find(|e| {
+            e["event"] == "connection"
+                && e["local"].as_str().unwrap().ends_with(&format!(":{port}"))
+        })
         .unwrap_or_else(|| panic!("no connection from port {port} in {events:#?}"))
 }
