@@ -122,6 +122,12 @@ fn nobody_gets_inferred_values_labelled_so() {
         ]);
         assert_eq!(got, expected, "{name}: probably the OS defaults: {event}");
     }
+    // Asked by pid, nobody may not even list a root process's sockets: told on its line.
+    let by_pid = inspect(&netns, true, &["--json", "--pid", &peers.pid.to_string()]);
+    assert_eq!(by_pid.status.code(), Some(7), "{by_pid:?}");
+    let (events, _) = support::events(&by_pid);
+    assert_eq!(events[0]["event"], "unreadable", "{events:?}");
+    assert!(events[0]["problem"].as_str().unwrap().contains("no permission"), "{events:?}");
     let text = inspect(&netns, true, &["--port", &port]);
     let text = String::from_utf8_lossy(&text.stdout);
     assert!(text.contains("keepalive probably on (idle"), "{text}");
