@@ -76,8 +76,8 @@ fn processes_exiting_and_sockets_closing_meanwhile_do_not_abort_the_listing() {
         &mut ready,
     )
     .unwrap();
-    let mut seen = 0;
-    for round in 0..30 {
+    let (mut seen, mut gone, mut incomplete) = (0, 0, 0);
+    for round in 0..20 {
         let args: &[&str] =
             if round % 2 == 0 { &["--json", "--state", "all"] } else { &["--json"] };
         let out = inspect(&netns, false, args);
@@ -87,15 +87,19 @@ fn processes_exiting_and_sockets_closing_meanwhile_do_not_abort_the_listing() {
         let (events, summary) = events(&out);
         assert_eq!(summary["exit_code"], code.unwrap());
         seen += events.len();
+        incomplete += usize::from(code == Some(7));
         for event in &events {
             if event["exact"] == false && event["pid"].is_u64() {
                 let problem = event["problem"].as_str().unwrap();
                 assert!(problem.contains("during inspection"), "{event}");
+                gone += 1;
             }
         }
     }
     let _ = (churn.kill(), churn.wait());
     assert!(seen > 100, "the churn made connections: {seen}");
+    // How often the races were hit varies from run to run; they are shown, never fatal.
+    eprintln!("{seen} lines; {gone} closed or exited during inspection; {incomplete} of 20 runs exit 7");
 }
 
 #[test]
