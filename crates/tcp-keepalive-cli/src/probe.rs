@@ -99,7 +99,8 @@ impl<'a> Reader<'a> {
 
     /// One round: a read that waits at most the tick, then a sample.
     pub fn next(&mut self) -> Result<Seen, Failure> {
-        let read = (&mut &*self.stream).read(&mut self.buf);
+        let mut stream = self.stream;
+        let read = stream.read(&mut self.buf);
         let now = Instant::now();
         let info = tcp_info::read(self.stream).ok();
         let change = info.as_ref().and_then(|info| self.sample(info, now));

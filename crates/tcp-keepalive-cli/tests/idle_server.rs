@@ -39,7 +39,7 @@ fn idle_timeout_brackets_a_server_that_closes_idle_connections() {
         let estimate = result["idle_timeout_s"].as_f64().unwrap();
         let plus_minus = result["plus_minus_s"].as_f64().unwrap();
         // Scheduling slack of the test server's own timer: a few ms.
-        let slack = 0.05;
+        let slack = 0.1;
         assert!(
             (estimate - plus_minus - slack..=estimate + plus_minus + slack).contains(&after),
             "server closing after {after}s reported as {estimate} ± {plus_minus}: {text}"

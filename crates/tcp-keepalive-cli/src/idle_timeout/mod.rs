@@ -2,6 +2,9 @@
 //! NAT, a stateful firewall, a load balancer) keeps an idle TCP connection,
 //! found with keepalive probes only. No application byte is ever sent.
 //!
+//! Here: the method and the argument checks; `planner` (the search as pure
+//! decisions), `driver` (the sockets, Linux only), `report` (the events).
+//!
 //! # The method
 //!
 //! A middlebox forgets a flow once it has seen no packet of it for its idle
@@ -53,7 +56,7 @@
 //!   simulation); if it must open a new connection, that one needs `T` more,
 //!   so the worst case is about `2.2 T + 2 s`. This is checked by simulating
 //!   the search against an ideal middlebox for T from 1.5 s to 10 min (the
-//!   unit tests here) and measured end to end against a real conntrack
+//!   unit tests of `planner`) and measured end to end against a real conntrack
 //!   middlebox in the tests. With no timeout up to `--max`, it takes `--max`.
 //! - It assumes a timeout that depends only on idle time, and no packet loss:
 //!   a lost probe or ACK looks like a forgotten flow and makes the result too

@@ -34,28 +34,32 @@ pub enum IdleTimeoutEvent {
     /// The peer closed a connection that had been idle (no data) this long.
     Closed { connection: usize, elapsed_s: f64, idle_s: f64, state: TcpState },
     /// The answer.
-    Result {
-        /// Whether a timeout was found below `--max`.
-        found: bool,
-        /// The estimate, the middle of `answered_s` (or 0) and `forgotten_s`.
-        idle_timeout_s: Option<f64>,
-        /// Half the bracket: the estimate's uncertainty.
-        plus_minus_s: Option<f64>,
-        /// The largest idle age a probe was answered at (null: none was).
-        answered_s: Option<f64>,
-        /// The smallest idle age at which a connection was forgotten or closed.
-        forgotten_s: Option<f64>,
-        /// Keepalive settings so that the first probe and one retry arrive in
-        /// time (null: keepalive cannot keep these connections, because the
-        /// timeout is too short or the peer itself closed them).
-        recommended_idle_s: Option<u64>,
-        recommended_interval_s: Option<u64>,
-        closed_by_peer: bool,
-        anomalies: usize,
-        elapsed_s: f64,
-        connections: usize,
-        probes: usize,
-    },
+    Result(Answer),
+}
+
+/// What the search found.
+#[derive(Serialize, JsonSchema)]
+pub struct Answer {
+    /// Whether a timeout was found below `--max`.
+    pub found: bool,
+    /// The estimate, the middle of `answered_s` (or 0) and `forgotten_s`.
+    pub idle_timeout_s: Option<f64>,
+    /// Half the bracket: the estimate's uncertainty.
+    pub plus_minus_s: Option<f64>,
+    /// The largest idle age a probe was answered at (null: none was).
+    pub answered_s: Option<f64>,
+    /// The smallest idle age at which a connection was forgotten or closed.
+    pub forgotten_s: Option<f64>,
+    /// Keepalive settings so that the first probe and one retry arrive in
+    /// time (null: keepalive cannot keep these connections, because the
+    /// timeout is too short or the peer itself closed them).
+    pub recommended_idle_s: Option<u64>,
+    pub recommended_interval_s: Option<u64>,
+    pub closed_by_peer: bool,
+    pub anomalies: usize,
+    pub elapsed_s: f64,
+    pub connections: usize,
+    pub probes: usize,
 }
 
 impl IdleTimeoutEvent {
@@ -64,7 +68,7 @@ impl IdleTimeoutEvent {
         let f = planner.finding();
         // Probes do not reset a server application's own idle timer.
         let recommended = recommend(f.lo).filter(|_| !f.closed_by_peer);
-        IdleTimeoutEvent::Result {
+        IdleTimeoutEvent::Result(Answer {
             found: f.hi.is_some(),
             idle_timeout_s: f.hi.map(|hi| round_ms((f.lo + hi) / 2.0)),
             plus_minus_s: f.hi.map(|hi| round_ms((hi - f.lo) / 2.0)),
@@ -77,7 +81,7 @@ impl IdleTimeoutEvent {
             elapsed_s: secs(elapsed),
             connections: planner.opened(),
             probes,
-        }
+        })
     }
 }
 
@@ -111,46 +115,30 @@ impl Event for IdleTimeoutEvent {
                 stamp(*elapsed_s),
                 human_s(*idle_s)
             ),
-            IdleTimeoutEvent::Result { .. } => self.result_text(),
+            IdleTimeoutEvent::Result(answer) => answer.text(),
         }
     }
 }
 
-impl IdleTimeoutEvent {
-    fn result_text(&self) -> String {
-        let IdleTimeoutEvent::Result {
-            idle_timeout_s,
-            plus_minus_s,
-            answered_s,
-            forgotten_s,
-            recommended_idle_s,
-            recommended_interval_s,
-            closed_by_peer,
-            anomalies,
-            elapsed_s,
-            connections,
-            probes,
-            ..
-        } = self
-        else {
-            return String::new();
-        };
+impl Answer {
+    fn text(&self) -> String {
+        let Answer { closed_by_peer, connections, probes, anomalies, .. } = *self;
         let mut lines = Vec::new();
-        match (idle_timeout_s, plus_minus_s, forgotten_s) {
+        match (self.idle_timeout_s, self.plus_minus_s, self.forgotten_s) {
             (Some(estimate), Some(plus_minus), Some(hi)) => {
-                let how = if *closed_by_peer { "closed" } else { "forgotten" };
-                let evidence = match answered_s {
+                let how = if closed_by_peer { "closed" } else { "forgotten" };
+                let evidence = match self.answered_s {
                     Some(lo) => format!(
                         "a probe after {lo:.1}s idle was answered; a connection was {how} after {hi:.1}s"
                     ),
                     None => format!("no probe was answered; a connection was {how} after {hi:.1}s"),
                 };
                 lines.push(format!("Idle timeout: {estimate:.1}s ± {plus_minus:.1}s ({evidence})."));
-                match (recommended_idle_s, recommended_interval_s) {
-                    _ if *closed_by_peer => lines.push(format!(
+                match (self.recommended_idle_s, self.recommended_interval_s) {
+                    _ if closed_by_peer => lines.push(format!(
                         "The peer itself closed idle connections: likely the server's own idle timeout, counted from the last data. \
                          Keepalive probes do not reset it; to keep such connections, send data within {}.",
-                        human_s(answered_s.unwrap_or(*hi))
+                        human_s(self.answered_s.unwrap_or(hi))
                     )),
                     (Some(idle), Some(interval)) => lines.push(format!(
                         "Recommended: keepalive idle {idle}s, interval {interval}s (so the first probe and one retry arrive in time), e.g.\n  tcp-keepalive watch HOST:PORT --idle {idle}s --interval {interval}s"
@@ -161,16 +149,16 @@ impl IdleTimeoutEvent {
                 }
                 lines.push(format!(
                     "Measured in {} ({:.1} × the timeout) with {connections} connections and {probes} probes.",
-                    human_s(*elapsed_s),
-                    elapsed_s / estimate.max(0.001),
+                    human_s(self.elapsed_s),
+                    self.elapsed_s / estimate.max(0.001),
                 ));
             }
             _ => lines.push(format!(
                 "No idle timeout up to {}: the path kept connections idle that long (measured with {connections} connections).",
-                human_s(answered_s.unwrap_or_default())
+                human_s(self.answered_s.unwrap_or_default())
             )),
         }
-        if *anomalies > 0 {
+        if anomalies > 0 {
             lines.push(format!(
                 "Warning: {anomalies} answers contradicted the others (packet loss?); the result may be off."
             ));
