@@ -5,7 +5,10 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Output, Stdio};
+use std::sync::OnceLock;
 
 use keepalive_faults::netns::{self, Netns};
 use keepalive_faults::Unavailable;
@@ -93,12 +96,31 @@ pub fn inspect(netns: &Netns, as_nobody: bool, args: &[&str]) -> Output {
     let mut command = match as_nobody {
         true => {
             let mut c = netns.command("setpriv");
-            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN]);
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"]).arg(bin_for_nobody());
             c
         }
         false => netns.command(BIN),
     };
     command.arg("inspect").args(args).output().expect("running tcp-keepalive inspect")
+}
+
+/// A copy of the binary that `nobody` may run: the build directory may sit
+/// under a home only root can enter (/root).
+fn bin_for_nobody() -> &'static Path {
+    static COPY: OnceLock<PathBuf> = OnceLock::new();
+    COPY.get_or_init(|| {
+        // One fixed place, replaced atomically, so runs leave one copy behind, not one each.
+        let dir = std::env::temp_dir().join("tcp-keepalive-inspect-tests");
+        std::fs::create_dir_all(&dir).unwrap();
+        let partial = dir.join(format!("tcp-keepalive.{}", std::process::id()));
+        std::fs::copy(BIN, &partial).unwrap();
+        for path in [&dir, &partial] {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        let copy = dir.join("tcp-keepalive");
+        std::fs::rename(&partial, &copy).unwrap();
+        copy
+    })
 }
 
 /// The JSON events of `out`; the last one must be the summary.
