@@ -92,6 +92,12 @@ pub enum Command {
     /// line says `exact: false` and why. Exit code 8 with --max-detection
     /// when a connection is slower than that or never notices; else 7 when
     /// something could not be read exactly.
+    ///
+    /// In `connection` events, `keepalive` null means it cannot be told (not
+    /// exact, and data in flight hides the timer); `detection_bound_s` null
+    /// means never (or unknown, with `keepalive` null); `pid` and `command`
+    /// are null when the owner is hidden; `too_slow` is null without
+    /// --max-detection.
     #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::inspect::InspectEvent>())]
     Inspect(InspectArgs),
 }
