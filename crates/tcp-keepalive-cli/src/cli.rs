@@ -79,6 +79,62 @@ pub enum Command {
     /// detection time they imply, and how to change them.
     #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::defaults::DefaultsEvent>())]
     Defaults,
+
+    /// List this network namespace's TCP connections with the keepalive
+    /// settings in effect on each, and how long each would take to notice a
+    /// dead peer (Linux).
+    ///
+    /// Owners are found through /proc/*/fd. Settings are read exactly from a
+    /// duplicate of the owner's socket (pidfd_getfd; closed at once, never
+    /// changed). Without the permission for that (ptrace access to the
+    /// owner, kernel 5.6+), they are inferred from sock_diag: a pending
+    /// keepalive timer means on, with the OS defaults as "probably", and the
+    /// line says `exact: false` and why. Exit code 8 with --max-detection
+    /// when a connection is slower than that or never notices; else 7 when
+    /// something could not be read exactly.
+    ///
+    /// In `connection` events, `keepalive` null means it cannot be told (not
+    /// exact, and data in flight hides the timer); `detection_bound_s` null
+    /// means never (or unknown, with `keepalive` null); `pid` and `command`
+    /// are null when the owner is hidden; `too_slow` is null without
+    /// --max-detection.
+    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::inspect::InspectEvent>())]
+    Inspect(InspectArgs),
+}
+
+/// `inspect` arguments.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Only connections of this process (repeatable).
+    #[arg(long = "pid", value_name = "PID")]
+    pub pids: Vec<u32>,
+
+    /// Only connections with this local or remote port.
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// Which connections: `established` (default) or `all` (listening and closing ones too).
+    #[arg(long, value_enum, default_value_t = StateFilter::Established)]
+    pub state: StateFilter,
+
+    /// Exit with code 8 when a listed connection would take longer than this
+    /// to notice a dead peer, or never would.
+    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
+    pub max_detection: Option<Typed<Duration>>,
+
+    /// Print only a summary in the Prometheus text format (for
+    /// node_exporter's textfile collector) instead of one line per connection.
+    #[arg(long, conflicts_with = "json")]
+    pub prometheus: bool,
+}
+
+/// `inspect --state`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum StateFilter {
+    /// ESTABLISHED connections only.
+    Established,
+    /// Every TCP socket, listening ones included.
+    All,
 }
 
 /// `watch` arguments.

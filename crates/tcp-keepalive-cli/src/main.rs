@@ -7,10 +7,11 @@
 //! tcp-keepalive watch HOST:PORT [--idle 10s --interval 5s --retries 3 --user-timeout 30s]
 //! tcp-keepalive idle-timeout HOST:PORT [--max 10m --connections 64]
 //! tcp-keepalive defaults
+//! tcp-keepalive inspect [--pid PID --port PORT --state all --max-detection 5m --prometheus]
 //! ```
 //!
 //! Where a change goes: `cli` (arguments and `--help`), one module per
-//! subcommand (`demo`, `watch`, `idle_timeout`, `defaults`), each with one
+//! subcommand (`demo`, `watch`, `idle_timeout`, `defaults`, `inspect`), each with one
 //! enum of its events; `probe` (what `demo` and `watch` share), `output`
 //! (printing events, exit codes, errors, Ctrl-C), `target` (HOST:PORT),
 //! `tcp_info` (the kernel's view of a connection).
@@ -35,6 +36,8 @@ mod defaults;
 mod demo;
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 mod idle_timeout;
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+mod inspect;
 mod output;
 mod probe;
 mod target;
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Command::Watch(args) => watch::run(args, &out),
         Command::IdleTimeout(args) => idle_timeout::run(args, &out),
         Command::Defaults => defaults::run(&out),
+        Command::Inspect(args) => inspect::run(args, &out),
     };
     out.exit(outcome)
 }

@@ -22,9 +22,9 @@ macro_rules! tcp_states {
         }
 
         impl TcpState {
-            /// From `tcpi_state`.
+            /// From `tcpi_state` (also sock_diag's `idiag_state`).
             #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
-            fn from_kernel(state: u8) -> TcpState {
+            pub fn from_kernel(state: u8) -> TcpState {
                 match state {
                     $($number => TcpState::$name,)*
                     _ => TcpState::Unknown,

@@ -75,6 +75,9 @@ fn check(command: &str, schema: &Schema, stdout: &[u8]) -> Vec<String> {
 #[test]
 fn json_output_matches_the_schema_in_help() {
     let closing = closing_server(Some(Duration::from_millis(2500))).to_string();
+    // A connection of this process for `inspect` to list.
+    let held = std::net::TcpStream::connect(closing_server(None)).unwrap();
+    let me = std::process::id().to_string();
     let cases: Vec<(&str, Vec<&str>)> = vec![
         ("defaults", vec!["defaults", "--json"]),
         ("watch", vec!["watch", &closing, "--idle", "1s", "--interval", "1s", "--json"]),
@@ -83,6 +86,9 @@ fn json_output_matches_the_schema_in_help() {
         ("idle-timeout", vec!["idle-timeout", &closing, "--max", "10s", "--json"]),
         ("idle-timeout", vec!["idle-timeout", "127.0.0.1:9", "--max", "1s", "--json"]),
         ("demo", vec!["demo", "--json"]),
+        ("inspect", vec!["inspect", "--json", "--pid", &me, "--max-detection", "1m"]),
+        ("inspect", vec!["inspect", "--json", "--pid", "4194305", "--state", "all"]),
+        ("inspect", vec!["inspect", "--json", "--prometheus"]),
     ];
     let mut seen: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (command, args) in cases {
@@ -99,8 +105,13 @@ fn json_output_matches_the_schema_in_help() {
         ("idle-timeout", "closed"),
         ("idle-timeout", "result"),
         ("idle-timeout", "error"),
+        ("inspect", "connection"),
+        ("inspect", "unreadable"),
+        ("inspect", "summary"),
+        ("inspect", "error"),
     ];
     for (command, event) in must {
         assert!(seen[command].iter().any(|e| e == event), "{command} never said {event}: {seen:?}");
     }
+    drop(held);
 }

@@ -34,6 +34,8 @@ exit_codes! {
     PeerClosed = 4: "watch: the peer closed or reset the connection",
     Unavailable = 5: "not possible here: a setting or subcommand this OS lacks, or (demo) the privilege to silence a peer",
     NoTimeout = 6: "idle-timeout: no idle timeout up to --max",
+    Incomplete = 7: "inspect: some connection or process could not be read exactly (no such pid, it exited, the socket closed, no permission); each is shown on its line",
+    SlowDetection = 8: "inspect --max-detection: a listed connection would notice a dead peer later than that, or never (or cannot be told); before 7",
     Interrupted = 130: "interrupted (Ctrl-C)",
 }
 
