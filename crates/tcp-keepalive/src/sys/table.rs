@@ -76,7 +76,7 @@ impl TcpOption {
         }
     }
 
-    fn decode(&self, raw: i32) -> Value {
+    pub(crate) fn decode(&self, raw: i32) -> Value {
         let raw = raw.max(0) as u32;
         match self.unit {
             Unit::Seconds => Value::Duration(Duration::from_secs(raw.into())),
@@ -95,6 +95,10 @@ pub(crate) struct Platform {
     pub interval: Option<TcpOption>,
     pub retries: Option<TcpOption>,
     pub user_timeout: Option<TcpOption>,
+    /// The OS may store another value than the one set, and still report
+    /// success (WASI: the host clamps to its own limits). Then every value set
+    /// is read back, and a changed one undone and refused.
+    pub host_clamps_silently: bool,
 }
 
 /// The options to write, in order, with their raw values. Built before any
@@ -105,7 +109,14 @@ impl Platform {
     /// The table of an OS whose only keepalive control is `SO_KEEPALIVE`.
     #[allow(dead_code)] // Built only for such an OS.
     pub const fn bool_only(os: &'static str) -> Self {
-        Platform { os, idle: None, interval: None, retries: None, user_timeout: None }
+        Platform {
+            os,
+            idle: None,
+            interval: None,
+            retries: None,
+            user_timeout: None,
+            host_clamps_silently: false,
+        }
     }
 
     fn option(&self, setting: Setting) -> Option<TcpOption> {

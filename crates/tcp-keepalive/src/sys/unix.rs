@@ -6,7 +6,8 @@ use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
 use super::platform::{ENOPROTOOPT, PLATFORM, SOL_SOCKET, SO_KEEPALIVE};
-use crate::error::{read_failed, syscall_failed};
+use super::table::Plan;
+use crate::error::{read_failed, syscall_failed, Problem, Setting, SettingError, Value};
 use crate::Keepalive;
 
 pub(crate) use std::os::fd::AsFd as AsHandle;
@@ -91,9 +92,11 @@ pub(crate) fn keepalive(fd: Handle<'_>) -> io::Result<bool> {
     Ok(get_option(fd, SOL_SOCKET, SO_KEEPALIVE)? != 0)
 }
 
-/// One `setsockopt` per set value, then `SO_KEEPALIVE`: nothing else.
+/// One `setsockopt` per set value, then `SO_KEEPALIVE`: nothing else (where the
+/// host may clamp silently, also one `getsockopt` per value before and after).
 pub(crate) fn set_config(fd: Handle<'_>, config: &Keepalive) -> io::Result<()> {
     let plan = PLATFORM.plan(config)?;
+    let previous = if PLATFORM.host_clamps_silently { Some(read_plan(fd, &plan)?) } else { None };
     let mut applied = [""; 4];
     let mut done = 0;
     for (option, raw) in plan.into_iter().flatten() {
@@ -102,7 +105,62 @@ pub(crate) fn set_config(fd: Handle<'_>, config: &Keepalive) -> io::Result<()> {
         applied[done] = option.name;
         done += 1;
     }
+    if let Some(previous) = previous {
+        refuse_changed_values(fd, config, &plan, &previous)?;
+    }
     set_keepalive(fd, true).map_err(|e| syscall_failed("SO_KEEPALIVE", &applied[..done], e))
+}
+
+/// The current raw value of each option in `plan`.
+fn read_plan(fd: Handle<'_>, plan: &Plan) -> io::Result<[i32; 4]> {
+    let mut values = [0; 4];
+    for (value, (option, _)) in values.iter_mut().zip(plan).filter_map(|(v, p)| Some((v, (*p)?))) {
+        *value =
+            get_option(fd, option.level, option.id).map_err(|e| read_failed(option.name, e))?;
+    }
+    Ok(values)
+}
+
+/// For a host that stores another value than the one set and reports success
+/// (WASI): if it changed any, puts every option of `plan` back to `previous`
+/// and refuses the first changed value, naming what the host made of it. Before
+/// `SO_KEEPALIVE` is touched, so a refused config leaves the socket as it was.
+fn refuse_changed_values(
+    fd: Handle<'_>,
+    config: &Keepalive,
+    plan: &Plan,
+    previous: &[i32; 4],
+) -> io::Result<()> {
+    let now = read_plan(fd, plan)?;
+    let changed = plan.iter().zip(now).enumerate().find_map(|(i, (planned, effective))| {
+        planned
+            .filter(|&(_, raw)| raw != effective)
+            .map(|(option, raw)| (i, option, raw, effective))
+    });
+    let Some((i, option, raw, effective)) = changed else {
+        return Ok(());
+    };
+    for ((option, _), &before) in plan.iter().zip(previous).filter_map(|(p, b)| Some(((*p)?, b))) {
+        set_option(fd, option.level, option.id, before).map_err(|e| {
+            let msg = format!("{} changed by the host, and restoring it failed: {e}", option.name);
+            io::Error::new(e.kind(), msg)
+        })?;
+    }
+    let duration = |d: Option<std::time::Duration>| d.map(Value::Duration);
+    let (setting, asked) = [
+        (Setting::Idle, duration(config.idle())),
+        (Setting::Interval, duration(config.interval())),
+        (Setting::Retries, config.retries().map(Value::Count)),
+        (Setting::UserTimeout, duration(config.user_timeout())),
+    ][i];
+    let asked = asked.expect("a planned option has a requested value");
+    let host = option.decode(effective).to_string();
+    let problem = if effective < raw {
+        Problem::TooLarge { max: host }
+    } else {
+        Problem::TooSmall { min: host }
+    };
+    Err(SettingError::new(setting, asked, problem, PLATFORM.os, option.name).into())
 }
 
 /// One `getsockopt` per value the OS has.

@@ -26,4 +26,5 @@ pub(crate) const PLATFORM: Platform = Platform {
     interval: Some(TcpOption::seconds("TCP_KEEPINTVL", IPPROTO_TCP, TCP_KEEPINTVL, 1, MAX_SECONDS)),
     retries: Some(TcpOption::count("TCP_KEEPCNT", IPPROTO_TCP, TCP_KEEPCNT, 1, i32::MAX as u32)),
     user_timeout: None,
+    host_clamps_silently: false,
 };

@@ -44,4 +44,5 @@ pub(crate) const PLATFORM: Platform = Platform {
         u32::MAX / (MAX_INTERVAL * 1000),
     )),
     user_timeout: None,
+    host_clamps_silently: false,
 };

@@ -59,4 +59,5 @@ pub(crate) const PLATFORM: Platform = Platform {
         1,
         i32::MAX as u32,
     )),
+    host_clamps_silently: false,
 };

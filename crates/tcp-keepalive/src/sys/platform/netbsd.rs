@@ -41,4 +41,5 @@ pub(crate) const PLATFORM: Platform = Platform {
     )),
     retries: Some(TcpOption::count("TCP_KEEPCNT", IPPROTO_TCP, TCP_KEEPCNT, 1, i32::MAX as u32)),
     user_timeout: None,
+    host_clamps_silently: false,
 };
