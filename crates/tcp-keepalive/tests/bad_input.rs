@@ -8,10 +8,10 @@
 //! `getsockopt` and Linux's own limits, and the wrong kinds of socket.
 
 mod limits;
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(tcp_keepalive_no_linux_dev_deps)))]
 #[path = "bad_input/linux.rs"]
 mod linux;
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(tcp_keepalive_no_linux_dev_deps)))]
 mod support;
 
 use std::io;

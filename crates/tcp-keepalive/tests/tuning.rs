@@ -8,10 +8,10 @@
 //! exact system calls made.
 
 mod limits;
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(tcp_keepalive_no_linux_dev_deps)))]
 #[path = "tuning/linux.rs"]
 mod linux;
-#[cfg(target_os = "linux")]
+#[cfg(all(target_os = "linux", not(tcp_keepalive_no_linux_dev_deps)))]
 mod support;
 
 use std::io;
