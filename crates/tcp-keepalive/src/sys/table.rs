@@ -98,6 +98,7 @@ pub(crate) struct Platform {
     /// The OS may store another value than the one set, and still report
     /// success (WASI: the host clamps to its own limits). Then every value set
     /// is read back, and a changed one undone and refused.
+    #[cfg_attr(windows, allow(dead_code))] // Read by the Unix/WASI backend only.
     pub host_clamps_silently: bool,
 }
 
