@@ -20,6 +20,7 @@ use std::time::Duration;
 /// # Examples
 ///
 /// ```
+/// use std::io::ErrorKind;
 /// use std::time::Duration;
 /// use tcp_keepalive::{Keepalive, KeepaliveExt};
 ///
@@ -33,7 +34,12 @@ use std::time::Duration;
 /// // A dead idle peer is noticed after at most 30 s + 3 × 10 s.
 /// assert_eq!(keepalive.detection_bound(), Some(Duration::from_secs(60)));
 ///
-/// stream.set_keepalive_config(&keepalive)?;
+/// match stream.set_keepalive_config(&keepalive) {
+///     // This OS lacks one of the settings (the probe count before Windows
+///     // 10 1703; all of them on OpenBSD). Nothing was changed.
+///     Err(e) if e.kind() == ErrorKind::Unsupported => stream.set_keepalive(true)?,
+///     other => other?,
+/// }
 /// assert!(stream.keepalive()?);
 /// # #[cfg(target_os = "linux")]
 /// assert_eq!(stream.keepalive_config()?, keepalive);

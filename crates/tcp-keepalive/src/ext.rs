@@ -101,6 +101,9 @@ pub trait KeepaliveExt: sealed::Socket {
     ///   and neither can be read back.
     /// - OpenBSD and Haiku have no per-socket tuning: any set value is
     ///   `Unsupported`, while an empty `Keepalive` just turns keepalive on.
+    /// - WASI: the host has limits of its own, which it may apply silently. Each
+    ///   value set is read back; if the host changed one, the socket is put back
+    ///   as it was and the call returns `InvalidInput` naming the host's value.
     ///
     /// ```
     /// use std::time::Duration;

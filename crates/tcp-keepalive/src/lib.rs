@@ -16,6 +16,7 @@
 //!   [`SettingError`] holds the detail.
 //!
 //! ```
+//! use std::io::ErrorKind;
 //! use std::net::{TcpListener, TcpStream};
 //! use std::time::Duration;
 //! use tcp_keepalive::{Keepalive, KeepaliveExt};
@@ -29,11 +30,15 @@
 //! assert!(stream.keepalive()?);
 //!
 //! // Tuning: probe after 60 s idle, every 10 s, give up after 5 misses.
-//! let config = Keepalive::new()
+//! let times = Keepalive::new()
 //!     .with_idle(Duration::from_secs(60))
-//!     .with_interval(Duration::from_secs(10))
-//!     .with_retries(5);
-//! stream.set_keepalive_config(&config)?;
+//!     .with_interval(Duration::from_secs(10));
+//! match stream.set_keepalive_config(&times.with_retries(5)) {
+//!     // Windows before 10 1703 has no per-socket probe count. Nothing was
+//!     // changed: set the times alone, the system's count applies.
+//!     Err(e) if e.kind() == ErrorKind::Unsupported => stream.set_keepalive_config(&times)?,
+//!     other => other?,
+//! }
 //! let effective = stream.keepalive_config()?;
 //! # #[cfg(target_os = "linux")]
 //! assert_eq!(effective.detection_bound(), Some(Duration::from_secs(110)));

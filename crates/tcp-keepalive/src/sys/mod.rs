@@ -93,7 +93,7 @@ impl error::Error for OsError {
     }
 }
 
-fn with_context(context: String, os: io::Error) -> io::Error {
+pub(crate) fn with_context(context: String, os: io::Error) -> io::Error {
     // ENOPROTOOPT (and EOPNOTSUPP, which std already calls Unsupported): the
     // kernel's answer that this socket, or this kernel, lacks the option. That
     // differs from a setting this OS has no option for (a `SettingError`).

@@ -111,7 +111,7 @@ impl TcpOption {
         }
     }
 
-    fn decode(&self, raw: u32) -> Value {
+    pub(crate) fn decode(&self, raw: u32) -> Value {
         match self.unit {
             Unit::Seconds => Value::Duration(Duration::from_secs(raw.into())),
             Unit::Millis => Value::Duration(Duration::from_millis(raw.into())),
@@ -161,13 +161,18 @@ pub(crate) struct Platform {
     pub retries: Option<TcpOption>,
     pub user_timeout: Option<TcpOption>,
     pub user_timeout_scope: UserTimeoutScope,
+    /// The OS may store another value than the one set, and still report
+    /// success (WASI: the host clamps to its own limits). Then every value set
+    /// is read back, and a changed one undone and refused.
+    #[cfg_attr(windows, allow(dead_code))] // Read by the Unix/WASI backend only.
+    pub host_clamps_silently: bool,
 }
 
 /// The options to write, in order, with their raw values. Built before any
 /// system call, so that bad input never leaves a socket half-configured.
 pub(crate) type Plan = [Option<(TcpOption, i32)>; 4];
 
-const SETTINGS: [Setting; 4] =
+pub(crate) const SETTINGS: [Setting; 4] =
     [Setting::Idle, Setting::Interval, Setting::Retries, Setting::UserTimeout];
 
 fn requested(config: &Keepalive) -> [Option<Value>; 4] {
@@ -191,6 +196,7 @@ impl Platform {
             retries: None,
             user_timeout: None,
             user_timeout_scope: UserTimeoutScope::NONE,
+            host_clamps_silently: false,
         }
     }
 

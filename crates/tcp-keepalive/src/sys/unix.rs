@@ -6,8 +6,9 @@ use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
 use super::platform::{ENOPROTOOPT, PLATFORM, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE};
-use super::table::Plan;
-use super::{read_failed, syscall_failed};
+use super::table::{Plan, SETTINGS};
+use super::{read_failed, syscall_failed, with_context};
+use crate::error::{Problem, SettingError};
 use crate::Keepalive;
 
 pub(crate) use std::os::fd::AsFd as AsHandle;
@@ -98,8 +99,11 @@ pub(crate) fn is_listening(fd: Handle<'_>) -> io::Result<bool> {
     Ok(listening.map_err(|e| read_failed("SO_ACCEPTCONN", e))? != 0)
 }
 
-/// One `setsockopt` per value in the plan, then `SO_KEEPALIVE`: nothing else.
+/// One `setsockopt` per value in the plan, then `SO_KEEPALIVE`: nothing else
+/// (where the host may clamp silently, also one `getsockopt` per value before
+/// and after).
 pub(crate) fn write_plan(fd: Handle<'_>, plan: &Plan) -> io::Result<()> {
+    let previous = if PLATFORM.host_clamps_silently { Some(read_plan(fd, plan)?) } else { None };
     let mut applied = [""; 4];
     let mut done = 0;
     for &(option, raw) in plan.iter().flatten() {
@@ -108,7 +112,53 @@ pub(crate) fn write_plan(fd: Handle<'_>, plan: &Plan) -> io::Result<()> {
         applied[done] = option.name;
         done += 1;
     }
+    if let Some(previous) = previous {
+        refuse_changed_values(fd, plan, &previous)?;
+    }
     set_keepalive(fd, true).map_err(|e| syscall_failed("SO_KEEPALIVE", &applied[..done], e))
+}
+
+/// The current raw value of each option in `plan`.
+fn read_plan(fd: Handle<'_>, plan: &Plan) -> io::Result<[i32; 4]> {
+    let mut values = [0; 4];
+    for (value, (option, _)) in values.iter_mut().zip(plan).filter_map(|(v, p)| Some((v, (*p)?))) {
+        *value =
+            get_option(fd, option.level, option.id).map_err(|e| read_failed(option.name, e))?;
+    }
+    Ok(values)
+}
+
+/// For a host that stores another value than the one set and reports success
+/// (WASI): if it changed any, puts every option of `plan` back to `previous`
+/// and refuses the first changed value, naming what the host made of it. Before
+/// `SO_KEEPALIVE` is touched, so a refused config leaves the socket as it was.
+fn refuse_changed_values(fd: Handle<'_>, plan: &Plan, previous: &[i32; 4]) -> io::Result<()> {
+    let now = read_plan(fd, plan)?;
+    let changed = plan.iter().zip(now).enumerate().find_map(|(i, (planned, effective))| {
+        planned
+            .filter(|&(_, raw)| raw != effective)
+            .map(|(option, raw)| (i, option, raw, effective))
+    });
+    let Some((i, option, raw, effective)) = changed else {
+        return Ok(());
+    };
+    for ((option, _), &before) in plan.iter().zip(previous).filter_map(|(p, b)| Some(((*p)?, b))) {
+        set_option(fd, option.level, option.id, before).map_err(|e| {
+            with_context(
+                format!("{} was changed by the host, and restoring it failed", option.name),
+                e,
+            )
+        })?;
+    }
+    // The value as sent (rounded up to the unit), and what the host made of it.
+    let asked = option.decode(raw.max(0) as u32);
+    let host = option.decode(effective.max(0) as u32);
+    let problem = if effective < raw {
+        Problem::TooLarge { max: host }
+    } else {
+        Problem::TooSmall { min: host }
+    };
+    Err(SettingError::new(SETTINGS[i], asked, problem, PLATFORM.os, Some(option.name)).into())
 }
 
 /// One `getsockopt` per value the OS has.

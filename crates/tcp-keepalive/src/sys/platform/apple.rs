@@ -68,4 +68,5 @@ pub(crate) const PLATFORM: Platform = Platform {
             .on_listener(OnListener::NotInherited),
     ),
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: TWO_RETRANSMISSION_TIMEOUTS },
+    host_clamps_silently: false,
 };

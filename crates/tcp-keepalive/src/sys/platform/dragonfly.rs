@@ -50,4 +50,5 @@ pub(crate) const PLATFORM: Platform = Platform {
     ),
     user_timeout: None,
     user_timeout_scope: UserTimeoutScope::NONE,
+    host_clamps_silently: false,
 };

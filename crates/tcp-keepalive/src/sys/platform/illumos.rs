@@ -67,4 +67,5 @@ pub(crate) const PLATFORM: Platform = Platform {
             .on_listener(Inherited),
     ),
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(2 * 60) },
+    host_clamps_silently: false,
 };

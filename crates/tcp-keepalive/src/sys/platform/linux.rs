@@ -76,4 +76,5 @@ pub(crate) const PLATFORM: Platform = Platform {
             .on_listener(Inherited),
     ),
     user_timeout_scope: UserTimeoutScope::DataAndIdleProbes,
+    host_clamps_silently: false,
 };

@@ -53,4 +53,5 @@ pub(crate) const PLATFORM: Platform = Platform {
         TcpOption::seconds("TCP_MAXRT", TCP_MAXRT, 1, MAX_SECONDS).on_listener(NotInherited),
     ),
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(2 * 60) },
+    host_clamps_silently: false,
 };
