@@ -55,7 +55,7 @@ macro_rules! calls {
             #[library_benchmark]
             #[bench::call(fixture())]
             fn $bench($f: &'static Fixture) {
-                black_box($call.expect(stringify!($bench)));
+                let _ = black_box($call.expect(stringify!($bench)));
             }
         )*
 
