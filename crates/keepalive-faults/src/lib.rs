@@ -18,6 +18,9 @@ use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsFd, AsRawFd};
 
 pub mod netns;
+mod userns;
+
+pub use userns::enter_user_netns;
 
 /// Why a fault cannot be injected on this machine, in words for a skip message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -94,23 +97,17 @@ pub fn run_here_or_in_user_netns(test: &str) -> bool {
     if std::env::var_os(CHILD_MARK).is_some() {
         panic!("{test}: inside the user namespace and still {why}");
     }
-    let namespace_works = std::process::Command::new("unshare")
-        .args(["-rn", "true"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !namespace_works {
-        let why = Unavailable(format!("{why}; `unshare -rn` is not available either"));
-        skip(test, &why);
-        return false;
-    }
     let exe = std::env::current_exe().expect("the test binary's path");
-    let status = std::process::Command::new("unshare")
-        .args(["-rn", "sh", "-c", "ip link set lo up && exec \"$0\" \"$@\""])
-        .arg(exe)
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_MARK, "1")
-        .status()
-        .expect("running the test again under unshare");
+    let mut command = std::process::Command::new(exe);
+    command.args([test, "--exact", "--nocapture", "--test-threads=1"]).env(CHILD_MARK, "1");
+    let status = match userns::in_user_netns(&mut command).status() {
+        Ok(status) => status,
+        Err(e) => {
+            let why = Unavailable(format!("{why}; a user namespace is not available either: {e}"));
+            skip(test, &why);
+            return false;
+        }
+    };
     assert!(status.success(), "{test} failed inside an unprivileged user+net namespace");
     say(&format!(
         "{test}: passed inside an unprivileged user+net namespace (no CAP_NET_ADMIN here)"

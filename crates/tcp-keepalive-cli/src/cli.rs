@@ -1,33 +1,35 @@
-//! Argument parsing (clap derive) and nothing else: each subcommand's logic
-//! lives in its own module and receives the parsed arguments.
+//! Argument parsing (clap derive), and what `--help` shows; each subcommand's
+//! logic lives in its own module and receives the parsed arguments.
 
+use std::fmt;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-/// Shown at the end of `--help`: the exit codes and the `--json` format.
-const AFTER_HELP: &str = "\
-Durations are written like 30s, 1m30s, 500ms or 2h.
+use crate::output::{events_help, Exit};
 
-Exit codes:
-  0  success (demo: the dead peer was detected; idle-timeout: a timeout was found)
-  1  a system or network error (connection refused, unreachable, ...)
-  2  bad input: arguments, durations, addresses, unresolvable hosts, or settings
-     outside the OS limits
-  3  watch: the peer was declared dead by keepalive (or the user timeout)
-  4  watch: the peer closed or reset the connection
-  5  demo: the peer cannot be silenced here (privilege missing); the message says what
-  6  idle-timeout: no idle timeout up to --max (the path kept every connection)
+/// Shown at the end of `--help`: durations, exit codes and `--json`.
+fn after_help() -> String {
+    format!(
+        "Durations are written like 30s, 1m30s, 500ms or 2h.\n\n{}\n\
+         --json prints one JSON object per line on stdout, one per event, each with an\n\
+         \"event\" field naming it (see `tcp-keepalive <COMMAND> --help`). Durations in\n\
+         JSON are seconds (numbers), in fields ending in _s. Errors are printed on\n\
+         stderr and, with --json anywhere on the command line, also as one\n\
+         {{\"event\":\"error\",...}} line on stdout.",
+        Exit::help()
+    )
+}
 
---json prints one JSON object per line on stdout, one per event or result, each
-with an \"event\" field naming it (see `tcp-keepalive <COMMAND> --help`).
-Durations in JSON are seconds (numbers), in fields ending in _s. Errors are
-printed on stderr and, with --json, also as {\"event\":\"error\",...} on stdout.";
+/// A subcommand's `--help` end: its JSON events, then [`after_help`].
+fn events_and_after_help<E: schemars::JsonSchema>() -> String {
+    format!("{}\n{}", events_help::<E>(), after_help())
+}
 
 /// See dead-peer detection happen, and find how long a network path lets a
 /// TCP connection sit idle.
 #[derive(Debug, Parser)]
-#[command(name = "tcp-keepalive", version, after_help = AFTER_HELP)]
+#[command(name = "tcp-keepalive", version, after_help = after_help())]
 pub struct Cli {
     /// Print one JSON object per line (events and results) instead of text.
     #[arg(long, global = true)]
@@ -49,9 +51,7 @@ pub enum Command {
     /// demo enters an unprivileged user+network namespace first). Shows each
     /// unanswered probe live (TCP_INFO), then the detection time against the
     /// configured bound, while the connection without keepalive still hangs.
-    ///
-    /// JSON events: demo_start, probe, dead, control, result.
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::demo::DemoEvent>())]
     Demo,
 
     /// Connect, apply keepalive settings, send nothing, and show the
@@ -59,9 +59,7 @@ pub enum Command {
     ///
     /// Exits with code 3 when keepalive declares the peer dead, 4 when the
     /// peer closes or resets the connection. Runs until then (Ctrl-C stops it).
-    ///
-    /// JSON events: connected, probe, alive, data, dead, closed.
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::watch::WatchEvent>())]
     Watch(WatchArgs),
 
     /// Find the idle timeout of a NAT, firewall or load balancer on the path
@@ -72,17 +70,14 @@ pub enum Command {
     /// application bytes, so it is safe against any TCP server. Reports the
     /// timeout within about ±1s and recommends keepalive settings below it.
     /// Takes about 1.2 to 2.2 times the timeout. A server that closes idle
-    /// connections itself is reported the same way (its own idle timeout).
-    ///
-    /// JSON events: start, probe, closed, result.
-    #[command(name = "idle-timeout", after_help = AFTER_HELP)]
+    /// connections itself is reported the same way (its own idle timeout,
+    /// counted from the connection's last data).
+    #[command(name = "idle-timeout", after_help = after_help(), after_long_help = events_and_after_help::<crate::idle_timeout::IdleTimeoutEvent>())]
     IdleTimeout(IdleTimeoutArgs),
 
-    /// Show the OS's keepalive defaults, the worst-case detection time they
-    /// imply, and how to change them.
-    ///
-    /// JSON events: defaults.
-    #[command(after_help = AFTER_HELP)]
+    /// Show the OS's keepalive defaults, where they were read, the worst-case
+    /// detection time they imply, and how to change them.
+    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::defaults::DefaultsEvent>())]
     Defaults,
 }
 
@@ -94,24 +89,24 @@ pub struct WatchArgs {
     pub target: String,
 
     /// Idle time before the first probe.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
-    pub idle: Duration,
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
+    pub idle: Typed<Duration>,
 
     /// Time between unanswered probes.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration)]
-    pub interval: Duration,
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration, allow_hyphen_values = true)]
+    pub interval: Typed<Duration>,
 
     /// Unanswered probes before the peer is declared dead.
-    #[arg(long, value_name = "N", default_value_t = 3)]
+    #[arg(long, value_name = "N", default_value_t = 3, allow_negative_numbers = true)]
     pub retries: u32,
 
     /// TCP_USER_TIMEOUT (Linux): replaces --retries for deciding when to give up.
-    #[arg(long, value_name = "DURATION", value_parser = duration)]
-    pub user_timeout: Option<Duration>,
+    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
+    pub user_timeout: Option<Typed<Duration>>,
 
     /// Give up connecting after this long.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
-    pub connect_timeout: Duration,
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
+    pub connect_timeout: Typed<Duration>,
 }
 
 /// `idle-timeout` arguments.
@@ -123,26 +118,46 @@ pub struct IdleTimeoutArgs {
     pub target: String,
 
     /// The longest idle timeout to look for (at least 2s, at most 9h).
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration)]
-    pub max: Duration,
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration, allow_hyphen_values = true)]
+    pub max: Typed<Duration>,
 
     /// The most connections to open, in total (at least 16).
-    #[arg(long, value_name = "N", default_value_t = 64)]
+    #[arg(long, value_name = "N", default_value_t = 64, allow_negative_numbers = true)]
     pub connections: usize,
 
     /// Give up connecting after this long.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration)]
-    pub connect_timeout: Duration,
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
+    pub connect_timeout: Typed<Duration>,
+}
+
+/// A parsed value with the text the user typed for it, so that messages
+/// echo what was typed (`0s`, not `0ns`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Typed<T> {
+    /// The value.
+    pub value: T,
+    /// As typed.
+    pub text: String,
+}
+
+impl<T> fmt::Display for Typed<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
 }
 
 /// Parses a human duration (humantime): `30s`, `1m30s`, `500ms`, `2h`.
 ///
 /// Zero is accepted here on purpose: whether a value is allowed for a
 /// keepalive setting is the library's decision (it names the OS limit).
-fn duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text).map_err(|e| {
+fn duration(text: &str) -> Result<Typed<Duration>, String> {
+    if text.trim_start().starts_with('-') {
+        return Err(format!("{text:?} is negative; durations are positive, like 30s or 500ms"));
+    }
+    let value = humantime::parse_duration(text).map_err(|e| {
         format!("{text:?} is not a duration ({e}); write durations like 30s, 1m30s or 500ms")
-    })
+    })?;
+    Ok(Typed { value, text: text.to_string() })
 }
 
 #[cfg(test)]
@@ -157,9 +172,11 @@ mod tests {
 
     #[test]
     fn durations_parse_like_the_docs_say() {
-        assert_eq!(duration("1m30s"), Ok(Duration::from_secs(90)));
-        assert_eq!(duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(duration("1m30s").unwrap().value, Duration::from_secs(90));
+        assert_eq!(duration("500ms").unwrap().value, Duration::from_millis(500));
+        assert_eq!(duration("0s").unwrap().text, "0s");
         let err = duration("abc").unwrap_err();
         assert!(err.contains("\"abc\" is not a duration"), "{err}");
+        assert!(duration("-1s").unwrap_err().contains("negative"));
     }
 }

@@ -9,42 +9,47 @@
 use std::net::TcpListener;
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 use tcp_keepalive::{Keepalive, KeepaliveExt};
 
-use crate::output::{human, secs, Exit, Failure, Outcome, Output};
+use crate::output::{human, secs, Event, Exit, Failure, Outcome, Output};
 
-/// The `defaults` JSON event.
-#[derive(Debug, Serialize)]
-struct Defaults {
-    event: &'static str,
-    os: &'static str,
-    /// `"sysctl"` (Linux) or `"socket"` (read back from a fresh socket).
-    source: &'static str,
-    idle_s: Option<f64>,
-    interval_s: Option<f64>,
-    retries: Option<u32>,
-    /// idle + interval × retries: the worst case from the peer's last sign of
-    /// life until a dead idle connection is dropped, once keepalive is on.
-    detection_bound_s: Option<f64>,
-    /// Linux: the sysctls read, by name.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    sysctls: Vec<Sysctl>,
-    /// What a fresh socket reports (null when it cannot be read here).
-    socket: Option<SocketDefaults>,
-    /// Commands and code that change the defaults.
-    change: Vec<String>,
+/// The events of `defaults`: one.
+#[derive(Debug, Serialize, JsonSchema)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum DefaultsEvent {
+    /// The defaults, where they were read, and how to change them.
+    Defaults {
+        os: &'static str,
+        /// `sysctl` (Linux: /proc/sys/net/ipv4) or `socket` (what a fresh socket reports).
+        source: &'static str,
+        /// Why the sysctls could not be read (Linux; the socket's values are used then).
+        sysctl_error: Option<String>,
+        idle_s: Option<f64>,
+        interval_s: Option<f64>,
+        retries: Option<u32>,
+        /// idle + interval × retries: the worst case from the peer's last sign of
+        /// life until a dead idle connection is dropped, once keepalive is on.
+        detection_bound_s: Option<f64>,
+        /// Linux: the sysctls read, by name (empty when they could not be).
+        sysctls: Vec<Sysctl>,
+        /// What a fresh socket reports (null when it cannot be read here).
+        socket: Option<SocketDefaults>,
+        /// Commands and code that change the defaults.
+        change: Vec<String>,
+    },
 }
 
-#[derive(Debug, Serialize)]
-struct Sysctl {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct Sysctl {
     name: &'static str,
     value: u64,
     meaning: &'static str,
 }
 
-#[derive(Debug, Serialize)]
-struct SocketDefaults {
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct SocketDefaults {
     keepalive_on: bool,
     idle_s: Option<f64>,
     interval_s: Option<f64>,
@@ -54,30 +59,31 @@ struct SocketDefaults {
 /// Runs `defaults`.
 pub fn run(out: &Output) -> Outcome {
     let socket = socket_defaults();
-    let sysctls = sysctls()?;
-    let (source, config) = if sysctls.is_empty() {
-        let Some((_, config)) = &socket else {
-            return Err(Failure::new(
-                Exit::Error,
-                format!(
-                    "cannot read the keepalive defaults on {}: this OS reports no per-socket values",
-                    os()
-                ),
-            ));
-        };
-        ("socket", *config)
-    } else {
-        let value = |i: usize| sysctls[i].value;
-        let config = Keepalive::new()
-            .with_idle(Duration::from_secs(value(0)))
-            .with_interval(Duration::from_secs(value(1)))
-            .with_retries(u32::try_from(value(2)).unwrap_or(u32::MAX));
-        ("sysctl", config)
+    let (sysctls, sysctl_error) = match sysctls() {
+        Ok(sysctls) => (sysctls, None),
+        Err(why) => (Vec::new(), Some(why)),
     };
-    let event = Defaults {
-        event: "defaults",
+    let (source, config) = match (sysctls.as_slice(), &socket) {
+        ([idle, interval, retries], _) => {
+            let config = Keepalive::new()
+                .with_idle(Duration::from_secs(idle.value))
+                .with_interval(Duration::from_secs(interval.value))
+                .with_retries(u32::try_from(retries.value).unwrap_or(u32::MAX));
+            ("sysctl", config)
+        }
+        (_, Some((_, config))) => ("socket", *config),
+        (_, None) => {
+            let why = sysctl_error.map_or(String::new(), |e| format!(" ({e})"));
+            return Err(Failure::new(
+                Exit::Unavailable,
+                format!("cannot read the keepalive defaults on {}{why}: a fresh socket reports none either", os()),
+            ));
+        }
+    };
+    out.emit(&DefaultsEvent::Defaults {
         os: os(),
         source,
+        sysctl_error,
         idle_s: config.idle().map(secs),
         interval_s: config.interval().map(secs),
         retries: config.retries(),
@@ -90,52 +96,67 @@ pub fn run(out: &Output) -> Outcome {
             retries: c.retries(),
         }),
         change: how_to_change(),
-    };
-    out.event(&event, || text(&event, &config));
+    })?;
     Ok(Exit::Success)
 }
 
-fn text(event: &Defaults, config: &Keepalive) -> String {
-    let mut lines = vec![format!("Keepalive defaults on {} ({}):", event.os, event.source)];
-    for s in &event.sysctls {
-        lines.push(format!("  {:<30} = {:<6} {}", s.name, s.value, s.meaning));
-    }
-    if event.sysctls.is_empty() {
-        let show = |d: Option<Duration>| d.map_or("unknown".to_string(), human);
-        lines.push(format!("  idle time before the first probe: {}", show(config.idle())));
-        lines.push(format!("  time between probes:             {}", show(config.interval())));
-        lines.push(format!(
-            "  unanswered probes:               {}",
-            config.retries().map_or("unknown".into(), |n| n.to_string())
-        ));
-    }
-    if let Some(socket) = &event.socket {
-        let agrees = socket.idle_s == event.idle_s
-            && socket.interval_s == event.interval_s
-            && socket.retries == event.retries;
-        if !event.sysctls.is_empty() {
-            lines.push(format!(
-                "  a fresh socket reports {}",
-                if agrees { "the same values" } else { "different values (see --json)" }
-            ));
+impl Event for DefaultsEvent {
+    fn text(&self) -> String {
+        let DefaultsEvent::Defaults {
+            os,
+            sysctl_error,
+            idle_s,
+            interval_s,
+            retries,
+            detection_bound_s,
+            sysctls,
+            socket,
+            change,
+            ..
+        } = self;
+        let from = match (sysctls.is_empty(), sysctl_error) {
+            (false, _) => "from /proc/sys/net/ipv4".to_string(),
+            (true, Some(why)) => {
+                format!("as a fresh socket reports them; the sysctls could not be read: {why}")
+            }
+            (true, None) => "as a fresh socket reports them".to_string(),
+        };
+        let mut lines = vec![format!("Keepalive defaults on {os} ({from}):")];
+        let show = |s: &Option<f64>| {
+            s.map_or("unknown".to_string(), |s| human(Duration::from_secs_f64(s)))
+        };
+        for s in sysctls {
+            lines.push(format!("  {:<30} = {:<6} {}", s.name, s.value, s.meaning));
         }
+        if sysctls.is_empty() {
+            lines.push(format!("  idle time before the first probe: {}", show(idle_s)));
+            lines.push(format!("  time between probes:             {}", show(interval_s)));
+            let retries = retries.map_or("unknown".into(), |n| n.to_string());
+            lines.push(format!("  unanswered probes:               {retries}"));
+        } else if let Some(socket) = socket {
+            let agrees = socket.idle_s == *idle_s
+                && socket.interval_s == *interval_s
+                && socket.retries == *retries;
+            let same = if agrees { "the same values" } else { "different values (see --json)" };
+            lines.push(format!("  a fresh socket reports {same}"));
+        }
+        match (detection_bound_s, idle_s, interval_s, retries) {
+            (Some(_), Some(_), Some(_), Some(n)) => lines.push(format!(
+                "Worst-case detection of a dead peer: {} ({} + {n} × {}), once keepalive is on.",
+                show(detection_bound_s),
+                show(idle_s),
+                show(interval_s)
+            )),
+            _ => lines.push("Worst-case detection of a dead peer: unknown on this OS.".into()),
+        }
+        lines.push(
+            "Keepalive is off on every socket until the program turns it on (SO_KEEPALIVE).".into(),
+        );
+        lines.push(String::new());
+        lines.push("How to change them:".into());
+        lines.extend(change.iter().map(|c| format!("  {c}")));
+        lines.join("\n")
     }
-    match (config.detection_bound(), config.idle(), config.interval(), config.retries()) {
-        (Some(bound), Some(idle), Some(interval), Some(retries)) => lines.push(format!(
-            "Worst-case detection of a dead peer: {} ({} + {retries} × {}), once keepalive is on.",
-            human(bound),
-            human(idle),
-            human(interval)
-        )),
-        _ => lines.push("Worst-case detection of a dead peer: unknown on this OS.".into()),
-    }
-    lines.push(
-        "Keepalive is off on every socket until the program turns it on (SO_KEEPALIVE).".into(),
-    );
-    lines.push(String::new());
-    lines.push("How to change them:".into());
-    lines.extend(event.change.iter().map(|c| format!("  {c}")));
-    lines.join("\n")
 }
 
 /// SO_KEEPALIVE and the effective values of a fresh socket, if this OS reports them.
@@ -154,8 +175,9 @@ fn os() -> &'static str {
     }
 }
 
+/// The sysctls, or why they cannot be read.
 #[cfg(target_os = "linux")]
-fn sysctls() -> Result<Vec<Sysctl>, Failure> {
+fn sysctls() -> Result<Vec<Sysctl>, String> {
     const SYSCTLS: [(&str, &str); 3] = [
         ("net.ipv4.tcp_keepalive_time", "seconds idle before the first probe"),
         ("net.ipv4.tcp_keepalive_intvl", "seconds between probes"),
@@ -165,18 +187,18 @@ fn sysctls() -> Result<Vec<Sysctl>, Failure> {
         .iter()
         .map(|&(name, meaning)| {
             let path = format!("/proc/sys/{}", name.replace('.', "/"));
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| Failure::io(format!("reading {path}"), e))?;
-            let value = text.trim().parse().map_err(|_| {
-                Failure::new(Exit::Error, format!("{path} holds {text:?}, not a number"))
-            })?;
+            let text =
+                std::fs::read_to_string(&path).map_err(|e| format!("reading {path}: {e}"))?;
+            let value =
+                text.trim().parse().map_err(|_| format!("{path} holds {text:?}, not a number"))?;
             Ok(Sysctl { name, value, meaning })
         })
         .collect()
 }
 
+/// Elsewhere there are no sysctls to read here: the socket's values are used.
 #[cfg(not(target_os = "linux"))]
-fn sysctls() -> Result<Vec<Sysctl>, Failure> {
+fn sysctls() -> Result<Vec<Sysctl>, String> {
     Ok(Vec::new())
 }
 

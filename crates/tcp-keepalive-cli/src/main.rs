@@ -9,81 +9,88 @@
 //! tcp-keepalive defaults
 //! ```
 //!
+//! Where a change goes: `cli` (arguments and `--help`), one module per
+//! subcommand (`demo`, `watch`, `idle_timeout`, `defaults`), each with one
+//! enum of its events; `probe` (what `demo` and `watch` share), `output`
+//! (printing events, exit codes, errors, Ctrl-C), `target` (HOST:PORT),
+//! `tcp_info` (the kernel's view of a connection).
+//!
 //! # Output
 //!
 //! Text by default, with a progress display on stderr while waiting when
 //! stdout is a terminal. With `--json`, one JSON object per line on stdout,
-//! one per event or result; each has an `"event"` field:
-//!
-//! | command | events |
-//! | --- | --- |
-//! | `demo` | `demo_start`, `probe` (a probe went out unanswered), `dead`, `control` (the connection without keepalive), `result` (`detection_s`, `bound_s`, `over_bound_s`) |
-//! | `watch` | `connected` (settings in effect, `bound_s`), `probe`, `alive` (the peer answered), `data`, `dead`, `closed` |
-//! | `idle-timeout` | `start` (the grid of ages), `probe` (`idle_s`, `answered`, bracket `lo_s`/`hi_s`), `closed`, `result` (`idle_timeout_s`, `plus_minus_s`, `recommended_idle_s`, …) |
-//! | `defaults` | `defaults` (`idle_s`, `interval_s`, `retries`, `detection_bound_s`, `sysctls`, `socket`, `change`) |
-//! | any | `error` (`message`, `exit_code`), also printed on stderr |
-//!
-//! Durations are seconds (numbers) in fields ending in `_s`.
+//! one per event; each subcommand's `--help` lists its events and their
+//! fields, rendered from the event types. Errors and Ctrl-C end with an
+//! `error` or `interrupted` event. A closed stdout ends the run quietly.
 //!
 //! # Exit codes
 //!
-//! | code | meaning |
-//! | --- | --- |
-//! | 0 | success |
-//! | 1 | a system or network error |
-//! | 2 | bad input: arguments, durations, addresses, unresolvable hosts, settings outside the OS limits |
-//! | 3 | `watch`: keepalive declared the peer dead |
-//! | 4 | `watch`: the peer closed or reset the connection |
-//! | 5 | `demo`: the peer cannot be silenced here (the message says what is missing) |
-//! | 6 | `idle-timeout`: no idle timeout up to `--max` |
+//! See [`output::Exit`], which `--help` renders too.
 
 mod cli;
 mod defaults;
-#[cfg(target_os = "linux")]
+// Linux only: elsewhere their `run` is a stub that fails with exit code 5
+// (`Failure::linux_only`), while their events still define `--help`.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 mod demo;
-// Elsewhere than Linux the search exists (and is unit-tested) but has no driver.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 mod idle_timeout;
 mod output;
+mod probe;
 mod target;
 mod tcp_info;
 mod watch;
 
 use std::process::ExitCode;
 
+use clap::error::ErrorKind;
 use clap::Parser;
 
 use crate::cli::{Cli, Command};
-use crate::output::Output;
+use crate::output::{Exit, Failure, Output};
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return argument_error(err),
+    };
     let out = Output::new(cli.json);
+    // The demo may have to enter a user namespace first, which needs a
+    // single thread: it installs the (threaded) Ctrl-C handler itself.
+    if !matches!(cli.command, Command::Demo) {
+        out.exit_on_ctrl_c();
+    }
     let outcome = match &cli.command {
-        Command::Demo => demo(&out),
+        Command::Demo => demo::run(&out),
         Command::Watch(args) => watch::run(args, &out),
         Command::IdleTimeout(args) => idle_timeout::run(args, &out),
         Command::Defaults => defaults::run(&out),
     };
-    out.progress_done();
-    match outcome {
-        Ok(exit) => exit.into(),
-        Err(failure) => {
-            out.failure(&failure);
-            failure.exit.into()
-        }
+    out.exit(outcome)
+}
+
+/// clap could not parse the arguments: its message on stderr, and with
+/// `--json` anywhere on the command line one `error` event on stdout.
+fn argument_error(err: clap::Error) -> ExitCode {
+    if matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = err.print();
+        return ExitCode::SUCCESS;
     }
-}
-
-#[cfg(target_os = "linux")]
-fn demo(out: &Output) -> output::Outcome {
-    demo::run(out)
-}
-
-#[cfg(not(target_os = "linux"))]
-fn demo(_out: &Output) -> output::Outcome {
-    Err(output::Failure::new(
-        output::Exit::Error,
-        "the demo is Linux only: it silences the peer with a BPF socket filter and reads TCP_INFO",
-    ))
+    let _ = err.print();
+    let json = std::env::args_os().skip(1).any(|arg| arg == "--json");
+    if json {
+        let message = match err.kind() {
+            ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                "no subcommand; see tcp-keepalive --help".to_string()
+            }
+            // clap's message up to its usage line and tips, on one line.
+            _ => err.render().to_string().split("\n\n").next().unwrap_or_default().to_string(),
+        };
+        let message = message.trim().trim_start_matches("error: ");
+        let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
+        let failure = Failure::new(Exit::BadInput, message);
+        // The message is on stderr already (with clap's tips): only the event here.
+        Output::new(true).emit_ending(&failure);
+    }
+    Exit::BadInput.into()
 }

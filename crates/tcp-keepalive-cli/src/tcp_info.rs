@@ -6,30 +6,71 @@
 use std::io;
 use std::time::Duration;
 
+use schemars::JsonSchema;
 use serde::Serialize;
 
+/// Defines [`TcpState`] and its numbering in one list.
+macro_rules! tcp_states {
+    ($($(#[$doc:meta])* $name:ident = $number:literal,)*) => {
+        /// A TCP state, as named and numbered in include/net/tcp_states.h.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+        pub enum TcpState {
+            $($(#[$doc])* $name,)*
+            /// A number this list does not know.
+            Unknown,
+        }
+
+        impl TcpState {
+            /// From `tcpi_state`.
+            #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+            fn from_kernel(state: u8) -> TcpState {
+                match state {
+                    $($number => TcpState::$name,)*
+                    _ => TcpState::Unknown,
+                }
+            }
+        }
+    };
+}
+
+tcp_states! {
+    Established = 1, SynSent = 2, SynRecv = 3, FinWait1 = 4, FinWait2 = 5, TimeWait = 6,
+    /// Closed, e.g. after a reset.
+    Close = 7,
+    /// The peer sent a FIN.
+    CloseWait = 8,
+    LastAck = 9, Listen = 10, Closing = 11, NewSynRecv = 12,
+}
+
+impl std::fmt::Display for TcpState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let name = serde_json::to_value(self).ok();
+        f.write_str(name.as_ref().and_then(|v| v.as_str()).unwrap_or("UNKNOWN"))
+    }
+}
+
 /// The parts of `struct tcp_info` the commands use.
-#[derive(Clone, Copy, Debug, Serialize)]
+#[derive(Clone, Copy, Debug)]
 pub struct TcpInfo {
-    /// TCP state name, e.g. `ESTABLISHED`, `CLOSE_WAIT`, `CLOSE`.
-    pub state: &'static str,
+    /// The TCP state.
+    pub state: TcpState,
     /// Keepalive (or zero-window) probes sent and not yet answered (`tcpi_probes`).
     pub probes: u8,
     /// Time since the last ACK was received (`tcpi_last_ack_recv`).
-    #[serde(rename = "last_ack_recv_s", serialize_with = "as_secs")]
     pub last_ack_recv: Duration,
-    /// Time since the last data was received (`tcpi_last_data_recv`).
-    #[serde(rename = "last_data_recv_s", serialize_with = "as_secs")]
+    /// Time since the last data was received, or since the connection was
+    /// set up when none was (`tcpi_last_data_recv`).
     pub last_data_recv: Duration,
-    /// Smoothed round-trip time (`tcpi_rtt`).
-    #[serde(rename = "rtt_s", serialize_with = "as_secs")]
+    /// Smoothed round-trip time (`tcpi_rtt`), read by idle-timeout's Linux driver.
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub rtt: Duration,
 }
 
 impl TcpInfo {
     /// Whether the connection is still established (nothing received a FIN or RST).
     pub fn established(&self) -> bool {
-        self.state == "ESTABLISHED"
+        self.state == TcpState::Established
     }
 
     /// How long the connection has been idle as keepalive counts it: since
@@ -37,10 +78,6 @@ impl TcpInfo {
     pub fn idle(&self) -> Duration {
         self.last_ack_recv.min(self.last_data_recv)
     }
-}
-
-fn as_secs<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_f64(crate::output::secs(*d))
 }
 
 /// Reads `TCP_INFO` of `socket`.
@@ -67,7 +104,7 @@ pub fn read<S: std::os::fd::AsFd>(socket: &S) -> io::Result<TcpInfo> {
     }
     let ms = |v: u32| Duration::from_millis(u64::from(v));
     Ok(TcpInfo {
-        state: state_name(info.tcpi_state),
+        state: TcpState::from_kernel(info.tcpi_state),
         probes: info.tcpi_probes,
         last_ack_recv: ms(info.tcpi_last_ack_recv),
         last_data_recv: ms(info.tcpi_last_data_recv),
@@ -81,26 +118,6 @@ pub fn read<S>(_socket: &S) -> io::Result<TcpInfo> {
     Err(io::Error::new(io::ErrorKind::Unsupported, "TCP_INFO is only read on Linux"))
 }
 
-/// The names of include/net/tcp_states.h.
-#[cfg(target_os = "linux")]
-fn state_name(state: u8) -> &'static str {
-    match state {
-        1 => "ESTABLISHED",
-        2 => "SYN_SENT",
-        3 => "SYN_RECV",
-        4 => "FIN_WAIT1",
-        5 => "FIN_WAIT2",
-        6 => "TIME_WAIT",
-        7 => "CLOSE",
-        8 => "CLOSE_WAIT",
-        9 => "LAST_ACK",
-        10 => "LISTEN",
-        11 => "CLOSING",
-        12 => "NEW_SYN_RECV",
-        _ => "UNKNOWN",
-    }
-}
-
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
     use std::net::{TcpListener, TcpStream};
@@ -110,9 +127,10 @@ mod tests {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let stream = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
         let info = super::read(&stream).unwrap();
-        assert_eq!(info.state, "ESTABLISHED");
+        assert_eq!(info.state, super::TcpState::Established);
         assert_eq!(info.probes, 0);
         assert!(info.idle() < std::time::Duration::from_secs(5), "{info:?}");
-        assert_eq!(super::read(&listener).unwrap().state, "LISTEN");
+        assert_eq!(super::read(&listener).unwrap().state, super::TcpState::Listen);
+        assert_eq!(super::TcpState::CloseWait.to_string(), "CLOSE_WAIT");
     }
 }

@@ -70,3 +70,74 @@ fn help_documents_the_exit_codes_and_json() {
         assert!(help.contains(needle), "--help lacks {needle:?}:\n{help}");
     }
 }
+
+/// With `--json` anywhere, a failure is exactly one JSON error event on stdout.
+fn json_error(args: &[&str]) -> serde_json::Value {
+    let out = run(args);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 1, "{args:?}: stdout {stdout:?}, stderr {}", stderr(&out));
+    let event: serde_json::Value =
+        serde_json::from_str(lines[0]).unwrap_or_else(|e| panic!("{args:?}: {e}: {stdout}"));
+    assert_eq!(event["event"], "error", "{args:?}: {event}");
+    assert_eq!(event["exit_code"].as_i64(), out.status.code().map(i64::from), "{args:?}: {event}");
+    event
+}
+
+#[test]
+fn with_json_every_argument_error_is_one_json_error_event() {
+    for args in [
+        &["watch", "127.0.0.1:9", "--idle", "10x", "--json"][..],
+        &["--json", "watch", "127.0.0.1:9", "--retries", "abc"],
+        &["watch", "127.0.0.1:9", "--json", "--idle", "-1s"],
+        &["--json", "no-such-command"],
+        &["--json"],
+        &["idle-timeout", "--json"],
+    ] {
+        let event = json_error(args);
+        assert_eq!(event["exit_code"], 2, "{args:?}: {event}");
+        assert!(!event["message"].as_str().unwrap().is_empty(), "{args:?}: {event}");
+    }
+}
+
+/// A listener that must not see a connection: bad input is refused before connecting.
+fn untouched_listener() -> (TcpListener, String) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let target = listener.local_addr().unwrap().to_string();
+    (listener, target)
+}
+
+fn assert_untouched(listener: &TcpListener) {
+    let accepted = listener.accept();
+    assert!(
+        matches!(&accepted, Err(e) if e.kind() == std::io::ErrorKind::WouldBlock),
+        "bad input reached the network: {accepted:?}"
+    );
+}
+
+#[test]
+fn bad_input_is_exit_2_before_connecting_and_echoes_what_was_typed() {
+    let (listener, target) = untouched_listener();
+    let cases: [(&[&str], &[&str]); 7] = [
+        (&["watch", "127.0.0.1:0"], &["port 0"]),
+        (&["idle-timeout", "127.0.0.1:0"], &["port 0"]),
+        (&["watch", &target, "--connect-timeout", "0s"], &["--connect-timeout 0s"]),
+        (&["idle-timeout", &target, "--connect-timeout", "0s"], &["--connect-timeout 0s"]),
+        (&["watch", "[::1:80"], &["\"[::1:80\"", "]"]),
+        (&["watch", &target, "--idle", "0s"], &["--idle 0s", "minimum"]),
+        (&["watch", &target, "--interval", "-1s"], &["-1s", "negative"]),
+    ];
+    for (args, needles) in cases {
+        let out = run(args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        for needle in needles {
+            assert!(err.contains(needle), "{args:?}: {needle:?} missing from {err}");
+        }
+        for wrong in ["0ns", "-- -1", "resolve"] {
+            assert!(!err.contains(wrong), "{args:?}: {wrong:?} in {err}");
+        }
+    }
+    assert_untouched(&listener);
+}

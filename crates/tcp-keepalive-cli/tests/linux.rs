@@ -85,3 +85,53 @@ fn demo_detects_the_dead_peer_within_the_bound() {
         start.elapsed()
     );
 }
+
+fn as_root_in(test: &str, unshare: &str, setup: &str, args: &str) -> Option<std::process::Output> {
+    if !keepalive_faults::is_root() {
+        keepalive_faults::skip(test, &keepalive_faults::Unavailable("needs root".into()));
+        return None;
+    }
+    let script = format!("{setup} && exec \"$0\" {args}");
+    Some(
+        Command::new("unshare")
+            .args([unshare, "sh", "-c", &script])
+            .arg(env!("CARGO_BIN_EXE_tcp-keepalive"))
+            .output()
+            .unwrap(),
+    )
+}
+
+#[test]
+fn defaults_say_they_come_from_a_fresh_socket_when_proc_sys_is_unreadable() {
+    let test = "defaults_say_they_come_from_a_fresh_socket_when_proc_sys_is_unreadable";
+    let setup = "mount -t tmpfs none /proc/sys";
+    for json in [true, false] {
+        let args = if json { "defaults --json" } else { "defaults" };
+        let Some(out) = as_root_in(test, "-m", setup, args) else { return };
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
+        if json {
+            let d = &json_lines(&out.stdout)[0];
+            assert_eq!(d["source"], "socket", "{d}");
+            assert!(d["sysctl_error"].as_str().unwrap().contains("/proc/sys"), "{d}");
+            assert!(d["idle_s"].as_f64().is_some(), "{d}");
+        } else {
+            assert!(stdout.contains("a fresh socket"), "{stdout}");
+            assert!(stdout.contains("/proc/sys"), "{stdout}");
+        }
+    }
+}
+
+#[test]
+fn defaults_print_large_values_in_days_and_hours() {
+    let test = "defaults_print_large_values_in_days_and_hours";
+    let setup = "sysctl -qw net.ipv4.tcp_keepalive_time=32767 net.ipv4.tcp_keepalive_intvl=32767 net.ipv4.tcp_keepalive_probes=127";
+    let Some(out) = as_root_in(test, "-n", setup, "defaults") else { return };
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}{}", String::from_utf8_lossy(&out.stderr));
+    // 32767 + 127 × 32767 s = 4194176 s.
+    assert!(stdout.contains("48 days 13 h"), "{stdout}");
+    assert!(stdout.contains("9 h 6 min"), "{stdout}");
+    assert!(!stdout.contains("month"), "{stdout}");
+}

@@ -6,9 +6,11 @@
 //! the probes go unanswered the pending read fails with `TimedOut`, so the task
 //! ends and the socket is closed.
 //!
-//! The listener is configured once; accepted connections inherit the settings
-//! (on Linux all of them; on Apple systems the idle time is not inherited, so
-//! it is re-applied to each accepted stream).
+//! `AcceptKeepalive` gives every accepted connection the config, the right way
+//! for the OS: on Linux the listener is configured once and accepted sockets
+//! inherit it; on macOS, NetBSD and others, where a tuned listener may be
+//! killed by its own kernel or does not pass the values on, each accepted
+//! stream is configured instead.
 //!
 //! ```text
 //! cargo run -p tcp-keepalive --features tokio --example tokio_server -- \
@@ -42,7 +44,7 @@ mod server {
     use std::sync::Arc;
     use std::time::{Duration, Instant};
 
-    use tcp_keepalive::{Keepalive, KeepaliveExt};
+    use tcp_keepalive::{AcceptKeepalive, Keepalive};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
 
@@ -101,8 +103,8 @@ A value of '-' keeps the OS default.";
     }
 
     fn describe(k: &Keepalive) -> String {
-        let show = |d: Option<Duration>| d.map_or("unknown".to_owned(), |d| format!("{d:?}"));
-        let retries = k.retries().map_or("unknown".to_owned(), |n| n.to_string());
+        let show = |d: Option<Duration>| d.map_or("OS default".to_owned(), |d| format!("{d:?}"));
+        let retries = k.retries().map_or("OS default".to_owned(), |n| n.to_string());
         let mut text =
             format!("idle {}, interval {}, retries {retries}", show(k.idle()), show(k.interval()));
         if let Some(user_timeout) = k.user_timeout() {
@@ -136,10 +138,9 @@ A value of '-' keeps the OS default.";
 
     async fn serve(args: Args) -> io::Result<()> {
         let listener = TcpListener::bind(&args.addr).await?;
-        // Once, on the listener: every accepted connection inherits it.
-        listener.set_keepalive_config(&args.config)?;
-        let effective = listener.keepalive_config()?;
-        println!("echo server on {}: keepalive {}", listener.local_addr()?, describe(&effective));
+        // Checks the config once, and configures the listener where that is safe.
+        let keepalive = AcceptKeepalive::new(&listener, &args.config)?;
+        println!("echo server on {}: keepalive {}", listener.local_addr()?, describe(&args.config));
 
         let clients = Arc::new(AtomicUsize::new(0));
         loop {
@@ -152,12 +153,10 @@ A value of '-' keeps the OS default.";
                     continue;
                 }
             };
-            // Apple systems do not pass the idle time on to accepted sockets.
-            if cfg!(target_vendor = "apple") {
-                if let Err(e) = stream.set_keepalive_config(&effective) {
-                    eprintln!("{peer}: keepalive not applied, closing: {e}");
-                    continue;
-                }
+            // No system call where the listener's settings were inherited.
+            if let Err(e) = keepalive.apply(&stream) {
+                eprintln!("{peer}: keepalive not applied, closing: {e}");
+                continue;
             }
             let clients = Arc::clone(&clients);
             tokio::spawn(async move {

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-/// Keepalive tuning: idle time, probe interval, probe count and (on Linux,
-/// Android and Fuchsia) `TCP_USER_TIMEOUT`.
+/// Keepalive tuning: idle time, probe interval, probe count and a user
+/// timeout (`TCP_USER_TIMEOUT` on Linux, its equivalent elsewhere).
 ///
 /// Every value is optional. A value left unset is not touched: the socket keeps
 /// what it had, which for a fresh socket is the OS default.
@@ -88,7 +88,7 @@ impl Keepalive {
     /// How many unanswered probes end the connection (`TCP_KEEPCNT`).
     ///
     /// On Linux a [user timeout](Self::with_user_timeout), when set, takes its
-    /// place for deciding when to give up.
+    /// place for deciding when to give up; elsewhere the count still decides.
     ///
     /// ```
     /// let k = tcp_keepalive::Keepalive::new().with_retries(4);
@@ -99,16 +99,29 @@ impl Keepalive {
         self
     }
 
-    /// `TCP_USER_TIMEOUT` (Linux, Android, Fuchsia; elsewhere setting it is
-    /// [`Unsupported`](std::io::ErrorKind::Unsupported)). Milliseconds, rounded up.
+    /// A bound on how long sent data may stay unacknowledged before the
+    /// connection is dropped: the "user timeout". Keepalive never probes while
+    /// data is in flight, so this is the only way to notice a peer that
+    /// vanished mid-request.
     ///
-    /// It does two things, both on Linux:
-    /// - With data sent but unacknowledged for this long, the connection is
-    ///   dropped, whatever the retransmission count. Keepalive probes are never
-    ///   sent while data is in flight, so this is the only way to bound that case.
-    /// - It replaces the probe count: an idle connection is dropped at the first
-    ///   probe time at or after `user_timeout` of silence, once at least one probe
-    ///   went unanswered. See [`detection_bound`](Self::detection_bound).
+    /// Each OS's own option, rounded up to its unit:
+    ///
+    /// | OS | option | unit | what it bounds |
+    /// |---|---|---|---|
+    /// | Linux, Android, Fuchsia | `TCP_USER_TIMEOUT` | ms | data in flight, **and** idle probing: it replaces the probe count |
+    /// | Apple systems | `TCP_RXT_CONNDROPTIME` | s | data in flight only, counted from the first retransmission |
+    /// | Windows | `TCP_MAXRT` | s | data in flight only |
+    /// | illumos, Solaris | `TCP_ABORT_THRESHOLD` | ms | data in flight only |
+    ///
+    /// Elsewhere setting it is [`Unsupported`](std::io::ErrorKind::Unsupported)
+    /// (the `platforms` page says why, per OS). Where it bounds data in flight
+    /// only, the kernel checks it when its retransmission timer fires, so the
+    /// drop can come later than the limit; [`detection_bound`](Self::detection_bound)
+    /// includes that delay.
+    ///
+    /// On Linux an idle connection is dropped at the first probe time at or
+    /// after `user_timeout` of silence, once at least one probe went
+    /// unanswered (net/ipv4/tcp_timer.c, `tcp_keepalive_timer`).
     ///
     /// Read back, `None` means no user timeout is set (the kernel's own
     /// retransmission limits apply).
@@ -159,18 +172,32 @@ impl Keepalive {
         self.user_timeout
     }
 
-    /// The worst-case time from the peer's last sign of life until a dead,
-    /// idle connection is dropped and the next read fails with
+    /// The worst case, on this OS, from the peer's last sign of life until
+    /// the OS drops a dead connection and the next read fails with
     /// [`TimedOut`](std::io::ErrorKind::TimedOut).
     ///
-    /// - Without a user timeout: `idle + interval × retries`.
-    /// - With one (Linux): probes go out at `idle`, `idle + interval`, …, and the
-    ///   connection is dropped at the first of those times that is at or after
-    ///   the user timeout, but never before `idle + interval`.
+    /// It covers an idle connection, and, when a user timeout is set, one with
+    /// unacknowledged data too (without a user timeout, that case ends only at
+    /// the OS's retransmission limit, which is no part of this config). Values
+    /// are taken as the OS runs them: rounded up to its unit, clamped into its
+    /// range.
     ///
-    /// `None` when a value it needs is unknown. For the effective bound of a
-    /// socket, call it on what [`keepalive_config`](crate::KeepaliveExt::keepalive_config)
-    /// returns: that includes the OS defaults and rounding.
+    /// - Idle, without a user timeout (or where it does not touch probing):
+    ///   `idle + interval × retries`.
+    /// - Idle, with a user timeout on Linux: probes go out at `idle`,
+    ///   `idle + interval`, …, and the connection is dropped at the first of
+    ///   those times that is at or after the user timeout, but never before
+    ///   `idle + interval`; the probe count no longer matters.
+    /// - Data in flight: the user timeout, plus, where the kernel checks it
+    ///   only when its retransmission timer fires, two maximum retransmission
+    ///   timeouts (Apple: 2 × 64 s; Windows: 2 × 60 s; illumos, Solaris:
+    ///   2 × 60 s).
+    ///
+    /// It never understates: a sum too large for a `Duration` is
+    /// `Duration::MAX`. `None` when a value it needs is unknown. For the
+    /// effective bound of a socket, call it on what
+    /// [`keepalive_config`](crate::KeepaliveExt::keepalive_config) returns:
+    /// that includes the OS defaults.
     ///
     /// ```
     /// use std::time::Duration;
@@ -182,25 +209,50 @@ impl Keepalive {
     ///     .with_retries(9);
     /// assert_eq!(linux_defaults.detection_bound(), Some(Duration::from_secs(7875)));
     ///
+    /// # #[cfg(target_os = "linux")] {
     /// let with_user_timeout = linux_defaults.with_user_timeout(Duration::from_secs(7300));
     /// assert_eq!(with_user_timeout.detection_bound(), Some(Duration::from_secs(7350)));
+    /// # }
     /// assert_eq!(Keepalive::new().detection_bound(), None);
     /// ```
     pub fn detection_bound(&self) -> Option<Duration> {
-        let idle = self.idle?;
-        let interval = self.interval?;
-        let Some(user_timeout) = self.user_timeout else {
-            return Some(idle.saturating_add(interval.saturating_mul(self.retries?)));
-        };
-        let first_check = idle.saturating_add(interval);
-        if user_timeout <= first_check || interval.is_zero() {
-            return Some(first_check);
-        }
-        // Probes tick at idle + k × interval; the first tick at or after the user timeout ends it.
-        let after_idle = user_timeout - idle;
-        let ticks = after_idle.as_nanos().div_ceil(interval.as_nanos());
-        let ticks = u32::try_from(ticks).unwrap_or(u32::MAX);
-        Some(idle.saturating_add(interval.saturating_mul(ticks)))
+        crate::sys::PLATFORM.detection_bound(self)
+    }
+
+    /// The closest config that
+    /// [`set_keepalive_config`](crate::KeepaliveExt::set_keepalive_config)
+    /// accepts on this OS, for callers who must never fail a connection over
+    /// tuning: each value out of the OS range becomes the nearest limit (after
+    /// rounding up to the OS unit), settings the OS has no option for are
+    /// dropped, and nothing else changes.
+    ///
+    /// [`check`](Self::check) still says exactly what the original config
+    /// breaks, so it can be logged. On a listening socket, values that would
+    /// kill it are still refused: use [`AcceptKeepalive`](crate::AcceptKeepalive)
+    /// for servers. On WASI the host's limits are not known in advance.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tcp_keepalive::{Keepalive, KeepaliveExt};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// let config = Keepalive::new()
+    ///     .with_idle(Duration::from_secs(30))
+    ///     .with_retries(1000) // more than most systems allow
+    ///     .with_user_timeout(Duration::from_secs(60));
+    /// if let Err(e) = config.check() {
+    ///     eprintln!("keepalive: {e}; using the nearest supported values");
+    /// }
+    /// stream.set_keepalive_config(&config.nearest_supported())?;
+    /// # #[cfg(target_os = "linux")]
+    /// assert_eq!(stream.keepalive_config()?.retries(), Some(127));
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn nearest_supported(&self) -> Keepalive {
+        crate::sys::PLATFORM.nearest_supported(self)
     }
 
     /// Checks every set value against this OS's limits and settings, as

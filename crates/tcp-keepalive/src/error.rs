@@ -1,11 +1,16 @@
 //! The errors this crate returns, inside [`std::io::Error`].
 //!
-//! Every error is an ordinary `io::Error` whose [`kind`](io::Error::kind) is
-//! [`InvalidInput`](io::ErrorKind::InvalidInput) (a value outside what the OS
-//! accepts) or [`Unsupported`](io::ErrorKind::Unsupported) (the OS has no such
-//! per-socket option). Its message names the setting, the value and the limit.
-//! Programs that want the details can downcast the inner error to
-//! [`SettingError`].
+//! Every error is an ordinary `io::Error`.
+//!
+//! - A value this OS does not take is refused before any system call, as
+//!   [`InvalidInput`](io::ErrorKind::InvalidInput) (outside the OS range) or
+//!   [`Unsupported`](io::ErrorKind::Unsupported) (no such per-socket option on
+//!   this OS, or a value that would kill a listening socket). The message names
+//!   the setting, the value and the limit; [`SettingError::of`] gives the detail.
+//! - A system call that fails keeps the OS error: the `io::Error` has its kind,
+//!   its message names the option and what had already been applied, and its
+//!   [`source`](std::error::Error::source) is the original OS error, whose
+//!   [`raw_os_error`](io::Error::raw_os_error) is the errno.
 
 use std::fmt;
 use std::io;
@@ -71,16 +76,16 @@ impl fmt::Display for Value {
 ///
 /// ```
 /// use std::time::Duration;
-/// use tcp_keepalive::{Keepalive, KeepaliveExt, Problem, SettingError};
+/// use tcp_keepalive::{Keepalive, KeepaliveExt, Problem, SettingError, Value};
 ///
 /// # fn main() -> std::io::Result<()> {
 /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+/// let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
 /// let huge = Keepalive::new().with_idle(Duration::from_secs(100 * 365 * 24 * 3600));
-/// let err = listener.set_keepalive_config(&huge).unwrap_err();
-/// let detail = err.get_ref().and_then(|e| e.downcast_ref::<SettingError>()).unwrap();
-/// match detail.problem() {
-///     Problem::TooLarge { max } => println!("at most {max} here"),
-///     Problem::Unsupported => println!("no per-socket idle time on this OS"),
+/// let err = stream.set_keepalive_config(&huge).unwrap_err();
+/// match SettingError::of(&err).map(SettingError::problem) {
+///     Some(Problem::TooLarge { max: Value::Duration(max) }) => println!("at most {max:?} here"),
+///     Some(Problem::Unsupported) => println!("no per-socket idle time on this OS"),
 ///     other => unreachable!("{other:?}"),
 /// }
 /// # Ok(())
@@ -90,21 +95,29 @@ impl fmt::Display for Value {
 #[non_exhaustive]
 pub enum Problem {
     /// Below the smallest value the OS accepts (zero is always refused).
-    /// `min` is written in the option's unit, e.g. `"1s"`.
     TooSmall {
-        /// The smallest accepted value, with its unit.
-        min: String,
+        /// The smallest accepted value.
+        min: Value,
     },
     /// Above the largest value the OS accepts, after rounding up to the OS unit.
     TooLarge {
-        /// The largest accepted value, with its unit.
-        max: String,
+        /// The largest accepted value.
+        max: Value,
     },
     /// The OS has no per-socket option for this setting.
     Unsupported,
+    /// On this OS the setting arms a keepalive timer on a listening socket,
+    /// and the kernel drops the listener when it fires. Configure accepted
+    /// connections with [`AcceptKeepalive`](crate::AcceptKeepalive) instead.
+    KillsListener {
+        /// What the kernel does, e.g. "macOS drops a listening socket when its
+        /// keepalive idle timer fires".
+        why: &'static str,
+    },
 }
 
-/// The detail behind an `InvalidInput` or `Unsupported` error from this crate.
+/// The detail behind an `InvalidInput` or `Unsupported` error that this crate
+/// made before any system call. Get it with [`SettingError::of`].
 ///
 /// ```
 /// use std::time::Duration;
@@ -116,7 +129,7 @@ pub enum Problem {
 ///     .set_keepalive_config(&Keepalive::new().with_idle(Duration::ZERO))
 ///     .unwrap_err();
 /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
-/// let detail = err.get_ref().and_then(|e| e.downcast_ref::<SettingError>()).unwrap();
+/// let detail = SettingError::of(&err).unwrap();
 /// assert_eq!(detail.setting(), Setting::Idle);
 /// assert!(matches!(detail.problem(), Problem::TooSmall { .. }));
 /// # Ok(())
@@ -128,7 +141,9 @@ pub struct SettingError {
     value: Value,
     problem: Problem,
     os: &'static str,
-    option: &'static str,
+    option: Option<&'static str>,
+    /// The limit in the option's own unit ("2147483647ms"), when it has one.
+    limit_text: Option<String>,
 }
 
 impl SettingError {
@@ -137,19 +152,35 @@ impl SettingError {
         value: Value,
         problem: Problem,
         os: &'static str,
-        option: &'static str,
+        option: Option<&'static str>,
     ) -> Self {
-        SettingError { setting, value, problem, os, option }
+        SettingError { setting, value, problem, os, option, limit_text: None }
+    }
+
+    pub(crate) fn with_limit_text(mut self, text: String) -> Self {
+        self.limit_text = Some(text);
+        self
+    }
+
+    /// The detail inside an error from this crate, if it refused a setting
+    /// before any system call; `None` for any other error.
+    ///
+    /// ```
+    /// # use tcp_keepalive::{Keepalive, Setting, SettingError};
+    /// let err = Keepalive::new().with_retries(0).check().unwrap_err();
+    /// assert_eq!(SettingError::of(&err).unwrap().setting(), Setting::Retries);
+    /// assert!(SettingError::of(&std::io::Error::other("something else")).is_none());
+    /// ```
+    pub fn of(err: &io::Error) -> Option<&SettingError> {
+        err.get_ref()?.downcast_ref()
     }
 
     /// The setting that was refused.
     ///
     /// ```
-    /// # use tcp_keepalive::{Keepalive, KeepaliveExt, Setting, SettingError};
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    /// let err = listener.set_keepalive_config(&Keepalive::new().with_retries(0)).unwrap_err();
-    /// let detail = err.get_ref().and_then(|e| e.downcast_ref::<SettingError>()).unwrap();
-    /// assert_eq!(detail.setting(), Setting::Retries);
+    /// # use tcp_keepalive::{Keepalive, Setting, SettingError};
+    /// let err = Keepalive::new().with_retries(0).check().unwrap_err();
+    /// assert_eq!(SettingError::of(&err).unwrap().setting(), Setting::Retries);
     /// ```
     pub fn setting(&self) -> Setting {
         self.setting
@@ -158,11 +189,9 @@ impl SettingError {
     /// The value the caller asked for.
     ///
     /// ```
-    /// # use tcp_keepalive::{Keepalive, KeepaliveExt, SettingError, Value};
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    /// let err = listener.set_keepalive_config(&Keepalive::new().with_retries(0)).unwrap_err();
-    /// let detail = err.get_ref().and_then(|e| e.downcast_ref::<SettingError>()).unwrap();
-    /// assert_eq!(detail.value(), Value::Count(0));
+    /// # use tcp_keepalive::{Keepalive, SettingError, Value};
+    /// let err = Keepalive::new().with_retries(0).check().unwrap_err();
+    /// assert_eq!(SettingError::of(&err).unwrap().value(), Value::Count(0));
     /// ```
     pub fn value(&self) -> Value {
         self.value
@@ -171,44 +200,51 @@ impl SettingError {
     /// Why it was refused.
     ///
     /// ```
-    /// # use tcp_keepalive::{Keepalive, KeepaliveExt, Problem, SettingError};
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    /// let err = listener.set_keepalive_config(&Keepalive::new().with_retries(0)).unwrap_err();
-    /// let detail = err.get_ref().and_then(|e| e.downcast_ref::<SettingError>()).unwrap();
-    /// assert!(matches!(detail.problem(), Problem::TooSmall { .. } | Problem::Unsupported));
+    /// # use tcp_keepalive::{Keepalive, Problem, SettingError};
+    /// let err = Keepalive::new().with_retries(0).check().unwrap_err();
+    /// let problem = SettingError::of(&err).unwrap().problem();
+    /// assert!(matches!(problem, Problem::TooSmall { .. } | Problem::Unsupported));
     /// ```
     pub fn problem(&self) -> &Problem {
         &self.problem
     }
 
-    /// The OS socket option behind the setting (e.g. `"TCP_KEEPIDLE"`), or `""` when there is none.
+    /// The OS socket option behind the setting (e.g. `"TCP_KEEPIDLE"`), or
+    /// `None` when this OS has none.
     ///
     /// ```
-    /// # use tcp_keepalive::{Keepalive, KeepaliveExt, SettingError};
-    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    /// let err = listener.set_keepalive_config(&Keepalive::new().with_retries(0)).unwrap_err();
-    /// let detail = err.get_ref().and_then(|e| e.downcast_ref::<SettingError>()).unwrap();
+    /// # use tcp_keepalive::{Keepalive, SettingError};
+    /// let err = Keepalive::new().with_retries(0).check().unwrap_err();
     /// # #[cfg(target_os = "linux")]
-    /// assert_eq!(detail.option(), "TCP_KEEPCNT");
+    /// assert_eq!(SettingError::of(&err).unwrap().option(), Some("TCP_KEEPCNT"));
     /// ```
-    pub fn option(&self) -> &'static str {
+    pub fn option(&self) -> Option<&'static str> {
         self.option
     }
 }
 
 impl fmt::Display for SettingError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let SettingError { setting, value, os, option, .. } = self;
+        let SettingError { setting, value, os, .. } = self;
+        let option = self.option.unwrap_or("no option");
+        let limit = |v: &Value| self.limit_text.clone().unwrap_or_else(|| v.to_string());
         match &self.problem {
             Problem::TooSmall { min } => {
+                let min = limit(min);
                 write!(f, "{setting} {value} is below the minimum of {min} ({option} on {os})")
             }
             Problem::TooLarge { max } => {
+                let max = limit(max);
                 write!(f, "{setting} {value} is above the maximum of {max} ({option} on {os})")
             }
             Problem::Unsupported => write!(
                 f,
                 "{setting} cannot be set per socket on {os}; only set_keepalive(bool) is available there"
+            ),
+            Problem::KillsListener { why } => write!(
+                f,
+                "{setting} {value} cannot be set on a listening socket on {os} ({option}): {why}; \
+                 use AcceptKeepalive, which configures each accepted connection instead"
             ),
         }
     }
@@ -219,48 +255,9 @@ impl std::error::Error for SettingError {}
 impl From<SettingError> for io::Error {
     fn from(e: SettingError) -> io::Error {
         let kind = match e.problem {
-            Problem::Unsupported => io::ErrorKind::Unsupported,
+            Problem::Unsupported | Problem::KillsListener { .. } => io::ErrorKind::Unsupported,
             _ => io::ErrorKind::InvalidInput,
         };
         io::Error::new(kind, e)
     }
-}
-
-/// Adds which option failed, and what had already been applied, to an OS error.
-pub(crate) fn syscall_failed(option: &str, applied: &[&str], err: io::Error) -> io::Error {
-    let kind = kind_of(&err);
-    let hint = unsupported_hint(kind);
-    let msg = if applied.is_empty() {
-        format!("setting {option} failed, nothing was changed{hint}: {err}")
-    } else {
-        let applied = applied.join(", ");
-        format!("setting {option} failed after {applied} had been applied{hint}: {err}")
-    };
-    io::Error::new(kind, msg)
-}
-
-/// Adds which option could not be read to an OS error.
-pub(crate) fn read_failed(option: &str, err: io::Error) -> io::Error {
-    let kind = kind_of(&err);
-    let hint = unsupported_hint(kind);
-    io::Error::new(kind, format!("reading {option} failed{hint}: {err}"))
-}
-
-fn kind_of(err: &io::Error) -> io::ErrorKind {
-    match err.kind() {
-        // ENOPROTOOPT / WSAENOPROTOOPT: this kernel (or this kind of socket) lacks the option.
-        _ if is_no_such_option(err) => io::ErrorKind::Unsupported,
-        k => k,
-    }
-}
-
-fn unsupported_hint(kind: io::ErrorKind) -> &'static str {
-    match kind {
-        io::ErrorKind::Unsupported => " (not a TCP socket, or this kernel lacks the option)",
-        _ => "",
-    }
-}
-
-fn is_no_such_option(err: &io::Error) -> bool {
-    crate::sys::is_no_such_option(err)
 }

@@ -40,7 +40,8 @@ pub trait KeepaliveExt: sealed::Socket {
     /// then 9 probes 75 s apart) unless tuned with
     /// [`set_keepalive_config`](Self::set_keepalive_config).
     ///
-    /// On a listener, connections it accepts afterwards inherit the setting.
+    /// On a listener, connections it accepts afterwards inherit the setting
+    /// (every OS copies `SO_KEEPALIVE` on accept).
     ///
     /// ```
     /// use tcp_keepalive::KeepaliveExt;
@@ -85,11 +86,16 @@ pub trait KeepaliveExt: sealed::Socket {
     /// up to the OS unit. On Linux this is one `setsockopt` per set value plus
     /// one for `SO_KEEPALIVE`.
     ///
+    /// On a listening socket, a value that would arm a keepalive timer on the
+    /// listener itself is refused with `Unsupported`, before any system call:
+    /// the kernel drops a listener when that timer fires (the idle time on
+    /// macOS 13 and older; every value on NetBSD, on DragonFly BSD, where it
+    /// is not verified safe, and on WASI, whose host may be macOS or NetBSD). For a [`SocketRef`] this asks the kernel whether
+    /// the socket listens, only on those systems and only for such values.
+    /// To configure the connections a server accepts, on every OS, use
+    /// [`AcceptKeepalive`](crate::AcceptKeepalive).
+    ///
     /// Platform notes:
-    /// - Apple: an accepted socket does not inherit the idle time from its
-    ///   listener (NetBSD: none of the tuning). Re-apply the listener's
-    ///   settings to it: `stream.set_keepalive_config(&listener.keepalive_config()?)`,
-    ///   or keep the `Keepalive` you gave the listener and apply it again.
     /// - Windows before 10 1709 can only set both times at once: a time left
     ///   unset is then written as the Windows default (2 h idle, 1 s interval),
     ///   and neither can be read back.
@@ -113,7 +119,7 @@ pub trait KeepaliveExt: sealed::Socket {
     /// # }
     /// ```
     fn set_keepalive_config(&self, config: &Keepalive) -> io::Result<()> {
-        sys::set_config(self.socket_ref().handle, config)
+        sys::set_config(self.socket_ref(), config)
     }
 
     /// The keepalive values in effect. For an option never set on this socket
@@ -162,7 +168,18 @@ pub trait KeepaliveExt: sealed::Socket {
 /// ```
 #[derive(Clone, Copy, Debug)]
 pub struct SocketRef<'a> {
-    handle: sys::Handle<'a>,
+    pub(crate) handle: sys::Handle<'a>,
+    pub(crate) role: Role,
+}
+
+/// What a socket is known to be, so that listener checks need no system call
+/// for the types that say it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    Listener,
+    Stream,
+    /// A [`SocketRef`] built from any owner: ask the kernel when it matters.
+    Unknown,
 }
 
 impl<'a> SocketRef<'a> {
@@ -177,7 +194,12 @@ impl<'a> SocketRef<'a> {
     /// ```
     #[inline]
     pub fn new<S: sys::AsHandle + ?Sized>(socket: &'a S) -> Self {
-        SocketRef { handle: sys::handle(socket) }
+        SocketRef { handle: sys::handle(socket), role: Role::Unknown }
+    }
+
+    #[inline]
+    pub(crate) fn with_role(self, role: Role) -> Self {
+        SocketRef { role, ..self }
     }
 }
 
@@ -209,13 +231,13 @@ impl sealed::Socket for SocketRef<'_> {
 impl sealed::Socket for TcpStream {
     #[inline]
     fn socket_ref(&self) -> SocketRef<'_> {
-        SocketRef::new(self)
+        SocketRef::new(self).with_role(Role::Stream)
     }
 }
 
 impl sealed::Socket for TcpListener {
     #[inline]
     fn socket_ref(&self) -> SocketRef<'_> {
-        SocketRef::new(self)
+        SocketRef::new(self).with_role(Role::Listener)
     }
 }

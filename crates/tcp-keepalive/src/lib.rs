@@ -10,6 +10,8 @@
 //! - [`KeepaliveExt`] adds the methods to `TcpStream`, `TcpListener`, any socket
 //!   through [`SocketRef`], and tokio's types with the `tokio` feature.
 //! - [`Keepalive`] holds the tuning: idle time, interval, retries, user timeout.
+//! - [`AcceptKeepalive`] gives every connection a server accepts the same
+//!   config, the right way on each OS.
 //! - Errors are `io::Error`s that name the setting, the value and the limit;
 //!   [`SettingError`] holds the detail.
 //!
@@ -48,6 +50,7 @@
 #![deny(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+mod accept;
 mod config;
 mod error;
 mod ext;
@@ -55,6 +58,7 @@ mod sys;
 #[cfg(feature = "tokio")]
 mod tokio;
 
+pub use accept::AcceptKeepalive;
 pub use config::Keepalive;
 
 #[doc = include_str!("../docs/platforms.md")]

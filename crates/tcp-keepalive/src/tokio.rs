@@ -5,15 +5,15 @@
 
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
-use crate::ext::sealed;
+use crate::ext::{sealed, Role};
 use crate::{KeepaliveExt, SocketRef};
 
 macro_rules! tokio_socket {
-    ($($ty:ty),*) => {$(
+    ($($ty:ty => $role:expr),*) => {$(
         impl sealed::Socket for $ty {
             #[inline]
             fn socket_ref(&self) -> SocketRef<'_> {
-                SocketRef::new(self)
+                SocketRef::new(self).with_role($role)
             }
         }
         #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
@@ -21,4 +21,6 @@ macro_rules! tokio_socket {
     )*};
 }
 
-tokio_socket!(TcpStream, TcpListener, TcpSocket);
+// A TcpSocket is not listening yet (`listen` consumes it into a TcpListener),
+// but the kernel is asked all the same, as for any socket of unknown role.
+tokio_socket!(TcpStream => Role::Stream, TcpListener => Role::Listener, TcpSocket => Role::Unknown);

@@ -9,7 +9,7 @@
 
 use std::io;
 use std::net::{Shutdown, TcpListener, TcpStream, UdpSocket};
-use std::os::fd::AsFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::os::unix::net::UnixStream;
 use std::time::Duration;
 
@@ -35,38 +35,52 @@ fn ceil_millis(d: Duration) -> u128 {
 
 /// What the kernel must show after `config`, or which setting must be refused
 /// (the first bad one, in the order idle, interval, retries, user timeout).
-fn expected(before: RawState, config: &Keepalive) -> Result<RawState, (Setting, Problem)> {
-    let too_small = |min: &str| Problem::TooSmall { min: min.into() };
-    let too_large = |max: &str| Problem::TooLarge { max: max.into() };
+/// A refusal: the setting, the problem, and the limit as the message writes it.
+type Refusal = (Setting, Problem, &'static str);
+
+fn expected(before: RawState, config: &Keepalive) -> Result<RawState, Refusal> {
+    let secs = |s: u64| Value::Duration(Duration::from_secs(s));
+    let millis = |ms: u64| Value::Duration(Duration::from_millis(ms));
+    let too_small = |min: Value, text| (Problem::TooSmall { min }, text);
+    let too_large = |max: Value, text| (Problem::TooLarge { max }, text);
+    let refuse =
+        |setting: Setting, (problem, text): (Problem, &'static str)| (setting, problem, text);
     let mut after = RawState { keepalive: 1, ..before };
     if let Some(idle) = config.idle() {
         match ceil_secs(idle) {
-            0 => return Err((Setting::Idle, too_small("1s"))),
-            s if s > u128::from(MAX_IDLE_S) => return Err((Setting::Idle, too_large("32767s"))),
+            0 => return Err(refuse(Setting::Idle, too_small(secs(1), "1s"))),
+            s if s > u128::from(MAX_IDLE_S) => {
+                return Err(refuse(Setting::Idle, too_large(secs(MAX_IDLE_S), "32767s")))
+            }
             s => after.idle_s = s as i32,
         }
     }
     if let Some(interval) = config.interval() {
         match ceil_secs(interval) {
-            0 => return Err((Setting::Interval, too_small("1s"))),
+            0 => return Err(refuse(Setting::Interval, too_small(secs(1), "1s"))),
             s if s > u128::from(MAX_INTERVAL_S) => {
-                return Err((Setting::Interval, too_large("32767s")))
+                return Err(refuse(Setting::Interval, too_large(secs(MAX_INTERVAL_S), "32767s")))
             }
             s => after.interval_s = s as i32,
         }
     }
     if let Some(retries) = config.retries() {
         match retries {
-            0 => return Err((Setting::Retries, too_small("1"))),
-            n if n > MAX_COUNT => return Err((Setting::Retries, too_large("127"))),
+            0 => return Err(refuse(Setting::Retries, too_small(Value::Count(1), "1"))),
+            n if n > MAX_COUNT => {
+                return Err(refuse(Setting::Retries, too_large(Value::Count(MAX_COUNT), "127")))
+            }
             n => after.count = n as i32,
         }
     }
     if let Some(user_timeout) = config.user_timeout() {
         match ceil_millis(user_timeout) {
-            0 => return Err((Setting::UserTimeout, too_small("1ms"))),
+            0 => return Err(refuse(Setting::UserTimeout, too_small(millis(1), "1ms"))),
             ms if ms > MAX_USER_TIMEOUT_MS => {
-                return Err((Setting::UserTimeout, too_large("2147483647ms")))
+                return Err(refuse(
+                    Setting::UserTimeout,
+                    too_large(millis(MAX_USER_TIMEOUT_MS as u64), "2147483647ms"),
+                ))
             }
             ms => after.user_timeout_ms = ms as i32,
         }
@@ -170,13 +184,10 @@ fn check(socket: &impl AsFd, start: RawState, config: &Keepalive) -> Result<(), 
                 .then(|| Duration::from_millis(want.user_timeout_ms as u64));
             prop_assert_eq!(read.user_timeout(), ut);
         }
-        (Err((setting, problem)), Err(err)) => {
+        (Err((setting, problem, limit)), Err(err)) => {
             prop_assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{}", err);
             prop_assert_eq!(after, start, "a refused config changed the socket: {:?}", config);
-            let detail = err
-                .get_ref()
-                .and_then(|e| e.downcast_ref::<SettingError>())
-                .expect("InvalidInput carries a SettingError");
+            let detail = SettingError::of(&err).expect("InvalidInput carries a SettingError");
             prop_assert_eq!(detail.setting(), setting);
             prop_assert_eq!(detail.problem(), &problem);
             let value = match setting {
@@ -188,12 +199,7 @@ fn check(socket: &impl AsFd, start: RawState, config: &Keepalive) -> Result<(), 
             prop_assert_eq!(detail.value(), value);
             // The message names the value and the limit.
             let message = err.to_string();
-            let limit = match &problem {
-                Problem::TooSmall { min } => min.clone(),
-                Problem::TooLarge { max } => max.clone(),
-                other => format!("{other:?}"),
-            };
-            prop_assert!(message.contains(&limit), "{} lacks {}", message, limit);
+            prop_assert!(message.contains(limit), "{} lacks {}", message, limit);
             prop_assert!(message.contains(&value.to_string()), "{} lacks {}", message, value);
         }
         (want, got) => {
@@ -372,4 +378,96 @@ fn unconnected_socket() {
     SocketRef::from(&socket).set_keepalive_config(&config).unwrap();
     let read = SocketRef::from(&socket).keepalive_config().unwrap();
     assert_eq!((read.idle(), read.retries()), (config.idle(), config.retries()));
+}
+
+// --- OS errors are kept -----------------------------------------------------------
+
+/// The errno a plain libc call gets for `(level, name)` on `socket`.
+fn raw_errno(socket: &impl AsFd, (level, name): (i32, i32), set: bool) -> i32 {
+    let fd = socket.as_fd().as_raw_fd();
+    let value: libc::c_int = 30;
+    let mut out: libc::c_int = 0;
+    let mut len = size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: the descriptor is borrowed for the call (or is a number that
+    // cannot be open, which the kernel answers with EBADF); the pointers
+    // describe live c_ints.
+    let rc = unsafe {
+        if set {
+            libc::setsockopt(fd, level, name, (&raw const value).cast(), len)
+        } else {
+            libc::getsockopt(fd, level, name, (&raw mut out).cast(), &mut len)
+        }
+    };
+    assert_eq!(rc, -1, "expected ({level}, {name}) to fail on this descriptor");
+    io::Error::last_os_error().raw_os_error().unwrap()
+}
+
+/// The OS error inside one of the crate's errors, through `source()`.
+fn os_error_inside(err: &io::Error) -> &io::Error {
+    use std::error::Error;
+    err.source()
+        .and_then(|e| e.downcast_ref::<io::Error>())
+        .unwrap_or_else(|| panic!("no OS error kept in {err:?}"))
+}
+
+/// Both paths keep the errno that libc reports, as `source()`, and agree on
+/// the kind: `set_keepalive_config` and `keepalive_config`, and, where the plain
+/// flag fails too, `keepalive()`, which returns the OS error itself as std does.
+fn assert_os_error_kept(what: &str, socket: &impl AsFd) {
+    let set_errno = raw_errno(socket, support::TCP_KEEPIDLE, true);
+    let get_errno = raw_errno(socket, support::TCP_KEEPIDLE, false);
+    let kind_of = |errno| match io::Error::from_raw_os_error(errno) {
+        e if errno == libc::ENOPROTOOPT => (io::ErrorKind::Unsupported, e),
+        e => (e.kind(), e),
+    };
+    let socket = SocketRef::from(socket);
+
+    let err = socket.set_keepalive_config(&one_setting()).unwrap_err();
+    assert_eq!(os_error_inside(&err).raw_os_error(), Some(set_errno), "{what}: {err}");
+    assert_eq!(err.kind(), kind_of(set_errno).0, "{what}: {err}");
+    let message = err.to_string();
+    assert!(message.contains("setting TCP_KEEPIDLE failed, nothing was changed"), "{message}");
+    assert!(message.contains(&kind_of(set_errno).1.to_string()), "{what}: {message}");
+    assert!(SettingError::of(&err).is_none(), "an OS error is no SettingError");
+
+    let err = socket.keepalive_config().unwrap_err();
+    assert_eq!(os_error_inside(&err).raw_os_error(), Some(get_errno), "{what}: {err}");
+    assert_eq!(err.kind(), kind_of(get_errno).0, "{what}: {err}");
+    assert!(err.to_string().contains("reading TCP_KEEPIDLE failed"), "{err}");
+
+    if let Err(flag) = socket.keepalive() {
+        assert_eq!(flag.raw_os_error(), Some(get_errno), "{what}: keepalive() is the OS error");
+        let config = socket.keepalive_config().unwrap_err();
+        assert_eq!(config.kind(), flag.kind(), "{what}: the two paths agree on the kind");
+    }
+}
+
+#[test]
+fn a_descriptor_that_is_not_open_keeps_ebadf() {
+    // SAFETY: above the kernel's fs.nr_open ceiling, this number can never be an
+    // open descriptor; the calls made on it only fail with EBADF.
+    let closed = unsafe { std::os::fd::BorrowedFd::borrow_raw(i32::MAX - 1) };
+    assert_os_error_kept("closed fd", &closed);
+    let err = SocketRef::from(&closed).keepalive_config().unwrap_err();
+    assert_eq!(os_error_inside(&err).raw_os_error(), Some(libc::EBADF));
+}
+
+#[test]
+fn a_regular_file_keeps_enotsock() {
+    let file = std::fs::File::open("/proc/self/status").unwrap();
+    assert_os_error_kept("regular file", &file);
+    let err = SocketRef::from(&file).set_keepalive_config(&one_setting()).unwrap_err();
+    assert_eq!(os_error_inside(&err).raw_os_error(), Some(libc::ENOTSOCK));
+}
+
+#[test]
+fn a_udp_socket_keeps_the_kernels_errors() {
+    let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
+    assert_os_error_kept("UDP socket", &udp);
+}
+
+#[test]
+fn a_unix_socket_keeps_the_kernels_errors() {
+    let (a, _b) = UnixStream::pair().unwrap();
+    assert_os_error_kept("Unix socket", &a);
 }

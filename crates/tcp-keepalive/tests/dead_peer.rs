@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use keepalive_faults::{run_here_or_in_user_netns, silence};
 use support::connected_pair;
-use tcp_keepalive::{Keepalive, KeepaliveExt};
+use tcp_keepalive::{AcceptKeepalive, Keepalive, KeepaliveExt};
 
 const S: fn(u64) -> Duration = Duration::from_secs;
 /// Slack allowed past the configured bound (timer granularity, scheduling).
@@ -143,16 +143,17 @@ fn the_user_timeout_ends_a_connection_with_unacknowledged_data() {
 }
 
 #[test]
-fn a_listener_configured_once_finds_dead_clients() {
-    if !run_here_or_in_user_netns("a_listener_configured_once_finds_dead_clients") {
+fn a_server_finds_dead_clients_through_accept_keepalive() {
+    if !run_here_or_in_user_netns("a_server_finds_dead_clients_through_accept_keepalive") {
         return;
     }
-    // The server side prunes a client that vanished, with the setting inherited from the listener.
+    // The server side prunes a client that vanished, configured by AcceptKeepalive.
     let config = Keepalive::new().with_idle(S(1)).with_interval(S(1)).with_retries(2);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_keepalive_config(&config).unwrap();
+    let keepalive = AcceptKeepalive::new(&listener, &config).unwrap();
     let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let (accepted, _) = listener.accept().unwrap();
+    keepalive.apply(&accepted).unwrap();
     silence(&client).unwrap();
     let (kind, elapsed) = read_until_error(accepted);
     assert_eq!(kind, io::ErrorKind::TimedOut);

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use socket2::SockRef;
 use support::{assert_has_config, full_config};
-use tcp_keepalive::{Keepalive, KeepaliveExt};
+use tcp_keepalive::{AcceptKeepalive, Keepalive, KeepaliveExt};
 use tokio::io::AsyncReadExt;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
@@ -60,15 +60,15 @@ async fn listener_config_is_inherited_by_accepted_streams() {
 }
 
 #[tokio::test]
-async fn accepted_stream_can_be_reconfigured_from_the_listener() {
-    // The pattern documented for Apple, where the idle time is not inherited:
-    // re-apply what the listener has. On Linux it must be a no-op that succeeds.
+async fn accept_keepalive_configures_every_accepted_tokio_stream() {
     let config = full_config();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    listener.set_keepalive_config(&config).unwrap();
-    let (_client, accepted) = connect_and_accept(&listener).await;
-    accepted.set_keepalive_config(&listener.keepalive_config().unwrap()).unwrap();
-    assert_has_config("re-applied stream", &accepted, &config);
+    let keepalive = AcceptKeepalive::new(&listener, &config).unwrap();
+    for _ in 0..20 {
+        let (_client, accepted) = connect_and_accept(&listener).await;
+        keepalive.apply(&accepted).unwrap();
+        assert_has_config("accepted tokio stream", &accepted, &config);
+    }
 }
 
 #[tokio::test]

@@ -8,6 +8,7 @@ mod support;
 use std::io;
 use std::time::Duration;
 
+use support::strace::{self, marker};
 use support::{connected_pair, ipv4_sysctl, raw_state, RawState};
 use tcp_keepalive::{Keepalive, KeepaliveExt, Setting, SettingError};
 
@@ -82,7 +83,7 @@ fn check_grid(setting: Setting, cases: &[(Duration, u32, Expect)]) {
                 };
                 assert!(message.contains(&value), "{message:?} should name {value}");
                 assert!(message.contains(limit), "{message:?} should name the limit {limit}");
-                let detail = err.get_ref().and_then(|e| e.downcast_ref::<SettingError>()).unwrap();
+                let detail = SettingError::of(&err).unwrap();
                 assert_eq!(detail.setting(), setting);
                 assert_eq!(after, before, "{config:?} was refused but changed the socket");
             }
@@ -225,19 +226,6 @@ fn accepted_connections_inherit_every_value_from_the_listener() {
 }
 
 #[test]
-fn the_listeners_config_can_be_reapplied_to_an_accepted_stream() {
-    // The documented pattern for Apple systems, where the idle time is not inherited.
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let config = Keepalive::new().with_idle(S(21)).with_interval(S(22)).with_retries(23);
-    listener.set_keepalive_config(&config).unwrap();
-    let _client = std::net::TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (accepted, _) = listener.accept().unwrap();
-    accepted.set_keepalive_config(&Keepalive::new()).unwrap();
-    accepted.set_keepalive_config(&listener.keepalive_config().unwrap()).unwrap();
-    assert_eq!(accepted.keepalive_config().unwrap(), config);
-}
-
-#[test]
 fn the_effective_detection_bound_follows_the_sysctls() {
     let (_listener, client, _server) = connected_pair();
     let expected = ipv4_sysctl("tcp_keepalive_time")
@@ -248,18 +236,10 @@ fn the_effective_detection_bound_follows_the_sysctls() {
 
 // --- The exact system calls, counted with strace --------------------------------
 
-const TRACE_CHILD: &str = "TCP_KEEPALIVE_TRACE_CHILD";
-
-/// Marks a point in the strace log: `close(-N)` is a syscall nothing else makes.
-fn marker(n: i32) {
-    // SAFETY: closing an invalid descriptor only fails with EBADF.
-    unsafe { libc::close(-n) };
-}
-
 #[test]
 #[ignore = "run by one_syscall_per_value_and_nothing_else, under strace"]
 fn syscall_trace_child() {
-    assert!(std::env::var_os(TRACE_CHILD).is_some(), "run by the strace test");
+    strace::assert_traced();
     let (_listener, client, _server) = connected_pair();
     let full = Keepalive::new().with_idle(S(30)).with_interval(S(5)).with_retries(4);
     let with_timeout = full.with_user_timeout(S(40));
@@ -279,49 +259,8 @@ fn syscall_trace_child() {
 #[test]
 fn one_syscall_per_value_and_nothing_else() {
     let name = "one_syscall_per_value_and_nothing_else";
-    if std::process::Command::new("strace").arg("-V").output().is_err() {
-        let why = keepalive_faults::Unavailable("strace is not installed".into());
-        keepalive_faults::skip(name, &why);
-        return;
-    }
-    let log = std::env::temp_dir().join(format!("ka-strace-{}.log", std::process::id()));
-    let status = std::process::Command::new("strace")
-        .args(["-f", "-qq", "-o"])
-        .arg(&log)
-        .arg(std::env::current_exe().unwrap())
-        .args(["syscall_trace_child", "--exact", "--ignored", "--test-threads=1"])
-        .env(TRACE_CHILD, "1")
-        .stdout(std::process::Stdio::null())
-        .status()
-        .unwrap();
-    let trace = std::fs::read_to_string(&log).unwrap();
-    let _ = std::fs::remove_file(&log);
-    assert!(status.success(), "the traced child failed:\n{trace}");
-
-    // Syscalls made by the child's test thread between two markers. strace
-    // pads the thread id to a column, so split on the first space and trim.
-    let lines: Vec<(&str, &str)> = trace
-        .lines()
-        .filter_map(|l| l.split_once(' '))
-        .map(|(tid, rest)| (tid, rest.trim()))
-        .collect();
-    let between = |from: i32, to: i32| -> Vec<String> {
-        let start = format!("close(-{from})");
-        let end = format!("close(-{to})");
-        let (tid, _) = lines
-            .iter()
-            .find(|(_, call)| call.starts_with(&start))
-            .unwrap_or_else(|| panic!("marker {from} missing:\n{trace}"));
-        lines
-            .iter()
-            .filter(|(t, _)| t == tid)
-            .map(|(_, call)| *call)
-            .skip_while(|call| !call.starts_with(&start))
-            .skip(1)
-            .take_while(|call| !call.starts_with(&end))
-            .map(|call| call.split(" =").next().unwrap().to_string())
-            .collect()
-    };
+    let Some(trace) = strace::run(name, "syscall_trace_child") else { return };
+    let between = |from, to| trace.between(from, to);
     let set = between(7001, 7002);
     assert_eq!(set.len(), 4, "{set:#?}");
     for (call, option) in

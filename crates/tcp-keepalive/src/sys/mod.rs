@@ -1,4 +1,6 @@
-//! The OS layer: one backend per socket family, one data table per OS.
+//! The OS layer: one backend per socket family, one data table per OS, and
+//! what every backend shares: the checks made before the first system call and
+//! the context added to an OS error.
 
 #[cfg(any(
     not(any(unix, windows, target_os = "wasi")),
@@ -9,8 +11,13 @@ compile_error!(
      this target has none"
 );
 
-mod platform;
-mod table;
+use std::{error, fmt, io};
+
+use crate::ext::{Role, SocketRef};
+use crate::{Keepalive, SettingError};
+
+pub(crate) mod platform;
+pub(crate) mod table;
 
 #[cfg(any(unix, target_os = "wasi"))]
 mod unix;
@@ -22,7 +29,95 @@ mod windows;
 #[cfg(windows)]
 pub(crate) use windows::*;
 
+pub(crate) use platform::PLATFORM;
+use table::{Plan, Platform};
+
 /// The checks every `set_config` makes before its first system call.
-pub(crate) fn check(config: &crate::Keepalive) -> Result<(), crate::SettingError> {
-    platform::PLATFORM.plan(config).map(|_| ())
+pub(crate) fn check(config: &Keepalive) -> Result<(), SettingError> {
+    PLATFORM.plan(config).map(|_| ())
+}
+
+/// Validates `config` for `socket` on `platform`: its values, and, where the OS
+/// would arm a timer that kills a listening socket, that `socket` is not one.
+/// Asks the kernel (`SO_ACCEPTCONN`) only when that is needed and not known.
+pub(crate) fn plan_for(
+    platform: &Platform,
+    socket: SocketRef<'_>,
+    config: &Keepalive,
+) -> io::Result<Plan> {
+    let plan = platform.plan(config)?;
+    refuse_listener(platform.listener_refusal(config).as_ref(), socket)?;
+    Ok(plan)
+}
+
+/// Returns `refusal` if there is one and `socket` is listening.
+pub(crate) fn refuse_listener(
+    refusal: Option<&SettingError>,
+    socket: SocketRef<'_>,
+) -> io::Result<()> {
+    let Some(refusal) = refusal else { return Ok(()) };
+    let listening = match socket.role {
+        Role::Listener => true,
+        Role::Stream => false,
+        Role::Unknown => is_listening(socket.handle)?,
+    };
+    if listening {
+        return Err(refusal.clone().into());
+    }
+    Ok(())
+}
+
+/// `set_keepalive_config`: validate everything, then write.
+pub(crate) fn set_config(socket: SocketRef<'_>, config: &Keepalive) -> io::Result<()> {
+    let plan = plan_for(&PLATFORM, socket, config)?;
+    write_plan(socket.handle, &plan)
+}
+
+/// An OS error, with which option failed and what had been applied. The
+/// original error stays reachable as `source()`, errno included.
+#[derive(Debug)]
+struct OsError {
+    context: String,
+    os: io::Error,
+}
+
+impl fmt::Display for OsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.context, self.os)
+    }
+}
+
+impl error::Error for OsError {
+    fn source(&self) -> Option<&(dyn error::Error + 'static)> {
+        Some(&self.os)
+    }
+}
+
+fn with_context(context: String, os: io::Error) -> io::Error {
+    // ENOPROTOOPT (and EOPNOTSUPP, which std already calls Unsupported): the
+    // kernel's answer that this socket, or this kernel, lacks the option. That
+    // differs from a setting this OS has no option for (a `SettingError`).
+    let kind = if is_no_such_option(&os) { io::ErrorKind::Unsupported } else { os.kind() };
+    let hint = match kind {
+        io::ErrorKind::Unsupported => {
+            " (the kernel does not know this option here: not a TCP socket, or an older kernel)"
+        }
+        _ => "",
+    };
+    io::Error::new(kind, OsError { context: format!("{context}{hint}"), os })
+}
+
+/// Adds which option failed, and what had already been applied, to an OS error.
+pub(crate) fn syscall_failed(option: &str, applied: &[&str], err: io::Error) -> io::Error {
+    let context = if applied.is_empty() {
+        format!("setting {option} failed, nothing was changed")
+    } else {
+        format!("setting {option} failed after {} had been applied", applied.join(", "))
+    };
+    with_context(context, err)
+}
+
+/// Adds which option could not be read to an OS error.
+pub(crate) fn read_failed(option: &str, err: io::Error) -> io::Error {
+    with_context(format!("reading {option} failed"), err)
 }

@@ -1,8 +1,15 @@
-//! The shape of a platform table, and the checks every backend shares: turning a
-//! [`Keepalive`] into raw option values, and raw values back into a `Keepalive`.
+//! The shape of a platform table, and the logic every backend shares: turning a
+//! [`Keepalive`] into raw option values, raw values back into a `Keepalive`,
+//! what a listening socket may be given, and the detection bound.
+//!
+//! Everything here is plain data plus pure functions, so the unit tests run it
+//! on Linux against every OS's table (`platform::every_os`).
 
 use std::io;
 use std::time::Duration;
+
+#[cfg(test)]
+mod tests;
 
 use crate::error::{Problem, Setting, SettingError, Value};
 use crate::Keepalive;
@@ -21,7 +28,22 @@ pub(crate) enum Unit {
     Count,
 }
 
-/// One socket option: where it lives, its unit and the range the OS accepts.
+/// What an option does on a listening socket, as read from each kernel's source.
+#[allow(dead_code)] // Each OS uses only some.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OnListener {
+    /// Harmless on a listener, and copied to every socket it accepts.
+    Inherited,
+    /// Harmless on a listener, but accepted sockets start from the OS default
+    /// (or nobody has checked that they inherit it).
+    NotInherited,
+    /// Arms a keepalive timer on the listening socket itself; when it fires,
+    /// the kernel drops the listener. `why` says so, for the error message.
+    Kills { why: &'static str },
+}
+
+/// One socket option: where it lives, its unit, the range the OS accepts and
+/// what it does on a listener.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct TcpOption {
     pub name: &'static str,
@@ -31,30 +53,43 @@ pub(crate) struct TcpOption {
     pub min: u32,
     /// At most `i32::MAX`, so every accepted value fits the C `int` the OS takes.
     pub max: u32,
+    pub on_listener: OnListener,
 }
 
 // The constructors the tables in `platform/` use; each OS uses only some.
 #[allow(dead_code)]
 impl TcpOption {
-    pub const fn seconds(name: &'static str, level: i32, id: i32, min: u32, max: u32) -> Self {
-        TcpOption { name, level, id, unit: Unit::Seconds, min, max }
+    const fn new(name: &'static str, id: i32, unit: Unit, min: u32, max: u32) -> Self {
+        let level = super::platform::IPPROTO_TCP;
+        TcpOption { name, level, id, unit, min, max, on_listener: OnListener::NotInherited }
     }
 
-    pub const fn millis(name: &'static str, level: i32, id: i32, min: u32, max: u32) -> Self {
-        TcpOption { name, level, id, unit: Unit::Millis, min, max }
+    pub const fn seconds(name: &'static str, id: i32, min: u32, max: u32) -> Self {
+        Self::new(name, id, Unit::Seconds, min, max)
     }
 
-    pub const fn half_seconds(name: &'static str, level: i32, id: i32, min: u32, max: u32) -> Self {
-        TcpOption { name, level, id, unit: Unit::HalfSeconds, min, max }
+    pub const fn millis(name: &'static str, id: i32, min: u32, max: u32) -> Self {
+        Self::new(name, id, Unit::Millis, min, max)
     }
 
-    pub const fn count(name: &'static str, level: i32, id: i32, min: u32, max: u32) -> Self {
-        TcpOption { name, level, id, unit: Unit::Count, min, max }
+    pub const fn half_seconds(name: &'static str, id: i32, min: u32, max: u32) -> Self {
+        Self::new(name, id, Unit::HalfSeconds, min, max)
+    }
+
+    pub const fn count(name: &'static str, id: i32, min: u32, max: u32) -> Self {
+        Self::new(name, id, Unit::Count, min, max)
+    }
+
+    /// Sets what the option does on a listening socket (every table says it).
+    pub const fn on_listener(mut self, on_listener: OnListener) -> Self {
+        self.on_listener = on_listener;
+        self
     }
 }
 
 impl TcpOption {
-    fn with_unit(&self, n: u32) -> String {
+    /// A raw value in this option's unit, as the caller reads it ("32767s", "2147483647ms").
+    pub fn with_unit(&self, n: u32) -> String {
         match self.unit {
             Unit::Seconds => format!("{n}s"),
             Unit::Millis => format!("{n}ms"),
@@ -76,8 +111,7 @@ impl TcpOption {
         }
     }
 
-    fn decode(&self, raw: i32) -> Value {
-        let raw = raw.max(0) as u32;
+    fn decode(&self, raw: u32) -> Value {
         match self.unit {
             Unit::Seconds => Value::Duration(Duration::from_secs(raw.into())),
             Unit::Millis => Value::Duration(Duration::from_millis(raw.into())),
@@ -85,27 +119,79 @@ impl TcpOption {
             Unit::Count => Value::Count(raw),
         }
     }
+
+    fn smallest(&self) -> u32 {
+        self.min.max(1)
+    }
+
+    /// The value as the OS will run it: rounded up, and clamped into the range.
+    fn effective(&self, value: Value) -> Value {
+        let raw = self.raw(value).clamp(self.smallest().into(), self.max.into());
+        self.decode(raw as u32)
+    }
+}
+
+/// What a user timeout bounds on an OS, from its kernel source.
+#[allow(dead_code)] // Each OS uses one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum UserTimeoutScope {
+    /// Linux: unacknowledged data is dropped once it is this old, and it also
+    /// replaces the probe count on an idle connection (net/ipv4/tcp_timer.c,
+    /// `tcp_keepalive_timer` and `tcp_write_timeout`).
+    DataAndIdleProbes,
+    /// Only retransmissions of unacknowledged data. The kernel compares the
+    /// time against the limit only when its retransmission timer fires, so the
+    /// drop may come up to `late_by` after the limit (the first retransmission
+    /// timeout plus one maximum backed-off timeout).
+    DataOnly { late_by: Duration },
+}
+
+impl UserTimeoutScope {
+    /// For an OS without a user timeout.
+    #[allow(dead_code)] // Each OS uses one.
+    pub const NONE: Self = UserTimeoutScope::DataOnly { late_by: Duration::ZERO };
 }
 
 /// Everything a backend needs to know about one OS. One constant per OS, in `platform/`.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub(crate) struct Platform {
     pub os: &'static str,
     pub idle: Option<TcpOption>,
     pub interval: Option<TcpOption>,
     pub retries: Option<TcpOption>,
     pub user_timeout: Option<TcpOption>,
+    pub user_timeout_scope: UserTimeoutScope,
 }
 
 /// The options to write, in order, with their raw values. Built before any
 /// system call, so that bad input never leaves a socket half-configured.
 pub(crate) type Plan = [Option<(TcpOption, i32)>; 4];
 
+const SETTINGS: [Setting; 4] =
+    [Setting::Idle, Setting::Interval, Setting::Retries, Setting::UserTimeout];
+
+fn requested(config: &Keepalive) -> [Option<Value>; 4] {
+    let duration = |d: Option<Duration>| d.map(Value::Duration);
+    [
+        duration(config.idle()),
+        duration(config.interval()),
+        config.retries().map(Value::Count),
+        duration(config.user_timeout()),
+    ]
+}
+
 impl Platform {
     /// The table of an OS whose only keepalive control is `SO_KEEPALIVE`.
     #[allow(dead_code)] // Built only for such an OS.
     pub const fn bool_only(os: &'static str) -> Self {
-        Platform { os, idle: None, interval: None, retries: None, user_timeout: None }
+        Platform {
+            os,
+            idle: None,
+            interval: None,
+            retries: None,
+            user_timeout: None,
+            user_timeout_scope: UserTimeoutScope::NONE,
+        }
     }
 
     fn option(&self, setting: Setting) -> Option<TcpOption> {
@@ -117,38 +203,77 @@ impl Platform {
         }
     }
 
+    fn options(&self) -> impl Iterator<Item = TcpOption> + '_ {
+        SETTINGS.into_iter().filter_map(|s| self.option(s))
+    }
+
     /// True when the OS has no per-socket tuning at all (OpenBSD, Haiku).
     pub fn tunes_nothing(&self) -> bool {
-        [Setting::Idle, Setting::Interval, Setting::Retries, Setting::UserTimeout]
-            .into_iter()
-            .all(|s| self.option(s).is_none())
+        self.options().next().is_none()
+    }
+
+    /// True when setting every option on a listener is safe and every socket
+    /// it accepts copies them all: then a listener configured once configures
+    /// every connection (`AcceptKeepalive`'s cheap strategy).
+    pub fn accepted_sockets_inherit_all(&self) -> bool {
+        self.options().all(|o| o.on_listener == OnListener::Inherited)
     }
 
     /// Checks every set value against this OS and converts it.
     pub fn plan(&self, config: &Keepalive) -> Result<Plan, SettingError> {
-        let duration = |d: Option<Duration>| d.map(Value::Duration);
-        let requested = [
-            (Setting::Idle, duration(config.idle())),
-            (Setting::Interval, duration(config.interval())),
-            (Setting::Retries, config.retries().map(Value::Count)),
-            (Setting::UserTimeout, duration(config.user_timeout())),
-        ];
         let mut plan: Plan = [None; 4];
-        for (slot, (setting, value)) in plan.iter_mut().zip(requested) {
+        for ((slot, setting), value) in plan.iter_mut().zip(SETTINGS).zip(requested(config)) {
             let Some(value) = value else { continue };
-            let error = |problem| SettingError::new(setting, value, problem, self.os, "");
-            let option = self.option(setting).ok_or_else(|| error(Problem::Unsupported))?;
-            let error = |problem| SettingError::new(setting, value, problem, self.os, option.name);
+            let Some(option) = self.option(setting) else {
+                return Err(SettingError::new(setting, value, Problem::Unsupported, self.os, None));
+            };
+            let error = |problem, limit| {
+                SettingError::new(setting, value, problem, self.os, Some(option.name))
+                    .with_limit_text(option.with_unit(limit))
+            };
             let raw = option.raw(value);
-            if raw < u128::from(option.min.max(1)) {
-                return Err(error(Problem::TooSmall { min: option.with_unit(option.min.max(1)) }));
+            if raw < u128::from(option.smallest()) {
+                let min = option.decode(option.smallest());
+                return Err(error(Problem::TooSmall { min }, option.smallest()));
             }
             if raw > u128::from(option.max) {
-                return Err(error(Problem::TooLarge { max: option.with_unit(option.max) }));
+                let max = option.decode(option.max);
+                return Err(error(Problem::TooLarge { max }, option.max));
             }
             *slot = Some((option, raw as i32));
         }
         Ok(plan)
+    }
+
+    /// The first value in `config` that would arm a keepalive timer on a
+    /// listening socket of this OS (which then drops the listener), as the
+    /// refusal to return for a listener.
+    pub fn listener_refusal(&self, config: &Keepalive) -> Option<SettingError> {
+        SETTINGS.into_iter().zip(requested(config)).find_map(|(setting, value)| {
+            let option = self.option(setting)?;
+            let OnListener::Kills { why } = option.on_listener else { return None };
+            let problem = Problem::KillsListener { why };
+            Some(SettingError::new(setting, value?, problem, self.os, Some(option.name)))
+        })
+    }
+
+    /// The closest config that [`plan`](Self::plan) accepts: each value clamped
+    /// into the OS range after rounding up, settings the OS lacks dropped.
+    pub fn nearest_supported(&self, config: &Keepalive) -> Keepalive {
+        let mut values = requested(config);
+        for (value, setting) in values.iter_mut().zip(SETTINGS) {
+            *value = value.zip(self.option(setting)).map(|(value, option)| {
+                let raw = option.raw(value);
+                let in_range = raw >= option.smallest().into() && raw <= option.max.into();
+                if in_range {
+                    value
+                } else {
+                    option.effective(value)
+                }
+            });
+        }
+        let [idle, interval, retries, user_timeout] = values;
+        Keepalive::set(duration(idle), duration(interval), count(retries), duration(user_timeout))
     }
 
     /// Reads each option this OS has through `read`; an option the running
@@ -170,19 +295,87 @@ impl Platform {
             let Some(option) = option else {
                 return Ok(None);
             };
-            Ok(read(&option)?.filter(|&raw| raw > 0).map(|raw| option.decode(raw)))
-        };
-        let duration = |v: Option<Value>| match v {
-            Some(Value::Duration(d)) => Some(d),
-            _ => None,
+            Ok(read(&option)?.filter(|&raw| raw > 0).map(|raw| option.decode(raw as u32)))
         };
         let idle = duration(get(self.idle)?);
         let interval = duration(get(self.interval)?);
-        let retries = match get(self.retries)? {
-            Some(Value::Count(n)) => Some(n),
-            _ => None,
-        };
+        let retries = count(get(self.retries)?);
         let user_timeout = duration(get(self.user_timeout)?);
         Ok(Keepalive::set(idle, interval, retries, user_timeout))
+    }
+
+    /// `value` of `setting` as the OS would run it, for the detection bound:
+    /// rounded up to the OS unit and raised to its minimum, in nanoseconds (a
+    /// count as is). Never lowered: a value above the OS maximum stays as
+    /// large, so a bound computed from it cannot understate.
+    fn as_run(&self, setting: Setting, value: Value) -> u128 {
+        let Some(option) = self.option(setting) else {
+            return match value {
+                Value::Duration(d) => d.as_nanos(),
+                Value::Count(n) => n.into(),
+            };
+        };
+        let raw = option.raw(value).max(option.smallest().into());
+        raw * match option.unit {
+            Unit::Seconds => 1_000_000_000,
+            Unit::Millis => 1_000_000,
+            Unit::HalfSeconds => 500_000_000,
+            Unit::Count => 1,
+        }
+    }
+
+    /// The worst case from the peer's last sign of life until the OS drops a
+    /// dead connection: idle, and, when a user timeout is set, with
+    /// unacknowledged data too. `None` when a value it needs is unknown.
+    pub fn detection_bound(&self, config: &Keepalive) -> Option<Duration> {
+        let mut values = [None; 4];
+        for ((slot, setting), value) in values.iter_mut().zip(SETTINGS).zip(requested(config)) {
+            *slot = value.map(|v| self.as_run(setting, v));
+        }
+        let [idle, interval, retries, user_timeout] = values;
+        let (idle, interval) = (idle?, interval?);
+        let user_timeout = user_timeout.filter(|_| self.user_timeout.is_some());
+        // In u128 nanoseconds, saturating: the bound may only err upward.
+        let idle_bound = match (self.user_timeout_scope, user_timeout) {
+            // Linux: the probe count no longer matters; the connection is dropped
+            // at the first probe tick (idle + k × interval, k ≥ 1) at or after
+            // the user timeout.
+            (UserTimeoutScope::DataAndIdleProbes, Some(limit)) => {
+                let ticks = limit.saturating_sub(idle).div_ceil(interval.max(1));
+                idle.saturating_add(interval.saturating_mul(ticks.max(1)))
+            }
+            _ => idle.saturating_add(interval.saturating_mul(retries?)),
+        };
+        let in_flight_bound = match (self.user_timeout_scope, user_timeout) {
+            (_, None) => 0,
+            (UserTimeoutScope::DataAndIdleProbes, Some(limit)) => limit,
+            (UserTimeoutScope::DataOnly { late_by }, Some(limit)) => {
+                limit.saturating_add(late_by.as_nanos())
+            }
+        };
+        Some(from_nanos_saturating(idle_bound.max(in_flight_bound)))
+    }
+}
+
+fn duration(value: Option<Value>) -> Option<Duration> {
+    match value {
+        Some(Value::Duration(d)) => Some(d),
+        _ => None,
+    }
+}
+
+fn count(value: Option<Value>) -> Option<u32> {
+    match value {
+        Some(Value::Count(n)) => Some(n),
+        _ => None,
+    }
+}
+
+/// Durations add up in `u128` nanoseconds; anything past `Duration::MAX` is `Duration::MAX`.
+fn from_nanos_saturating(nanos: u128) -> Duration {
+    const NANOS_PER_SEC: u128 = 1_000_000_000;
+    match u64::try_from(nanos / NANOS_PER_SEC) {
+        Ok(secs) => Duration::new(secs, (nanos % NANOS_PER_SEC) as u32),
+        Err(_) => Duration::MAX,
     }
 }

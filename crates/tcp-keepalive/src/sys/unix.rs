@@ -5,8 +5,9 @@ use std::ffi::{c_int, c_void};
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
-use super::platform::{ENOPROTOOPT, PLATFORM, SOL_SOCKET, SO_KEEPALIVE};
-use crate::error::{read_failed, syscall_failed};
+use super::platform::{ENOPROTOOPT, PLATFORM, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE};
+use super::table::Plan;
+use super::{read_failed, syscall_failed};
 use crate::Keepalive;
 
 pub(crate) use std::os::fd::AsFd as AsHandle;
@@ -91,12 +92,17 @@ pub(crate) fn keepalive(fd: Handle<'_>) -> io::Result<bool> {
     Ok(get_option(fd, SOL_SOCKET, SO_KEEPALIVE)? != 0)
 }
 
-/// One `setsockopt` per set value, then `SO_KEEPALIVE`: nothing else.
-pub(crate) fn set_config(fd: Handle<'_>, config: &Keepalive) -> io::Result<()> {
-    let plan = PLATFORM.plan(config)?;
+/// Whether `fd` is a listening socket (`SO_ACCEPTCONN`).
+pub(crate) fn is_listening(fd: Handle<'_>) -> io::Result<bool> {
+    let listening = get_option(fd, SOL_SOCKET, SO_ACCEPTCONN);
+    Ok(listening.map_err(|e| read_failed("SO_ACCEPTCONN", e))? != 0)
+}
+
+/// One `setsockopt` per value in the plan, then `SO_KEEPALIVE`: nothing else.
+pub(crate) fn write_plan(fd: Handle<'_>, plan: &Plan) -> io::Result<()> {
     let mut applied = [""; 4];
     let mut done = 0;
-    for (option, raw) in plan.into_iter().flatten() {
+    for &(option, raw) in plan.iter().flatten() {
         set_option(fd, option.level, option.id, raw)
             .map_err(|e| syscall_failed(option.name, &applied[..done], e))?;
         applied[done] = option.name;

@@ -14,9 +14,11 @@ use windows_sys::Win32::Networking::WinSock::{
     self as ws, SIO_KEEPALIVE_VALS, SOCKET, SOCKET_ERROR, SOL_SOCKET, SO_KEEPALIVE,
 };
 
-use super::platform::{PLATFORM, WINDOWS_DEFAULT_IDLE_MS, WINDOWS_DEFAULT_INTERVAL_MS};
-use super::table::TcpOption;
-use crate::error::{read_failed, syscall_failed};
+use super::platform::{
+    PLATFORM, SO_ACCEPTCONN, WINDOWS_DEFAULT_IDLE_MS, WINDOWS_DEFAULT_INTERVAL_MS,
+};
+use super::table::{Plan, TcpOption};
+use super::{read_failed, syscall_failed};
 use crate::Keepalive;
 
 pub(crate) use std::os::windows::io::AsSocket as AsHandle;
@@ -104,16 +106,26 @@ fn keepalive_vals(socket: Handle<'_>, idle_ms: u32, interval_ms: u32) -> io::Res
     Ok(())
 }
 
-pub(crate) fn set_config(socket: Handle<'_>, config: &Keepalive) -> io::Result<()> {
-    let [idle, interval, retries, _] = PLATFORM.plan(config)?;
-    let mut applied = [""; 4];
+/// Whether `socket` is a listening socket (`SO_ACCEPTCONN`).
+pub(crate) fn is_listening(socket: Handle<'_>) -> io::Result<bool> {
+    let listening = getsockopt(socket, SOL_SOCKET, SO_ACCEPTCONN);
+    Ok(listening.map_err(|e| read_failed("SO_ACCEPTCONN", e))? != 0)
+}
+
+/// The options in the plan, then `SO_KEEPALIVE`; the times through
+/// `SIO_KEEPALIVE_VALS` where the system lacks their options.
+pub(crate) fn write_plan(socket: Handle<'_>, plan: &Plan) -> io::Result<()> {
+    let [idle, interval, retries, user_timeout] = *plan;
+    let mut applied = [""; 5];
     let mut done = 0;
-    // The probe count first: on systems before 1703 it fails, and then nothing has changed yet.
-    if let Some((option, value)) = retries {
+    // The probe count first: on systems before 1703 it fails, and then nothing
+    // has changed yet. TCP_MAXRT (Vista+) next, before anything is overwritten.
+    for (option, value) in [retries, user_timeout].into_iter().flatten() {
         set(socket, &option, value, &applied[..done])?;
         applied[done] = option.name;
         done += 1;
     }
+    let before_times = done;
     let mut fallback = false;
     for (option, value) in [idle, interval].into_iter().flatten() {
         match setsockopt(socket, option.level, option.id, value as u32) {
@@ -122,7 +134,7 @@ pub(crate) fn set_config(socket: Handle<'_>, config: &Keepalive) -> io::Result<(
                 done += 1;
             }
             // Before Windows 10 1709: only SIO_KEEPALIVE_VALS can set the times.
-            Err(e) if is_no_such_option(&e) && done == usize::from(retries.is_some()) => {
+            Err(e) if is_no_such_option(&e) && done == before_times => {
                 fallback = true;
                 break;
             }
@@ -146,9 +158,11 @@ fn set(socket: Handle<'_>, option: &TcpOption, value: i32, applied: &[&str]) -> 
         .map_err(|e| syscall_failed(option.name, applied, e))
 }
 
-/// Values set through `SIO_KEEPALIVE_VALS` cannot be read back: those read as `None`.
+/// Values set through `SIO_KEEPALIVE_VALS` cannot be read back: those read as
+/// `None`, and so does `TCP_MAXRT`'s -1 ("retransmit forever": no user timeout).
 pub(crate) fn config(socket: Handle<'_>) -> io::Result<Keepalive> {
     PLATFORM.read(|option| match getsockopt(socket, option.level, option.id) {
+        Ok(u32::MAX) => Ok(None),
         Ok(raw) => Ok(Some(raw.min(i32::MAX as u32) as i32)),
         Err(e) if is_no_such_option(&e) => Ok(None),
         Err(e) => Err(read_failed(option.name, e)),

@@ -2,6 +2,8 @@
 //! bypass the crate, so tests compare it with what the kernel says.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod strace;
+
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsFd, AsRawFd};
 

@@ -1,29 +1,71 @@
 //! macOS, iOS, tvOS, watchOS, visionOS. On Apple systems `TCP_KEEPALIVE` is the
-//! idle time.
+//! idle time. Source: xnu, read at xnu-8796.141.3 (macOS 13) and xnu-11417
+//! (macOS 15); not run on an Apple kernel.
 //!
-//! Source: xnu bsd/netinet/tcp_usrreq.c (tcp_ctloutput): times below 0 or above
-//! UINT32_MAX / TCP_RETRANSHZ (1000) seconds are EINVAL, the count must be
-//! 0..=INT32_MAX; getsockopt returns the sysctl default for a value never set.
-//! tcp_input.c copies keepinit, keepcnt and keepintvl to an accepted socket, not
-//! the idle time. Not run on an Apple kernel.
+//! - Limits: bsd/netinet/tcp_usrreq.c `tcp_ctloutput`: times below 0 or above
+//!   UINT32_MAX / TCP_RETRANSHZ (1000) seconds are EINVAL, the count must be
+//!   0..=INT32_MAX; getsockopt returns the sysctl default for a value never set.
+//! - Listener: up to xnu-8796 (macOS 13), `case TCP_KEEPALIVE` arms the
+//!   TCPT_KEEP timer in every state, and bsd/netinet/tcp_timer.c `tcp_timers`
+//!   drops a socket whose TCPT_KEEP fires before ESTABLISHED: a listener given an
+//!   idle time dies after it. xnu-10002 (macOS 14) re-arms only once
+//!   established, but the older systems are still in use. TCP_KEEPINTVL,
+//!   TCP_KEEPCNT and TCP_RXT_CONNDROPTIME never touch TCPT_KEEP.
+//! - Inheritance: bsd/netinet/tcp_input.c copies t_keepintvl and t_keepcnt from
+//!   the listener, not t_keepidle nor t_rxt_conndroptime.
+//! - User timeout: TCP_RXT_CONNDROPTIME (0x80, bsd/netinet/tcp.h), seconds, any
+//!   value >= 0, 0 meaning none. tcp_timer.c drops the connection when the
+//!   retransmission timer fires and retransmission started (t_rxtstart, set at
+//!   the first retransmission timeout, in ESTABLISHED only) at least that long
+//!   ago. So it may come one retransmission timeout before the count starts and
+//!   one after the limit, each at most TCPTV_REXMTMAX (64 s, tcp_timer.h). It
+//!   does not touch idle keepalive probing (TCPT_KEEP).
 
-use super::IPPROTO_TCP;
-use crate::sys::table::{Platform, TcpOption};
+use std::time::Duration;
+
+use crate::sys::table::{OnListener, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
+pub(crate) const SO_ACCEPTCONN: i32 = 0x2;
 pub(crate) const ENOPROTOOPT: i32 = 42;
 const TCP_KEEPALIVE: i32 = 0x10;
 const TCP_KEEPINTVL: i32 = 0x101;
 const TCP_KEEPCNT: i32 = 0x102;
-same_as_libc!(SOL_SOCKET, SO_KEEPALIVE, ENOPROTOOPT, TCP_KEEPALIVE, TCP_KEEPINTVL, TCP_KEEPCNT);
+/// Not in the libc crate; bsd/netinet/tcp.h.
+const TCP_RXT_CONNDROPTIME: i32 = 0x80;
+same_as_libc!(
+    SOL_SOCKET,
+    SO_KEEPALIVE,
+    SO_ACCEPTCONN,
+    ENOPROTOOPT,
+    TCP_KEEPALIVE,
+    TCP_KEEPINTVL,
+    TCP_KEEPCNT
+);
 
 const MAX_SECONDS: u32 = u32::MAX / 1000;
+/// Twice TCPTV_REXMTMAX (64 s, bsd/netinet/tcp_timer.h).
+const TWO_RETRANSMISSION_TIMEOUTS: Duration = Duration::from_secs(2 * 64);
 
 pub(crate) const PLATFORM: Platform = Platform {
     os: "Apple systems",
-    idle: Some(TcpOption::seconds("TCP_KEEPALIVE", IPPROTO_TCP, TCP_KEEPALIVE, 1, MAX_SECONDS)),
-    interval: Some(TcpOption::seconds("TCP_KEEPINTVL", IPPROTO_TCP, TCP_KEEPINTVL, 1, MAX_SECONDS)),
-    retries: Some(TcpOption::count("TCP_KEEPCNT", IPPROTO_TCP, TCP_KEEPCNT, 1, i32::MAX as u32)),
-    user_timeout: None,
+    idle: Some(TcpOption::seconds("TCP_KEEPALIVE", TCP_KEEPALIVE, 1, MAX_SECONDS).on_listener(
+        OnListener::Kills {
+            why: "macOS 13 and older drop a listening socket when its keepalive idle timer fires",
+        },
+    )),
+    interval: Some(
+        TcpOption::seconds("TCP_KEEPINTVL", TCP_KEEPINTVL, 1, MAX_SECONDS)
+            .on_listener(OnListener::Inherited),
+    ),
+    retries: Some(
+        TcpOption::count("TCP_KEEPCNT", TCP_KEEPCNT, 1, i32::MAX as u32)
+            .on_listener(OnListener::Inherited),
+    ),
+    user_timeout: Some(
+        TcpOption::seconds("TCP_RXT_CONNDROPTIME", TCP_RXT_CONNDROPTIME, 1, MAX_SECONDS)
+            .on_listener(OnListener::NotInherited),
+    ),
+    user_timeout_scope: UserTimeoutScope::DataOnly { late_by: TWO_RETRANSMISSION_TIMEOUTS },
 };

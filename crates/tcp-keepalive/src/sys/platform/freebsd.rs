@@ -1,29 +1,52 @@
-//! FreeBSD: TCP_KEEPIDLE / TCP_KEEPINTVL in seconds, TCP_KEEPCNT any unsigned int.
+//! FreeBSD: TCP_KEEPIDLE / TCP_KEEPINTVL in seconds, TCP_KEEPCNT any unsigned
+//! int. Source: freebsd-src, read from source; not run on FreeBSD.
 //!
-//! Source: FreeBSD sys/netinet/tcp_usrreq.c (tcp_ctloutput): times above
-//! UINT_MAX / hz are EINVAL (hz is 1000 by default; a kernel with a smaller hz
-//! accepts more, one with a larger hz less), 0 means "the sysctl default" (so 0 is
-//! refused here). getsockopt returns the effective value, defaults included
-//! (FreeBSD 10.1+; older kernels answer ENOPROTOOPT, read back as unknown).
-//! tcp_syncache.c copies all three to an accepted socket. Not run on FreeBSD.
+//! - Limits: sys/netinet/tcp_usrreq.c `tcp_default_ctloutput`: times above
+//!   UINT_MAX / hz are EINVAL (hz is 1000 by default; a kernel with a smaller hz
+//!   accepts more, one with a larger hz less), 0 means "the sysctl default" (so 0
+//!   is refused here). getsockopt returns the effective value, defaults included
+//!   (FreeBSD 10.1+; older kernels answer ENOPROTOOPT, read back as unknown).
+//! - Listener: the same function re-arms TT_KEEP only for states after LISTEN,
+//!   so a listener is safe; sys/netinet/tcp_syncache.c `syncache_socket` copies
+//!   t_keepidle, t_keepintvl and t_keepcnt to every accepted socket.
+//! - User timeout: Unsupported. TCP_MAXUNACKTIME (68, seconds) exists, but the
+//!   default stack enforces it (sys/netinet/tcp_timer.c
+//!   `tcp_maxunacktime_check`) only from FreeBSD 14; before, only the RACK and
+//!   BBR stacks did, and the default stack silently ignored it. A value that
+//!   may be ignored cannot be promised as a bound.
 
-use super::IPPROTO_TCP;
-use crate::sys::table::{Platform, TcpOption};
+use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
+pub(crate) const SO_ACCEPTCONN: i32 = 0x2;
 pub(crate) const ENOPROTOOPT: i32 = 42;
 const TCP_KEEPIDLE: i32 = 0x100;
 const TCP_KEEPINTVL: i32 = 0x200;
 const TCP_KEEPCNT: i32 = 0x400;
-same_as_libc!(SOL_SOCKET, SO_KEEPALIVE, ENOPROTOOPT, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT);
+same_as_libc!(
+    SOL_SOCKET,
+    SO_KEEPALIVE,
+    SO_ACCEPTCONN,
+    ENOPROTOOPT,
+    TCP_KEEPIDLE,
+    TCP_KEEPINTVL,
+    TCP_KEEPCNT
+);
 
 const MAX_SECONDS: u32 = u32::MAX / 1000;
 
 pub(crate) const PLATFORM: Platform = Platform {
     os: "FreeBSD",
-    idle: Some(TcpOption::seconds("TCP_KEEPIDLE", IPPROTO_TCP, TCP_KEEPIDLE, 1, MAX_SECONDS)),
-    interval: Some(TcpOption::seconds("TCP_KEEPINTVL", IPPROTO_TCP, TCP_KEEPINTVL, 1, MAX_SECONDS)),
-    retries: Some(TcpOption::count("TCP_KEEPCNT", IPPROTO_TCP, TCP_KEEPCNT, 1, i32::MAX as u32)),
+    idle: Some(
+        TcpOption::seconds("TCP_KEEPIDLE", TCP_KEEPIDLE, 1, MAX_SECONDS).on_listener(Inherited),
+    ),
+    interval: Some(
+        TcpOption::seconds("TCP_KEEPINTVL", TCP_KEEPINTVL, 1, MAX_SECONDS).on_listener(Inherited),
+    ),
+    retries: Some(
+        TcpOption::count("TCP_KEEPCNT", TCP_KEEPCNT, 1, i32::MAX as u32).on_listener(Inherited),
+    ),
     user_timeout: None,
+    user_timeout_scope: UserTimeoutScope::NONE,
 };

@@ -1,14 +1,23 @@
-//! Linux, Android and Fuchsia (which follows Linux's numbering). Limits from
-//! include/net/tcp.h: MAX_TCP_KEEPIDLE, MAX_TCP_KEEPINTVL (32767 s), MAX_TCP_KEEPCNT (127).
-//! TCP_USER_TIMEOUT is a C int of milliseconds; negative is EINVAL.
+//! Linux, Android and Fuchsia (which follows Linux's numbering).
+//!
+//! - Limits: include/net/tcp.h, MAX_TCP_KEEPIDLE and MAX_TCP_KEEPINTVL (32767 s),
+//!   MAX_TCP_KEEPCNT (127). TCP_USER_TIMEOUT is a C int of milliseconds; negative
+//!   is EINVAL (net/ipv4/tcp.c, do_tcp_setsockopt).
+//! - Listener: net/ipv4/tcp.c `tcp_sock_set_keepidle_locked` re-arms the timer
+//!   only outside TCPF_CLOSE | TCPF_LISTEN, so a listener is safe; accepted
+//!   sockets are a copy of the listener (net/core/sock.c `sk_clone_lock`), so all
+//!   four values are inherited.
+//! - User timeout: net/ipv4/tcp_timer.c. `tcp_write_timeout` drops a connection
+//!   whose unacknowledged data is older than it; `tcp_keepalive_timer` uses it
+//!   instead of the probe count once a probe went unanswered.
+//!
 //! Kernel-tested on Linux 6.18 (limits, read-back of defaults, inheritance on
-//! accept). Fuchsia's netstack3 limits were not verified (uncertain).
+//! accept, dead-peer detection). Fuchsia's netstack3 limits were not verified.
 //!
 //! The socket level's numbers are the asm-generic ones, except on mips and sparc,
 //! where Linux kept the numbers of the Unix it first had to be compatible with.
 
-use super::IPPROTO_TCP;
-use crate::sys::table::{Platform, TcpOption};
+use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
 
 const MIPS: bool = cfg!(any(
     target_arch = "mips",
@@ -20,6 +29,13 @@ const SPARC: bool = cfg!(any(target_arch = "sparc", target_arch = "sparc64"));
 
 pub(crate) const SOL_SOCKET: i32 = if MIPS || SPARC { 0xffff } else { 1 };
 pub(crate) const SO_KEEPALIVE: i32 = if MIPS || SPARC { 8 } else { 9 };
+pub(crate) const SO_ACCEPTCONN: i32 = if MIPS {
+    0x1009
+} else if SPARC {
+    0x8000
+} else {
+    30
+};
 pub(crate) const ENOPROTOOPT: i32 = if MIPS {
     99
 } else if SPARC {
@@ -34,6 +50,7 @@ const TCP_USER_TIMEOUT: i32 = 18;
 same_as_libc!(
     SOL_SOCKET,
     SO_KEEPALIVE,
+    SO_ACCEPTCONN,
     ENOPROTOOPT,
     TCP_KEEPIDLE,
     TCP_KEEPINTVL,
@@ -49,14 +66,14 @@ pub(crate) const PLATFORM: Platform = Platform {
     } else {
         "Linux"
     },
-    idle: Some(TcpOption::seconds("TCP_KEEPIDLE", IPPROTO_TCP, TCP_KEEPIDLE, 1, 32_767)),
-    interval: Some(TcpOption::seconds("TCP_KEEPINTVL", IPPROTO_TCP, TCP_KEEPINTVL, 1, 32_767)),
-    retries: Some(TcpOption::count("TCP_KEEPCNT", IPPROTO_TCP, TCP_KEEPCNT, 1, 127)),
-    user_timeout: Some(TcpOption::millis(
-        "TCP_USER_TIMEOUT",
-        IPPROTO_TCP,
-        TCP_USER_TIMEOUT,
-        1,
-        i32::MAX as u32,
-    )),
+    idle: Some(TcpOption::seconds("TCP_KEEPIDLE", TCP_KEEPIDLE, 1, 32_767).on_listener(Inherited)),
+    interval: Some(
+        TcpOption::seconds("TCP_KEEPINTVL", TCP_KEEPINTVL, 1, 32_767).on_listener(Inherited),
+    ),
+    retries: Some(TcpOption::count("TCP_KEEPCNT", TCP_KEEPCNT, 1, 127).on_listener(Inherited)),
+    user_timeout: Some(
+        TcpOption::millis("TCP_USER_TIMEOUT", TCP_USER_TIMEOUT, 1, i32::MAX as u32)
+            .on_listener(Inherited),
+    ),
+    user_timeout_scope: UserTimeoutScope::DataAndIdleProbes,
 };

@@ -12,8 +12,6 @@
 //! numbers from libc (`other.rs`).
 
 /// TCP's protocol number, which is also its socket option level, on every OS.
-#[cfg(any(unix, target_os = "wasi"))]
-#[allow(dead_code)] // Unused where the OS has no TCP-level keepalive options.
 pub(crate) const IPPROTO_TCP: i32 = 6;
 
 /// Fails the test build for this target if a number differs from the libc crate's.
@@ -65,3 +63,9 @@ same_as_libc!(IPPROTO_TCP);
 mod os;
 
 pub(crate) use os::*;
+
+/// Every OS's table, compiled on any host for the unit tests. The host's own
+/// file is then compiled twice, on purpose.
+#[cfg(test)]
+#[allow(clippy::duplicate_mod)]
+pub(crate) mod every_os;

@@ -4,6 +4,6 @@
 
 use crate::sys::table::Platform;
 
-pub(crate) use libc::{ENOPROTOOPT, SOL_SOCKET, SO_KEEPALIVE};
+pub(crate) use libc::{ENOPROTOOPT, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE};
 
 pub(crate) const PLATFORM: Platform = Platform::bool_only("this OS");

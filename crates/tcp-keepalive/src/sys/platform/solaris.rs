@@ -4,23 +4,35 @@
 //! illumos (taken from the libc crate); older kernels answer ENOPROTOOPT,
 //! reported as Unsupported. Solaris's sources are closed: the interval and count
 //! limits are assumed to match illumos, whose code it shares (uncertain).
+//! Compiled only, never run.
+//!
+//! - Listener: assumed safe, as on illumos (closed source: not verified); not
+//!   assumed inherited, so `AcceptKeepalive` sets values per connection.
+//! - User timeout: TCP_ABORT_THRESHOLD (0x11, milliseconds), shared with
+//!   illumos (the libc crate lists it among the options both have; tcp(7P)),
+//!   with illumos's semantics: retransmissions of unacknowledged data only.
 
-use super::IPPROTO_TCP;
-use crate::sys::table::{Platform, TcpOption};
+use std::time::Duration;
+
+use crate::sys::table::{OnListener::NotInherited, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
+pub(crate) const SO_ACCEPTCONN: i32 = 0x2;
 pub(crate) const ENOPROTOOPT: i32 = 99;
 const TCP_KEEPALIVE_THRESHOLD: i32 = 0x16;
 const TCP_KEEPINTVL: i32 = 0x1e;
 const TCP_KEEPCNT: i32 = 0x1f;
+const TCP_ABORT_THRESHOLD: i32 = 0x11;
 same_as_libc!(
     SOL_SOCKET,
     SO_KEEPALIVE,
+    SO_ACCEPTCONN,
     ENOPROTOOPT,
     TCP_KEEPALIVE_THRESHOLD,
     TCP_KEEPINTVL,
-    TCP_KEEPCNT
+    TCP_KEEPCNT,
+    TCP_ABORT_THRESHOLD
 );
 
 const TEN_DAYS: u32 = 10 * 24 * 3600;
@@ -29,26 +41,26 @@ const MAX_INTERVAL: u32 = 60;
 
 pub(crate) const PLATFORM: Platform = Platform {
     os: "Solaris",
-    idle: Some(TcpOption::millis(
-        "TCP_KEEPALIVE_THRESHOLD",
-        IPPROTO_TCP,
-        TCP_KEEPALIVE_THRESHOLD,
-        10_000,
-        TEN_DAYS * 1000,
-    )),
-    interval: Some(TcpOption::seconds(
-        "TCP_KEEPINTVL",
-        IPPROTO_TCP,
-        TCP_KEEPINTVL,
-        1,
-        MAX_INTERVAL,
-    )),
-    retries: Some(TcpOption::count(
-        "TCP_KEEPCNT",
-        IPPROTO_TCP,
-        TCP_KEEPCNT,
-        1,
-        u32::MAX / (MAX_INTERVAL * 1000),
-    )),
-    user_timeout: None,
+    idle: Some(
+        TcpOption::millis(
+            "TCP_KEEPALIVE_THRESHOLD",
+            TCP_KEEPALIVE_THRESHOLD,
+            10_000,
+            TEN_DAYS * 1000,
+        )
+        .on_listener(NotInherited),
+    ),
+    interval: Some(
+        TcpOption::seconds("TCP_KEEPINTVL", TCP_KEEPINTVL, 1, MAX_INTERVAL)
+            .on_listener(NotInherited),
+    ),
+    retries: Some(
+        TcpOption::count("TCP_KEEPCNT", TCP_KEEPCNT, 1, u32::MAX / (MAX_INTERVAL * 1000))
+            .on_listener(NotInherited),
+    ),
+    user_timeout: Some(
+        TcpOption::millis("TCP_ABORT_THRESHOLD", TCP_ABORT_THRESHOLD, 1, i32::MAX as u32)
+            .on_listener(NotInherited),
+    ),
+    user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(2 * 60) },
 };

@@ -1,26 +1,48 @@
 //! WASI preview 2, through wasi-libc, which maps these options onto
 //! wasi:sockets/tcp (keep-alive-idle-time, -interval, -count). wasi-libc takes
-//! seconds and the host refuses 0. Source: the wasi:sockets tcp.wit interface;
-//! the host's own limits are unknown (uncertain), not run under a WASI host.
+//! seconds and the host refuses 0. Source: the wasi:sockets `tcp.wit`
+//! interface; the host's own limits are unknown.
+//!
+//! - Listener: `tcp.wit` says accepted sockets inherit the keepalive settings,
+//!   but the guest cannot know its host: wasmtime passes them to the host
+//!   kernel's listening socket as they are, and on a macOS or NetBSD host that
+//!   arms the timer that kills the listener (see apple.rs, netbsd.rs). So no
+//!   tuning is set on a WASI listener; `AcceptKeepalive` sets it per connection.
+//! - User timeout: Unsupported; wasi:sockets has no such property.
 
-use super::IPPROTO_TCP;
-use crate::sys::table::{Platform, TcpOption};
+use crate::sys::table::{OnListener, Platform, TcpOption, UserTimeoutScope};
 
 // wasi-libc's own numbers: its socket level is not a Linux or BSD one.
 pub(crate) const SOL_SOCKET: i32 = 0x7fff_ffff;
 pub(crate) const SO_KEEPALIVE: i32 = 9;
+pub(crate) const SO_ACCEPTCONN: i32 = 30;
 pub(crate) const ENOPROTOOPT: i32 = 50;
 const TCP_KEEPIDLE: i32 = 4;
 const TCP_KEEPINTVL: i32 = 5;
 const TCP_KEEPCNT: i32 = 6;
-same_as_libc!(SOL_SOCKET, SO_KEEPALIVE, ENOPROTOOPT, TCP_KEEPIDLE, TCP_KEEPINTVL, TCP_KEEPCNT);
+same_as_libc!(
+    SOL_SOCKET,
+    SO_KEEPALIVE,
+    SO_ACCEPTCONN,
+    ENOPROTOOPT,
+    TCP_KEEPIDLE,
+    TCP_KEEPINTVL,
+    TCP_KEEPCNT
+);
 
 const MAX: u32 = i32::MAX as u32;
 
+const HOST_MAY_KILL: OnListener = OnListener::Kills {
+    why: "a WASI host on macOS or NetBSD drops a listening socket when a keepalive timer is armed on it, and the guest cannot know its host",
+};
+
 pub(crate) const PLATFORM: Platform = Platform {
     os: "WASI",
-    idle: Some(TcpOption::seconds("TCP_KEEPIDLE", IPPROTO_TCP, TCP_KEEPIDLE, 1, MAX)),
-    interval: Some(TcpOption::seconds("TCP_KEEPINTVL", IPPROTO_TCP, TCP_KEEPINTVL, 1, MAX)),
-    retries: Some(TcpOption::count("TCP_KEEPCNT", IPPROTO_TCP, TCP_KEEPCNT, 1, MAX)),
+    idle: Some(TcpOption::seconds("TCP_KEEPIDLE", TCP_KEEPIDLE, 1, MAX).on_listener(HOST_MAY_KILL)),
+    interval: Some(
+        TcpOption::seconds("TCP_KEEPINTVL", TCP_KEEPINTVL, 1, MAX).on_listener(HOST_MAY_KILL),
+    ),
+    retries: Some(TcpOption::count("TCP_KEEPCNT", TCP_KEEPCNT, 1, MAX).on_listener(HOST_MAY_KILL)),
     user_timeout: None,
+    user_timeout_scope: UserTimeoutScope::NONE,
 };

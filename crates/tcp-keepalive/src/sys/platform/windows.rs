@@ -1,15 +1,37 @@
 //! Windows. TCP_KEEPIDLE / TCP_KEEPINTVL (seconds, Windows 10 1709+) and
 //! TCP_KEEPCNT (Windows 10 1703+, at most 255). Times are capped so that they
-//! also fit SIO_KEEPALIVE_VALS's 32-bit milliseconds, the fallback on older systems.
+//! also fit SIO_KEEPALIVE_VALS's 32-bit milliseconds, the fallback on older
+//! systems. Source: Microsoft's "IPPROTO_TCP socket options" page (versions,
+//! units and the 255 limit); run under Wine, not on Windows.
 //!
-//! Source: Microsoft's "IPPROTO_TCP socket options" page (versions, units and the
-//! 255 limit, as summarised in golang/go#65817); not run on Windows.
+//! - Listener: Microsoft documents no keepalive timer on a listening socket,
+//!   and no inheritance of these options by accepted sockets either, so
+//!   `AcceptKeepalive` sets them on each accepted connection.
+//! - User timeout: TCP_MAXRT (seconds, Windows Vista+), the time TCP keeps
+//!   retransmitting before it aborts the connection. It is checked when the
+//!   retransmission timer fires (at most 60 s apart), so the drop may come up
+//!   to two such timeouts late. It does not end idle keepalive probing.
 
-use windows_sys::Win32::Networking::WinSock::{
-    IPPROTO_TCP, TCP_KEEPCNT, TCP_KEEPIDLE, TCP_KEEPINTVL,
+use std::time::Duration;
+
+use crate::sys::table::{OnListener::NotInherited, Platform, TcpOption, UserTimeoutScope};
+
+pub(crate) const SO_ACCEPTCONN: i32 = 0x2;
+const TCP_KEEPIDLE: i32 = 3;
+const TCP_KEEPINTVL: i32 = 17;
+const TCP_KEEPCNT: i32 = 16;
+const TCP_MAXRT: i32 = 5;
+
+// Fails the test build on Windows if a number differs from windows-sys's.
+#[cfg(all(test, windows))]
+const _: () = {
+    use windows_sys::Win32::Networking::WinSock as ws;
+    assert!(SO_ACCEPTCONN == ws::SO_ACCEPTCONN);
+    assert!(TCP_KEEPIDLE == ws::TCP_KEEPIDLE);
+    assert!(TCP_KEEPINTVL == ws::TCP_KEEPINTVL);
+    assert!(TCP_KEEPCNT == ws::TCP_KEEPCNT);
+    assert!(TCP_MAXRT == ws::TCP_MAXRT);
 };
-
-use crate::sys::table::{Platform, TcpOption};
 
 const MAX_SECONDS: u32 = u32::MAX / 1000;
 
@@ -19,8 +41,16 @@ pub(crate) const WINDOWS_DEFAULT_INTERVAL_MS: u32 = 1000;
 
 pub(crate) const PLATFORM: Platform = Platform {
     os: "Windows",
-    idle: Some(TcpOption::seconds("TCP_KEEPIDLE", IPPROTO_TCP, TCP_KEEPIDLE, 1, MAX_SECONDS)),
-    interval: Some(TcpOption::seconds("TCP_KEEPINTVL", IPPROTO_TCP, TCP_KEEPINTVL, 1, MAX_SECONDS)),
-    retries: Some(TcpOption::count("TCP_KEEPCNT", IPPROTO_TCP, TCP_KEEPCNT, 1, 255)),
-    user_timeout: None,
+    idle: Some(
+        TcpOption::seconds("TCP_KEEPIDLE", TCP_KEEPIDLE, 1, MAX_SECONDS).on_listener(NotInherited),
+    ),
+    interval: Some(
+        TcpOption::seconds("TCP_KEEPINTVL", TCP_KEEPINTVL, 1, MAX_SECONDS)
+            .on_listener(NotInherited),
+    ),
+    retries: Some(TcpOption::count("TCP_KEEPCNT", TCP_KEEPCNT, 1, 255).on_listener(NotInherited)),
+    user_timeout: Some(
+        TcpOption::seconds("TCP_MAXRT", TCP_MAXRT, 1, MAX_SECONDS).on_listener(NotInherited),
+    ),
+    user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(2 * 60) },
 };

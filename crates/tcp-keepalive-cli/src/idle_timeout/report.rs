@@ -1,0 +1,182 @@
+//! What `idle-timeout` reports: its events, as JSON and as text, and the
+//! keepalive settings it recommends.
+
+use std::time::Duration;
+
+use schemars::JsonSchema;
+use serde::Serialize;
+
+use super::planner::Planner;
+use crate::output::{human_s, round_ms, secs, Event};
+use crate::probe::stamp;
+use crate::tcp_info::TcpState;
+
+/// Below this, keepalive (1 s at the least, plus one retry) cannot keep a connection.
+const SHORTEST_KEEPABLE: f64 = 2.0;
+
+/// The events of `idle-timeout`.
+#[derive(Serialize, JsonSchema)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum IdleTimeoutEvent {
+    /// The coarse search starts: one connection per age of the grid.
+    Start { peer: String, max_s: f64, grid_s: Vec<f64>, max_connections: usize },
+    /// A probe's outcome, and the bracket after it.
+    Probe {
+        connection: usize,
+        elapsed_s: f64,
+        /// The idle age (since the last answer) the probe was sent at.
+        idle_s: f64,
+        answered: bool,
+        /// The timeout is above `lo_s` and at most `hi_s` (null: not known yet).
+        lo_s: f64,
+        hi_s: Option<f64>,
+    },
+    /// The peer closed a connection that had been idle (no data) this long.
+    Closed { connection: usize, elapsed_s: f64, idle_s: f64, state: TcpState },
+    /// The answer.
+    Result(Answer),
+}
+
+/// What the search found.
+#[derive(Serialize, JsonSchema)]
+pub struct Answer {
+    /// Whether a timeout was found below `--max`.
+    pub found: bool,
+    /// The estimate, the middle of `answered_s` (or 0) and `forgotten_s`.
+    pub idle_timeout_s: Option<f64>,
+    /// Half the bracket: the estimate's uncertainty.
+    pub plus_minus_s: Option<f64>,
+    /// The largest idle age a probe was answered at (null: none was).
+    pub answered_s: Option<f64>,
+    /// The smallest idle age at which a connection was forgotten or closed.
+    pub forgotten_s: Option<f64>,
+    /// Keepalive settings so that the first probe and one retry arrive in
+    /// time (null: keepalive cannot keep these connections, because the
+    /// timeout is too short or the peer itself closed them).
+    pub recommended_idle_s: Option<u64>,
+    pub recommended_interval_s: Option<u64>,
+    pub closed_by_peer: bool,
+    pub anomalies: usize,
+    pub elapsed_s: f64,
+    pub connections: usize,
+    pub probes: usize,
+}
+
+impl IdleTimeoutEvent {
+    /// The `result` event of a finished search.
+    pub fn result(planner: &Planner, elapsed: Duration, probes: usize) -> IdleTimeoutEvent {
+        let f = planner.finding();
+        // Probes do not reset a server application's own idle timer.
+        let recommended = recommend(f.lo).filter(|_| !f.closed_by_peer);
+        IdleTimeoutEvent::Result(Answer {
+            found: f.hi.is_some(),
+            idle_timeout_s: f.hi.map(|hi| round_ms((f.lo + hi) / 2.0)),
+            plus_minus_s: f.hi.map(|hi| round_ms((hi - f.lo) / 2.0)),
+            answered_s: f.answered.then_some(round_ms(f.lo)),
+            forgotten_s: f.hi.map(round_ms),
+            recommended_idle_s: recommended.map(|r| r.0),
+            recommended_interval_s: recommended.map(|r| r.1),
+            closed_by_peer: f.closed_by_peer,
+            anomalies: f.anomalies,
+            elapsed_s: secs(elapsed),
+            connections: planner.opened(),
+            probes,
+        })
+    }
+}
+
+/// The settings to recommend for a path that forgets flows after more than
+/// `lo` seconds: the first probe and one retry both arrive before that.
+/// `None` when no keepalive setting can.
+fn recommend(lo: f64) -> Option<(u64, u64)> {
+    (lo >= SHORTEST_KEEPABLE)
+        .then(|| ((lo * 0.8).floor() as u64, ((lo * 0.1).floor() as u64).max(1)))
+}
+
+impl Event for IdleTimeoutEvent {
+    fn text(&self) -> String {
+        match self {
+            IdleTimeoutEvent::Start { peer, max_s, grid_s, .. } => format!(
+                "Measuring the idle timeout of the path to {peer}, up to {}, with keepalive probes only.\n\
+                 {} connections hold still; each is probed once it has been idle {}…{}.",
+                human_s(*max_s),
+                grid_s.len(),
+                human_s(grid_s.first().copied().unwrap_or_default()),
+                human_s(grid_s.last().copied().unwrap_or_default()),
+            ),
+            IdleTimeoutEvent::Probe { elapsed_s, idle_s, answered, .. } => format!(
+                "{}probe after {} idle: {}",
+                stamp(*elapsed_s),
+                human_s(*idle_s),
+                if *answered { "answered" } else { "no answer: forgotten" }
+            ),
+            IdleTimeoutEvent::Closed { elapsed_s, idle_s, state, .. } => format!(
+                "{}the peer closed a connection idle for {} ({state})",
+                stamp(*elapsed_s),
+                human_s(*idle_s)
+            ),
+            IdleTimeoutEvent::Result(answer) => answer.text(),
+        }
+    }
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        let Answer { closed_by_peer, connections, probes, anomalies, .. } = *self;
+        let mut lines = Vec::new();
+        match (self.idle_timeout_s, self.plus_minus_s, self.forgotten_s) {
+            (Some(estimate), Some(plus_minus), Some(hi)) => {
+                let how = if closed_by_peer { "closed" } else { "forgotten" };
+                let evidence = match self.answered_s {
+                    Some(lo) => format!(
+                        "a probe after {lo:.1}s idle was answered; a connection was {how} after {hi:.1}s"
+                    ),
+                    None => format!("no probe was answered; a connection was {how} after {hi:.1}s"),
+                };
+                lines.push(format!("Idle timeout: {estimate:.1}s ± {plus_minus:.1}s ({evidence})."));
+                match (self.recommended_idle_s, self.recommended_interval_s) {
+                    _ if closed_by_peer => lines.push(format!(
+                        "The peer itself closed idle connections: likely the server's own idle timeout, counted from the last data. \
+                         Keepalive probes do not reset it; to keep such connections, send data within {}.",
+                        human_s(self.answered_s.unwrap_or(hi))
+                    )),
+                    (Some(idle), Some(interval)) => lines.push(format!(
+                        "Recommended: keepalive idle {idle}s, interval {interval}s (so the first probe and one retry arrive in time), e.g.\n  tcp-keepalive watch HOST:PORT --idle {idle}s --interval {interval}s"
+                    )),
+                    _ => lines.push(format!(
+                        "Connections are {how} within {SHORTEST_KEEPABLE}s: keepalive (1s at the least) cannot keep them."
+                    )),
+                }
+                lines.push(format!(
+                    "Measured in {} ({:.1} × the timeout) with {connections} connections and {probes} probes.",
+                    human_s(self.elapsed_s),
+                    self.elapsed_s / estimate.max(0.001),
+                ));
+            }
+            _ => lines.push(format!(
+                "No idle timeout up to {}: the path kept connections idle that long (measured with {connections} connections).",
+                human_s(self.answered_s.unwrap_or_default())
+            )),
+        }
+        if anomalies > 0 {
+            lines.push(format!(
+                "Warning: {anomalies} answers contradicted the others (packet loss?); the result may be off."
+            ));
+        }
+        lines.join("\n")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn recommendations_leave_room_for_one_lost_probe() {
+        for lo in [2.0, 4.6, 60.0, 349.0] {
+            let (idle, interval) = recommend(lo).unwrap();
+            assert!(idle >= 1 && ((idle + interval) as f64) <= lo, "{lo}: {idle} + {interval}");
+        }
+        assert_eq!(recommend(1.9), None);
+    }
+}

@@ -1,0 +1,159 @@
+//! The exit codes, written once (`exit_codes!` below) and rendered into
+//! `--help` and into [`Exit`]'s docs; and [`Failure`], an error with its code.
+
+use std::fmt;
+use std::io;
+
+use tcp_keepalive::{Problem, Setting, SettingError};
+
+/// Defines [`Exit`] and its table from one list of codes and meanings.
+macro_rules! exit_codes {
+    ($($name:ident = $code:literal: $meaning:literal,)*) => {
+        /// The exit codes; `--help` prints the same table.
+        ///
+        /// | code | meaning |
+        /// | --- | --- |
+        $(#[doc = concat!("| ", $code, " | ", $meaning, " |")])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        pub enum Exit {
+            $(#[doc = $meaning] $name = $code,)*
+        }
+
+        impl Exit {
+            /// Every code with its meaning, in order.
+            pub const TABLE: &[(u8, &str)] = &[$(($code, $meaning),)*];
+        }
+    };
+}
+
+exit_codes! {
+    Success = 0: "success (demo: the dead peer was detected; idle-timeout: a timeout was found), or stdout was closed by its reader (`| head`)",
+    Error = 1: "a system or network error (connection refused, unreachable, a failed write to stdout, ...)",
+    BadInput = 2: "bad input: arguments, durations, addresses, unresolvable hosts, settings outside the OS limits",
+    PeerDead = 3: "watch: keepalive (or the user timeout) declared the peer dead",
+    PeerClosed = 4: "watch: the peer closed or reset the connection",
+    Unavailable = 5: "not possible here: a setting or subcommand this OS lacks, or (demo) the privilege to silence a peer",
+    NoTimeout = 6: "idle-timeout: no idle timeout up to --max",
+    Interrupted = 130: "interrupted (Ctrl-C)",
+}
+
+impl Exit {
+    /// The table as `--help` shows it.
+    pub fn help() -> String {
+        let mut text = String::from("Exit codes:\n");
+        for (code, meaning) in Exit::TABLE {
+            text.push_str(&format!("  {code:>3}  {meaning}\n"));
+        }
+        text
+    }
+}
+
+impl From<Exit> for std::process::ExitCode {
+    fn from(exit: Exit) -> std::process::ExitCode {
+        std::process::ExitCode::from(exit as u8)
+    }
+}
+
+/// A failure: what to tell the user, and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    /// The exit code.
+    pub exit: Exit,
+    /// One or more lines for the user; empty for a quiet end.
+    pub message: String,
+}
+
+impl Failure {
+    /// A failure with `exit` and `message`.
+    pub fn new(exit: Exit, message: impl Into<String>) -> Failure {
+        Failure { exit, message: message.into() }
+    }
+
+    /// Bad input (exit code 2).
+    pub fn bad_input(message: impl Into<String>) -> Failure {
+        Failure::new(Exit::BadInput, message)
+    }
+
+    /// stdout was closed by its reader: end quietly, like other Unix tools.
+    pub fn stdout_closed() -> Failure {
+        Failure::new(Exit::Success, "")
+    }
+
+    /// What the Linux-only parts say elsewhere: `what` needs `why`.
+    #[cfg_attr(target_os = "linux", allow(dead_code))]
+    pub fn linux_only(what: &str, why: &str) -> Failure {
+        Failure::new(Exit::Unavailable, format!("{what} is Linux only: {why}"))
+    }
+
+    /// From an I/O error, with what was being done. The library's refusals
+    /// ([`SettingError`]) are bad input, or "not possible here" for a setting
+    /// this OS lacks; every other error, `Unsupported` from the kernel
+    /// included, is a system error.
+    pub fn io(doing: impl fmt::Display, err: io::Error) -> Failure {
+        let exit = match setting_error(&err).map(SettingError::problem) {
+            Some(Problem::Unsupported) => Exit::Unavailable,
+            Some(_) => Exit::BadInput,
+            None => Exit::Error,
+        };
+        Failure::new(exit, format!("{doing}: {err}"))
+    }
+
+    /// Like [`Failure::io`], but a refused setting is told with the option and
+    /// the text the user typed for it (`typed`: the flag and its text).
+    pub fn setting(
+        doing: impl fmt::Display,
+        err: io::Error,
+        typed: impl Fn(Setting) -> Option<(&'static str, String)>,
+    ) -> Failure {
+        let Some((detail, (flag, text))) =
+            setting_error(&err).and_then(|d| Some((d, typed(d.setting())?)))
+        else {
+            return Failure::io(doing, err);
+        };
+        let option = match detail.option() {
+            "" => String::new(),
+            option => format!(" ({option} on {})", std::env::consts::OS),
+        };
+        let (exit, why) = match detail.problem() {
+            Problem::TooSmall { min } => (Exit::BadInput, format!("is below the minimum of {min}")),
+            Problem::TooLarge { max } => (Exit::BadInput, format!("is above the maximum of {max}")),
+            _ => (Exit::Unavailable, "cannot be set per socket on this OS".into()),
+        };
+        let setting = detail.setting();
+        Failure::new(exit, format!("{flag} {text}: the {setting} {why}{option}"))
+    }
+}
+
+/// The library's detail behind an error, when it is one of its refusals.
+fn setting_error(err: &io::Error) -> Option<&SettingError> {
+    err.get_ref().and_then(|e| e.downcast_ref::<SettingError>())
+}
+
+/// The result of a subcommand: the exit code on success paths (some of which
+/// are not 0, like "peer declared dead"), or a failure.
+pub type Outcome = Result<Exit, Failure>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+    use tcp_keepalive::{Keepalive, KeepaliveExt};
+
+    #[test]
+    fn only_the_librarys_refusals_are_bad_input() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let refused = listener.set_keepalive_config(&Keepalive::new().with_idle(Duration::ZERO));
+        assert_eq!(Failure::io("applying", refused.unwrap_err()).exit, Exit::BadInput);
+        let from_kernel = io::Error::from(io::ErrorKind::Unsupported);
+        assert_eq!(Failure::io("applying", from_kernel).exit, Exit::Error);
+        let refused = io::Error::from(io::ErrorKind::ConnectionRefused);
+        assert_eq!(Failure::io("connecting", refused).exit, Exit::Error);
+    }
+
+    #[test]
+    fn the_table_is_in_the_help() {
+        let help = Exit::help();
+        assert!(help.contains("  130  interrupted"), "{help}");
+        assert_eq!(help.lines().count(), Exit::TABLE.len() + 1);
+    }
+}

@@ -1,0 +1,184 @@
+//! What the command prints: events as text lines or JSON lines, a progress
+//! display while waiting, and how the run ends (errors, Ctrl-C, a closed
+//! stdout).
+//!
+//! Each subcommand has one enum of events (`#[serde(tag = "event")]`) that
+//! implements [`Event`]: the JSON line is the serialized event, the text line
+//! is [`Event::text`]. Commands only [`Output::emit`] events. The progress
+//! display (a spinner on stderr) is shown only when stdout is a terminal and
+//! `--json` is off; text lines are printed above it.
+
+mod exit;
+mod format;
+mod schema;
+
+use std::io::{self, IsTerminal, Write};
+use std::process::ExitCode;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use schemars::JsonSchema;
+use serde::Serialize;
+
+pub use exit::{Exit, Failure, Outcome};
+pub use format::{human, human_s, round_ms, secs};
+pub use schema::events_help;
+
+/// An event a subcommand reports: one JSON line, or its text.
+pub trait Event: Serialize + JsonSchema {
+    /// The text for people (one or more lines); empty to print nothing.
+    fn text(&self) -> String;
+}
+
+/// The last event of a run that did not end normally; every subcommand has them.
+#[derive(Serialize, JsonSchema)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Ending {
+    /// The run failed; the message is also printed on stderr.
+    Error { message: String, exit_code: u8 },
+    /// Ctrl-C stopped the run.
+    Interrupted { message: String, exit_code: u8 },
+}
+
+/// Where events go.
+#[derive(Clone)]
+pub struct Output {
+    json: bool,
+    progress: Option<ProgressBar>,
+}
+
+impl Output {
+    /// JSON lines or text; a progress display only for text on a terminal.
+    pub fn new(json: bool) -> Output {
+        let progress = (!json && io::stdout().is_terminal()).then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            bar.set_style(
+                ProgressStyle::with_template("{spinner} [{elapsed_precise}] {msg}")
+                    .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+            );
+            bar
+        });
+        Output { json, progress }
+    }
+
+    /// Prints one event. A closed stdout ends the run quietly
+    /// ([`Failure::stdout_closed`]); any other write error is a failure.
+    pub fn emit<E: Event>(&self, event: &E) -> Result<(), Failure> {
+        let line = if self.json {
+            serde_json::to_string(event)
+                .map_err(|e| Failure::new(Exit::Error, format!("cannot encode an event: {e}")))?
+        } else {
+            event.text()
+        };
+        if line.is_empty() {
+            return Ok(());
+        }
+        let print = || {
+            let mut stdout = io::stdout().lock();
+            writeln!(stdout, "{line}").and_then(|()| stdout.flush())
+        };
+        let written = match &self.progress {
+            Some(bar) => bar.suspend(print),
+            None => print(),
+        };
+        written.map_err(|e| match e.kind() {
+            io::ErrorKind::BrokenPipe => Failure::stdout_closed(),
+            _ => Failure::new(Exit::Error, format!("cannot write to stdout: {e}")),
+        })
+    }
+
+    /// Ends the run when nobody reads stdout any more; loops that wait call it
+    /// each round, since they may print nothing for a long time.
+    pub fn check_stdout(&self) -> Result<(), Failure> {
+        match stdout_closed() {
+            true => Err(Failure::stdout_closed()),
+            false => Ok(()),
+        }
+    }
+
+    /// Shows `message` on the progress display while waiting; nothing when it is off.
+    pub fn progress(&self, message: impl FnOnce() -> String) {
+        if let Some(bar) = &self.progress {
+            if bar.is_finished() {
+                bar.reset();
+            }
+            bar.set_message(message());
+            bar.tick();
+        }
+    }
+
+    /// Removes the progress display.
+    pub fn progress_done(&self) {
+        if let Some(bar) = &self.progress {
+            bar.finish_and_clear();
+        }
+    }
+
+    /// From now on Ctrl-C ends the run: the progress line goes, an
+    /// `interrupted` event is the last line, and the exit code is 130. It
+    /// starts a thread, so the demo calls it only after entering its namespace.
+    pub fn exit_on_ctrl_c(&self) {
+        let out = self.clone();
+        let installed = ctrlc::set_handler(move || {
+            let failure = Failure::new(Exit::Interrupted, "interrupted (Ctrl-C)");
+            let exit = out.end(Err(failure));
+            std::process::exit(i32::from(exit as u8));
+        });
+        // Without a handler, Ctrl-C still stops the run (the default action).
+        let _ = installed;
+    }
+
+    /// Ends the run: reports a failure (stderr, and a JSON event with
+    /// `--json`) and returns the exit code.
+    pub fn end(&self, outcome: Outcome) -> Exit {
+        self.progress_done();
+        let failure = match outcome {
+            Ok(exit) => return exit,
+            Err(failure) if failure.message.is_empty() => return failure.exit,
+            Err(failure) => failure,
+        };
+        self.emit_ending(&failure);
+        eprintln!("tcp-keepalive: {}", failure.message);
+        failure.exit
+    }
+
+    /// With `--json`, the `error` or `interrupted` event for `failure`.
+    pub fn emit_ending(&self, failure: &Failure) {
+        if !self.json {
+            return;
+        }
+        let (message, exit_code) = (failure.message.clone(), failure.exit as u8);
+        let ending = match failure.exit {
+            Exit::Interrupted => Ending::Interrupted { message, exit_code },
+            _ => Ending::Error { message, exit_code },
+        };
+        // The message is on stderr as well; a broken stdout cannot take more.
+        let _ = self.emit(&ending);
+    }
+
+    /// [`Output::end`] as the process's exit code.
+    pub fn exit(&self, outcome: Outcome) -> ExitCode {
+        self.end(outcome).into()
+    }
+}
+
+impl Event for Ending {
+    /// Endings go to stderr ([`Output::end`]), never to stdout as text.
+    fn text(&self) -> String {
+        String::new()
+    }
+}
+
+/// Whether stdout is a pipe or socket whose reader has gone (`POLLERR`/`POLLHUP`).
+#[cfg(target_os = "linux")]
+fn stdout_closed() -> bool {
+    let mut poll = libc::pollfd { fd: libc::STDOUT_FILENO, events: 0, revents: 0 };
+    // SAFETY: one pollfd that lives for the call; a zero timeout never blocks.
+    let ready = unsafe { libc::poll(&raw mut poll, 1, 0) };
+    ready == 1 && poll.revents & (libc::POLLERR | libc::POLLHUP) != 0
+}
+
+/// Elsewhere a closed stdout is noticed at the next write.
+#[cfg(not(target_os = "linux"))]
+fn stdout_closed() -> bool {
+    false
+}

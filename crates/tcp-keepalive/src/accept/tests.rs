@@ -1,0 +1,148 @@
+//! Both strategies of `AcceptKeepalive`, and the listener refusal, on real
+//! Linux sockets. The per-stream strategy, and Apple's rules, are selected
+//! through the tables of other OSes' shape: the public API has no knob for it.
+
+use std::io;
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::BorrowedFd;
+use std::time::Duration;
+
+use super::AcceptKeepalive;
+use crate::ext::{Role, SocketRef};
+use crate::sys::platform::every_os::{apple, linux, netbsd};
+use crate::sys::table::{OnListener, Platform};
+use crate::{Keepalive, KeepaliveExt, Problem, SettingError};
+
+fn config() -> Keepalive {
+    Keepalive::new()
+        .with_idle(Duration::from_secs(31))
+        .with_interval(Duration::from_secs(7))
+        .with_retries(4)
+        .with_user_timeout(Duration::from_millis(45_000))
+}
+
+/// Linux's table, but with accepted sockets assumed to inherit nothing.
+fn linux_per_stream() -> Platform {
+    let mut p = linux::PLATFORM;
+    for option in [&mut p.idle, &mut p.interval, &mut p.retries, &mut p.user_timeout] {
+        option.as_mut().unwrap().on_listener = OnListener::NotInherited;
+    }
+    p
+}
+
+fn as_listener(listener: &TcpListener) -> SocketRef<'_> {
+    SocketRef::new(listener).with_role(Role::Listener)
+}
+
+fn accept_many(platform: &Platform, n: usize) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let fresh = listener.keepalive_config().unwrap();
+    let keepalive = AcceptKeepalive::on(platform, as_listener(&listener), &config()).unwrap();
+    if keepalive.per_stream {
+        assert!(!listener.keepalive().unwrap(), "per stream: the listener is left alone");
+        assert_eq!(listener.keepalive_config().unwrap(), fresh);
+    } else {
+        assert_eq!(listener.keepalive_config().unwrap(), config());
+    }
+    let addr = listener.local_addr().unwrap();
+    for i in 0..n {
+        let _client = TcpStream::connect(addr).unwrap();
+        let (stream, _) = listener.accept().unwrap();
+        keepalive.apply(&stream).unwrap();
+        assert!(stream.keepalive().unwrap(), "connection {i}");
+        assert_eq!(stream.keepalive_config().unwrap(), config(), "connection {i}");
+    }
+}
+
+#[test]
+fn through_the_listener_1000_accepted_connections_read_back_the_config() {
+    assert!(linux::PLATFORM.accepted_sockets_inherit_all());
+    accept_many(&linux::PLATFORM, 1000);
+}
+
+#[test]
+fn per_stream_1000_accepted_connections_read_back_the_same_config() {
+    let per_stream = linux_per_stream();
+    assert!(!per_stream.accepted_sockets_inherit_all());
+    accept_many(&per_stream, 1000);
+}
+
+/// A descriptor number no process can have open (above the kernel's
+/// `fs.nr_open` ceiling): any system call on it fails with EBADF, so an answer
+/// other than EBADF proves that none was made.
+fn never_open() -> BorrowedFd<'static> {
+    // SAFETY: the number is only ever passed to getsockopt/setsockopt, which
+    // report EBADF for it; it can never name an open file of this process.
+    unsafe { BorrowedFd::borrow_raw(i32::MAX - 1) }
+}
+
+fn idle_only() -> Keepalive {
+    Keepalive::new().with_idle(Duration::from_secs(60))
+}
+
+fn assert_kills_listener(err: io::Error) {
+    assert_eq!(err.kind(), io::ErrorKind::Unsupported, "{err}");
+    let detail = SettingError::of(&err).unwrap_or_else(|| panic!("not a refusal: {err}"));
+    assert!(matches!(detail.problem(), Problem::KillsListener { .. }), "{err}");
+    assert!(err.to_string().contains("macOS"), "{err}");
+}
+
+#[test]
+fn apple_listeners_are_refused_an_idle_time_before_any_system_call() {
+    // With the role known (TcpListener, tokio's TcpListener), no call is made:
+    // on a descriptor that cannot be open, the answer is the refusal, not EBADF.
+    let listener = SocketRef { handle: never_open(), role: Role::Listener };
+    let err = crate::sys::plan_for(&apple::PLATFORM, listener, &idle_only()).unwrap_err();
+    assert_kills_listener(err);
+
+    // The values that do not arm the timer are allowed on a listener.
+    let safe = Keepalive::new().with_interval(Duration::from_secs(5)).with_retries(3);
+    assert!(crate::sys::plan_for(&apple::PLATFORM, listener, &safe).is_ok());
+
+    // A stream is never asked.
+    let stream = SocketRef { handle: never_open(), role: Role::Stream };
+    assert!(crate::sys::plan_for(&apple::PLATFORM, stream, &idle_only()).is_ok());
+}
+
+#[test]
+fn a_socket_ref_is_asked_whether_it_listens_only_when_it_matters() {
+    let unknown = SocketRef { handle: never_open(), role: Role::Unknown };
+    // Linux's table has nothing that kills a listener: no call, no EBADF.
+    assert!(crate::sys::plan_for(&linux::PLATFORM, unknown, &idle_only()).is_ok());
+    // Apple's, with a safe value: no call either.
+    let safe = Keepalive::new().with_retries(3);
+    assert!(crate::sys::plan_for(&apple::PLATFORM, unknown, &safe).is_ok());
+    // Apple's, with an idle time: SO_ACCEPTCONN is read, and fails on this descriptor.
+    let err = crate::sys::plan_for(&apple::PLATFORM, unknown, &idle_only()).unwrap_err();
+    assert!(err.to_string().contains("SO_ACCEPTCONN"), "{err}");
+
+    // On real sockets, through SO_ACCEPTCONN: the listener is refused, a stream is not.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let err = crate::sys::plan_for(&apple::PLATFORM, SocketRef::new(&listener), &idle_only());
+    assert_kills_listener(err.unwrap_err());
+    assert!(crate::sys::plan_for(&apple::PLATFORM, SocketRef::new(&client), &idle_only()).is_ok());
+    let err = crate::sys::plan_for(&netbsd::PLATFORM, SocketRef::new(&listener), &idle_only());
+    assert!(err.unwrap_err().to_string().contains("NetBSD"));
+}
+
+#[test]
+fn on_apple_accept_keepalive_leaves_the_listener_alone_and_never_applies_to_it() {
+    // Apple's strategy is per stream. Only refusals are exercised here: Apple's
+    // option numbers mean nothing to a Linux socket.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let keepalive = AcceptKeepalive::on(&apple::PLATFORM, as_listener(&listener), &idle_only());
+    let keepalive = keepalive.unwrap();
+    assert!(keepalive.per_stream);
+    assert!(!listener.keepalive().unwrap(), "nothing was set on the listener");
+    assert_kills_listener(keepalive.apply(&listener).unwrap_err());
+    assert_kills_listener(keepalive.apply(&SocketRef::new(&listener)).unwrap_err());
+}
+
+#[test]
+fn a_bad_config_fails_in_new_before_any_system_call() {
+    let listener = SocketRef { handle: never_open(), role: Role::Listener };
+    let err = AcceptKeepalive::on(&linux::PLATFORM, listener, &Keepalive::new().with_retries(128))
+        .unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
+}
