@@ -77,6 +77,21 @@ fn main() {
             ratios[i].push(this_round[i] / this_round[0]);
         }
     }
+    // The rate at which this machine runs the crate's own code, without system calls:
+    // Keepalive::check() (its instructions are counted by benches/instructions.rs).
+    let config = tcp_keepalive::Keepalive::new()
+        .with_idle(Duration::from_secs(60))
+        .with_interval(Duration::from_secs(10))
+        .with_retries(5);
+    let mut check_ns = Vec::new();
+    for _ in 0..rounds {
+        let began = thread_cpu_time();
+        for _ in 0..calls {
+            assert!(black_box(&config).check().is_ok());
+        }
+        check_ns.push((thread_cpu_time() - began).as_nanos() as f64 / calls as f64);
+    }
+
     println!("setsockopt(SO_KEEPALIVE): thread CPU time per call; {rounds} rounds of {calls} calls, order rotated");
     for (i, (name, _)) in variants.iter().enumerate() {
         let (lo, hi) = (
@@ -89,4 +104,8 @@ fn main() {
             median(ratios[i].clone()),
         );
     }
+    println!(
+        "Keepalive::check() {:7.1} ns  (no system call; median of {rounds} rounds)",
+        median(check_ns)
+    );
 }

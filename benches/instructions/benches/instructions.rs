@@ -15,10 +15,11 @@
 mod common;
 
 use std::hint::black_box;
+use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;
 
 use gungraun::prelude::*;
-use tcp_keepalive::Keepalive;
+use tcp_keepalive::{AcceptKeepalive, Keepalive};
 
 use common::{nix_crate, raw_libc, rustix_crate, socket2_crate, this_crate, Connected};
 
@@ -26,16 +27,31 @@ pub struct Fixture {
     pair: Connected,
     ours: Keepalive,
     theirs: socket2::TcpKeepalive,
+    /// A listener prepared by `AcceptKeepalive::new` and a stream it accepted.
+    accept: AcceptKeepalive,
+    accepted: TcpStream,
+    _client: TcpStream,
+    _listener: TcpListener,
 }
 
 /// A connected loopback pair with the full config applied, every call below
 /// already made once on it. Leaked: the process ends after one call.
 fn fixture() -> &'static Fixture {
     let pair = common::connected().expect("loopback connection");
+    let ours = common::config();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let accept = AcceptKeepalive::new(&listener, &ours).expect("AcceptKeepalive::new");
+    let client =
+        TcpStream::connect(listener.local_addr().expect("local address")).expect("connect");
+    let (accepted, _) = listener.accept().expect("accept");
     let f = Box::leak(Box::new(Fixture {
         pair,
-        ours: common::config(),
+        ours,
         theirs: common::socket2_config(),
+        accept,
+        accepted,
+        _client: client,
+        _listener: listener,
     }));
     warm_up(f);
     let fd = f.pair.stream.as_raw_fd();
@@ -95,11 +111,16 @@ calls! {
     nix_read_config: |f| nix_crate::read_config(black_box(&f.pair.stream));
     rustix_read_config: |f| rustix_crate::read_config(black_box(&f.pair.stream));
 
-    // ACCEPT-KEEPALIVE: once `tcp_keepalive::AcceptKeepalive` is on main, add its
-    // `apply` here (the fixture then also holds an `AcceptKeepalive::new(&listener,
-    // &f.ours)` and the accepted stream), named `tcp_keepalive_apply_inherited`, and
-    // `tcp_keepalive_apply_per_stream` for the per-stream strategy if the library
-    // exposes a hook to force it on Linux. scripts/bench-instructions shows those rows.
+    // AcceptKeepalive::apply on an accepted stream. On Linux accepted sockets inherit
+    // the listener's config, so this is the strategy measured: no system call. The
+    // per-stream strategy (other OSes) cannot be chosen on Linux from outside the
+    // library (AcceptKeepalive::on is pub(crate)); its cost is set_keepalive_config's
+    // system calls without the checking, which `new` did once.
+    tcp_keepalive_apply_inherited: |f| f.accept.apply(black_box(&f.accepted));
+
+    // No system call: the checking `set_keepalive_config` does first. floor_time.rs
+    // times it too, which gives this machine's rate for the crate's own code.
+    tcp_keepalive_check: |f| black_box(&f.ours).check();
 }
 
 // One setsockopt(SO_KEEPALIVE, 1), three ways to reach the kernel (src/lib.rs).
