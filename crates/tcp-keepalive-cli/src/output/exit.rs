@@ -90,9 +90,9 @@ impl Failure {
     /// this OS lacks; every other error, `Unsupported` from the kernel
     /// included, is a system error.
     pub fn io(doing: impl fmt::Display, err: io::Error) -> Failure {
-        let exit = match setting_error(&err).map(SettingError::problem) {
-            Some(Problem::Unsupported) => Exit::Unavailable,
-            Some(_) => Exit::BadInput,
+        let exit = match SettingError::of(&err).map(SettingError::problem) {
+            Some(Problem::TooSmall { .. } | Problem::TooLarge { .. }) => Exit::BadInput,
+            Some(_) => Exit::Unavailable,
             None => Exit::Error,
         };
         Failure::new(exit, format!("{doing}: {err}"))
@@ -106,13 +106,13 @@ impl Failure {
         typed: impl Fn(Setting) -> Option<(&'static str, String)>,
     ) -> Failure {
         let Some((detail, (flag, text))) =
-            setting_error(&err).and_then(|d| Some((d, typed(d.setting())?)))
+            SettingError::of(&err).and_then(|d| Some((d, typed(d.setting())?)))
         else {
             return Failure::io(doing, err);
         };
         let option = match detail.option() {
-            "" => String::new(),
-            option => format!(" ({option} on {})", std::env::consts::OS),
+            None => String::new(),
+            Some(option) => format!(" ({option} on {})", std::env::consts::OS),
         };
         let (exit, why) = match detail.problem() {
             Problem::TooSmall { min } => (Exit::BadInput, format!("is below the minimum of {min}")),
@@ -122,11 +122,6 @@ impl Failure {
         let setting = detail.setting();
         Failure::new(exit, format!("{flag} {text}: the {setting} {why}{option}"))
     }
-}
-
-/// The library's detail behind an error, when it is one of its refusals.
-fn setting_error(err: &io::Error) -> Option<&SettingError> {
-    err.get_ref().and_then(|e| e.downcast_ref::<SettingError>())
 }
 
 /// The result of a subcommand: the exit code on success paths (some of which
