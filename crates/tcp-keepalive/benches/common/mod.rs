@@ -104,6 +104,10 @@ pub mod this_crate {
     pub fn full_config(s: &TcpStream, config: &Keepalive) -> io::Result<()> {
         s.set_keepalive_config(config)
     }
+
+    pub fn read_config(s: &TcpStream) -> io::Result<Keepalive> {
+        s.keepalive_config()
+    }
 }
 
 /// socket2 through `SockRef`, its way to borrow a socket it does not own.
@@ -121,6 +125,17 @@ pub mod socket2_crate {
 
     pub fn full_config(s: &TcpStream, config: &socket2::TcpKeepalive) -> io::Result<()> {
         SockRef::from(s).set_tcp_keepalive(config)
+    }
+
+    /// What `keepalive_config()` reads: idle, interval, retries, user timeout.
+    pub fn read_config(s: &TcpStream) -> io::Result<(Duration, Duration, u32, Option<Duration>)> {
+        let s = SockRef::from(s);
+        Ok((
+            s.tcp_keepalive_time()?,
+            s.tcp_keepalive_interval()?,
+            s.tcp_keepalive_retries()?,
+            s.tcp_user_timeout()?,
+        ))
     }
 }
 
@@ -143,6 +158,16 @@ pub mod nix_crate {
         setsockopt(&fd, sockopt::TcpKeepInterval, &INTERVAL_SECS)?;
         Ok(setsockopt(&fd, sockopt::TcpKeepCount, &RETRIES)?)
     }
+
+    pub fn read_config(s: &TcpStream) -> io::Result<(u32, u32, u32, u32)> {
+        let fd = s.as_fd();
+        Ok((
+            getsockopt(&fd, sockopt::TcpKeepIdle)?,
+            getsockopt(&fd, sockopt::TcpKeepInterval)?,
+            getsockopt(&fd, sockopt::TcpKeepCount)?,
+            getsockopt(&fd, sockopt::TcpUserTimeout)?,
+        ))
+    }
 }
 
 pub mod rustix_crate {
@@ -162,5 +187,14 @@ pub mod rustix_crate {
         sockopt::set_tcp_keepidle(s, Duration::from_secs(IDLE_SECS.into()))?;
         sockopt::set_tcp_keepintvl(s, Duration::from_secs(INTERVAL_SECS.into()))?;
         Ok(sockopt::set_tcp_keepcnt(s, RETRIES)?)
+    }
+
+    pub fn read_config(s: &TcpStream) -> io::Result<(Duration, Duration, u32, u32)> {
+        Ok((
+            sockopt::tcp_keepidle(s)?,
+            sockopt::tcp_keepintvl(s)?,
+            sockopt::tcp_keepcnt(s)?,
+            sockopt::tcp_user_timeout(s)?,
+        ))
     }
 }

@@ -53,3 +53,14 @@ pub fn full_config(s: &TcpStream, idle: u32, interval: u32, retries: u32) -> io:
     set(s, libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, interval as c_int)?;
     set(s, libc::IPPROTO_TCP, libc::TCP_KEEPCNT, retries as c_int)
 }
+
+/// The values `keepalive_config()` reads on Linux: idle (s), interval (s),
+/// count, user timeout (ms); four `getsockopt` calls.
+pub fn read_config(s: &TcpStream) -> io::Result<[c_int; 4]> {
+    Ok([
+        get(s, libc::IPPROTO_TCP, libc::TCP_KEEPIDLE)?,
+        get(s, libc::IPPROTO_TCP, libc::TCP_KEEPINTVL)?,
+        get(s, libc::IPPROTO_TCP, libc::TCP_KEEPCNT)?,
+        get(s, libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT)?,
+    ])
+}

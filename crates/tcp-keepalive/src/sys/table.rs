@@ -226,6 +226,7 @@ impl Platform {
     }
 
     /// Checks every set value against this OS and converts it.
+    #[inline]
     pub fn plan(&self, config: &Keepalive) -> Result<Plan, SettingError> {
         let mut plan: Plan = [None; 4];
         for ((slot, setting), value) in plan.iter_mut().zip(SETTINGS).zip(requested(config)) {
@@ -254,7 +255,12 @@ impl Platform {
     /// The first value in `config` that would arm a keepalive timer on a
     /// listening socket of this OS (which then drops the listener), as the
     /// refusal to return for a listener.
+    #[inline]
     pub fn listener_refusal(&self, config: &Keepalive) -> Option<SettingError> {
+        // Most tables have no such value: nothing to look at.
+        if !self.options().any(|o| matches!(o.on_listener, OnListener::Kills { .. })) {
+            return None;
+        }
         SETTINGS.into_iter().zip(requested(config)).find_map(|(setting, value)| {
             let option = self.option(setting)?;
             let OnListener::Kills { why } = option.on_listener else { return None };
