@@ -235,7 +235,12 @@ impl Keepalive {
     /// [`check`](Self::check) still says exactly what the original config
     /// breaks, so it can be logged. On a listening socket, values that would
     /// kill it are still refused: use [`AcceptKeepalive`](crate::AcceptKeepalive)
-    /// for servers. On WASI the host's limits are not known in advance.
+    /// for servers.
+    ///
+    /// It knows this OS's limits, not the running system's: Windows before
+    /// 10 1703 has no per-socket probe count, and a WASI host may clamp to
+    /// limits of its own. There `set_keepalive_config` can still fail, and
+    /// then changes nothing, so fall back to the plain switch:
     ///
     /// ```
     /// use std::time::Duration;
@@ -251,7 +256,11 @@ impl Keepalive {
     /// if let Err(e) = config.check() {
     ///     eprintln!("keepalive: {e}; using the nearest supported values");
     /// }
-    /// stream.set_keepalive_config(&config.nearest_supported())?;
+    /// if let Err(e) = stream.set_keepalive_config(&config.nearest_supported()) {
+    ///     eprintln!("keepalive tuning not applied, OS defaults instead: {e}");
+    ///     stream.set_keepalive(true)?;
+    /// }
+    /// assert!(stream.keepalive()?);
     /// # #[cfg(target_os = "linux")]
     /// assert_eq!(stream.keepalive_config()?.retries(), Some(127));
     /// # Ok(())
