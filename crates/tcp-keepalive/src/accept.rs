@@ -52,6 +52,8 @@ use crate::{sys, Keepalive, KeepaliveExt, SettingError};
 /// ```
 #[derive(Clone, Debug)]
 pub struct AcceptKeepalive {
+    /// As given: errors name the values the caller asked for.
+    config: Keepalive,
     plan: Plan,
     per_stream: bool,
     /// Why `plan` must not reach a listening socket on this OS, if it must not.
@@ -86,10 +88,10 @@ impl AcceptKeepalive {
         let plan = platform.plan(config)?;
         let per_stream = !platform.accepted_sockets_inherit_all();
         if !per_stream {
-            sys::write_plan(listener.handle, &plan)?;
+            sys::write_plan(listener.handle, &plan, config)?;
         }
         let listener_refusal = platform.listener_refusal(config);
-        Ok(AcceptKeepalive { plan, per_stream, listener_refusal })
+        Ok(AcceptKeepalive { config: *config, plan, per_stream, listener_refusal })
     }
 
     /// Gives an accepted `stream` the config: nothing to do where it was
@@ -120,7 +122,7 @@ impl AcceptKeepalive {
         if self.per_stream {
             let stream = stream.socket_ref();
             sys::refuse_listener(self.listener_refusal.as_ref(), stream)?;
-            sys::write_plan(stream.handle, &self.plan)?;
+            sys::write_plan(stream.handle, &self.plan, &self.config)?;
         }
         Ok(())
     }

@@ -70,7 +70,7 @@ pub(crate) fn refuse_listener(
 /// `set_keepalive_config`: validate everything, then write.
 pub(crate) fn set_config(socket: SocketRef<'_>, config: &Keepalive) -> io::Result<()> {
     let plan = plan_for(&PLATFORM, socket, config)?;
-    write_plan(socket.handle, &plan)
+    write_plan(socket.handle, &plan, config)
 }
 
 /// An OS error, with which option failed and what had been applied. The

@@ -175,7 +175,8 @@ pub(crate) type Plan = [Option<(TcpOption, i32)>; 4];
 pub(crate) const SETTINGS: [Setting; 4] =
     [Setting::Idle, Setting::Interval, Setting::Retries, Setting::UserTimeout];
 
-fn requested(config: &Keepalive) -> [Option<Value>; 4] {
+/// The values `config` sets, in the order of [`SETTINGS`].
+pub(crate) fn requested(config: &Keepalive) -> [Option<Value>; 4] {
     let duration = |d: Option<Duration>| d.map(Value::Duration);
     [
         duration(config.idle()),

@@ -6,7 +6,7 @@ use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
 use super::platform::{ENOPROTOOPT, PLATFORM, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE};
-use super::table::{Plan, SETTINGS};
+use super::table::{requested, Plan, SETTINGS};
 use super::{read_failed, syscall_failed, with_context};
 use crate::error::{Problem, SettingError};
 use crate::Keepalive;
@@ -102,7 +102,7 @@ pub(crate) fn is_listening(fd: Handle<'_>) -> io::Result<bool> {
 /// One `setsockopt` per value in the plan, then `SO_KEEPALIVE`: nothing else
 /// (where the host may clamp silently, also one `getsockopt` per value before
 /// and after).
-pub(crate) fn write_plan(fd: Handle<'_>, plan: &Plan) -> io::Result<()> {
+pub(crate) fn write_plan(fd: Handle<'_>, plan: &Plan, asked: &Keepalive) -> io::Result<()> {
     let previous = if PLATFORM.host_clamps_silently { Some(read_plan(fd, plan)?) } else { None };
     let mut applied = [""; 4];
     let mut done = 0;
@@ -113,7 +113,7 @@ pub(crate) fn write_plan(fd: Handle<'_>, plan: &Plan) -> io::Result<()> {
         done += 1;
     }
     if let Some(previous) = previous {
-        refuse_changed_values(fd, plan, &previous)?;
+        refuse_changed_values(fd, plan, &previous, asked)?;
     }
     set_keepalive(fd, true).map_err(|e| syscall_failed("SO_KEEPALIVE", &applied[..done], e))
 }
@@ -132,7 +132,12 @@ fn read_plan(fd: Handle<'_>, plan: &Plan) -> io::Result<[i32; 4]> {
 /// (WASI): if it changed any, puts every option of `plan` back to `previous`
 /// and refuses the first changed value, naming what the host made of it. Before
 /// `SO_KEEPALIVE` is touched, so a refused config leaves the socket as it was.
-fn refuse_changed_values(fd: Handle<'_>, plan: &Plan, previous: &[i32; 4]) -> io::Result<()> {
+fn refuse_changed_values(
+    fd: Handle<'_>,
+    plan: &Plan,
+    previous: &[i32; 4],
+    asked: &Keepalive,
+) -> io::Result<()> {
     let now = read_plan(fd, plan)?;
     let changed = plan.iter().zip(now).enumerate().find_map(|(i, (planned, effective))| {
         planned
@@ -150,8 +155,8 @@ fn refuse_changed_values(fd: Handle<'_>, plan: &Plan, previous: &[i32; 4]) -> io
             )
         })?;
     }
-    // The value as sent (rounded up to the unit), and what the host made of it.
-    let asked = option.decode(raw.max(0) as u32);
+    // The value the caller asked for, and what the host made of it.
+    let asked = requested(asked)[i].unwrap_or_else(|| option.decode(raw.max(0) as u32));
     let host = option.decode(effective.max(0) as u32);
     let problem = if effective < raw {
         Problem::TooLarge { max: host }

@@ -114,7 +114,7 @@ pub(crate) fn is_listening(socket: Handle<'_>) -> io::Result<bool> {
 
 /// The options in the plan, then `SO_KEEPALIVE`; the times through
 /// `SIO_KEEPALIVE_VALS` where the system lacks their options.
-pub(crate) fn write_plan(socket: Handle<'_>, plan: &Plan) -> io::Result<()> {
+pub(crate) fn write_plan(socket: Handle<'_>, plan: &Plan, _asked: &Keepalive) -> io::Result<()> {
     let [idle, interval, retries, user_timeout] = *plan;
     let mut applied = [""; 5];
     let mut done = 0;
