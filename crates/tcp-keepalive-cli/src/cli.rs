@@ -84,6 +84,20 @@ pub enum Command {
     /// JSON events: defaults.
     #[command(after_help = AFTER_HELP)]
     Defaults,
+
+    /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish).
+    ///
+    /// For example: tcp-keepalive completions bash > ~/.local/share/bash-completion/completions/tcp-keepalive
+    ///
+    /// JSON events: completions.
+    Completions(crate::completions::CompletionsArgs),
+
+    /// Print the man page (roff), or a subcommand's page.
+    ///
+    /// For example: tcp-keepalive man > ~/.local/share/man/man1/tcp-keepalive.1
+    ///
+    /// JSON events: man.
+    Man(crate::man::ManArgs),
 }
 
 /// `watch` arguments.

@@ -7,6 +7,8 @@
 //! tcp-keepalive watch HOST:PORT [--idle 10s --interval 5s --retries 3 --user-timeout 30s]
 //! tcp-keepalive idle-timeout HOST:PORT [--max 10m --connections 64]
 //! tcp-keepalive defaults
+//! tcp-keepalive completions bash|zsh|fish|powershell|elvish
+//! tcp-keepalive man [COMMAND]
 //! ```
 //!
 //! # Output
@@ -21,6 +23,8 @@
 //! | `watch` | `connected` (settings in effect, `bound_s`), `probe`, `alive` (the peer answered), `data`, `dead`, `closed` |
 //! | `idle-timeout` | `start` (the grid of ages), `probe` (`idle_s`, `answered`, bracket `lo_s`/`hi_s`), `closed`, `result` (`idle_timeout_s`, `plus_minus_s`, `recommended_idle_s`, …) |
 //! | `defaults` | `defaults` (`idle_s`, `interval_s`, `retries`, `detection_bound_s`, `sysctls`, `socket`, `change`) |
+//! | `completions` | `completions` (`shell`, `script`) |
+//! | `man` | `man` (`roff`) |
 //! | any | `error` (`message`, `exit_code`), also printed on stderr |
 //!
 //! Durations are seconds (numbers) in fields ending in `_s`.
@@ -38,12 +42,14 @@
 //! | 6 | `idle-timeout`: no idle timeout up to `--max` |
 
 mod cli;
+mod completions;
 mod defaults;
 #[cfg(target_os = "linux")]
 mod demo;
 // Elsewhere than Linux the search exists (and is unit-tested) but has no driver.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 mod idle_timeout;
+mod man;
 mod output;
 mod target;
 mod tcp_info;
@@ -64,6 +70,8 @@ fn main() -> ExitCode {
         Command::Watch(args) => watch::run(args, &out),
         Command::IdleTimeout(args) => idle_timeout::run(args, &out),
         Command::Defaults => defaults::run(&out),
+        Command::Completions(args) => completions::run(args, &out),
+        Command::Man(args) => man::run(args, &out),
     };
     out.progress_done();
     match outcome {

@@ -1,0 +1,41 @@
+//! `tcp-keepalive completions SHELL`: the shell completion script, generated
+//! from the same clap definitions as `--help` (clap_complete), so it cannot
+//! fall behind the arguments.
+
+use clap::{Args, CommandFactory};
+use clap_complete::Shell;
+use serde::Serialize;
+
+use crate::cli::Cli;
+use crate::output::{Exit, Outcome, Output};
+
+/// `completions` arguments.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: Shell,
+}
+
+/// The completion script for `shell`.
+pub fn script(shell: Shell) -> String {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "tcp-keepalive", &mut script);
+    String::from_utf8_lossy(&script).into_owned()
+}
+
+/// Prints the script (with `--json`, as one `completions` event).
+pub fn run(args: &CompletionsArgs, out: &Output) -> Outcome {
+    #[derive(Serialize)]
+    struct Completions {
+        event: &'static str,
+        shell: String,
+        script: String,
+    }
+    let script = script(args.shell);
+    let text = script.trim_end_matches('\n').to_owned();
+    out.event(&Completions { event: "completions", shell: args.shell.to_string(), script }, || {
+        text
+    });
+    Ok(Exit::Success)
+}
