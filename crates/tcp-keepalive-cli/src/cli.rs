@@ -100,6 +100,18 @@ pub enum Command {
     /// --max-detection.
     #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::inspect::InspectEvent>())]
     Inspect(InspectArgs),
+
+    /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish).
+    ///
+    /// For example: tcp-keepalive completions bash > ~/.local/share/bash-completion/completions/tcp-keepalive
+    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::completions::CompletionsEvent>())]
+    Completions(crate::completions::CompletionsArgs),
+
+    /// Print the man page (roff), or a subcommand's page.
+    ///
+    /// For example: tcp-keepalive man > ~/.local/share/man/man1/tcp-keepalive.1
+    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::man::ManEvent>())]
+    Man(crate::man::ManArgs),
 }
 
 /// `inspect` arguments.

@@ -8,6 +8,8 @@
 //! tcp-keepalive idle-timeout HOST:PORT [--max 10m --connections 64]
 //! tcp-keepalive defaults
 //! tcp-keepalive inspect [--pid PID --port PORT --state all --max-detection 5m --prometheus]
+//! tcp-keepalive completions bash|zsh|fish|powershell|elvish
+//! tcp-keepalive man [COMMAND]
 //! ```
 //!
 //! Where a change goes: `cli` (arguments and `--help`), one module per
@@ -29,6 +31,7 @@
 //! See [`output::Exit`], which `--help` renders too.
 
 mod cli;
+mod completions;
 mod defaults;
 // Linux only: elsewhere their `run` is a stub that fails with exit code 5
 // (`Failure::linux_only`), while their events still define `--help`.
@@ -38,6 +41,7 @@ mod demo;
 mod idle_timeout;
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 mod inspect;
+mod man;
 mod output;
 mod probe;
 mod target;
@@ -69,6 +73,8 @@ fn main() -> ExitCode {
         Command::IdleTimeout(args) => idle_timeout::run(args, &out),
         Command::Defaults => defaults::run(&out),
         Command::Inspect(args) => inspect::run(args, &out),
+        Command::Completions(args) => completions::run(args, &out),
+        Command::Man(args) => man::run(args, &out),
     };
     out.exit(outcome)
 }
