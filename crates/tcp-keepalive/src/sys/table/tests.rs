@@ -306,20 +306,7 @@ mod property {
             proptest::option::of(any_duration()),
         )
             .prop_map(|(idle, interval, retries, user_timeout)| {
-                let mut k = Keepalive::new();
-                if let Some(d) = idle {
-                    k = k.with_idle(d);
-                }
-                if let Some(d) = interval {
-                    k = k.with_interval(d);
-                }
-                if let Some(n) = retries {
-                    k = k.with_retries(n);
-                }
-                if let Some(d) = user_timeout {
-                    k = k.with_user_timeout(d);
-                }
-                k
+                Keepalive::set(idle, interval, retries, user_timeout)
             })
     }
 
