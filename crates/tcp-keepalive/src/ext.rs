@@ -90,8 +90,11 @@ pub trait KeepaliveExt: sealed::Socket {
     /// listener itself is refused with `Unsupported`, before any system call:
     /// the kernel drops a listener when that timer fires (the idle time on
     /// macOS 13 and older; every value on NetBSD, on DragonFly BSD, where it
-    /// is not verified safe, and on WASI, whose host may be macOS or NetBSD). For a [`SocketRef`] this asks the kernel whether
-    /// the socket listens, only on those systems and only for such values.
+    /// is not verified safe, and on WASI, whose host may be macOS or NetBSD).
+    /// For a [`SocketRef`] (and tokio's `TcpSocket`) this asks the kernel
+    /// whether the socket listens, only on those systems and only for such
+    /// values. A socket tuned *before* it listens cannot be caught: configure
+    /// listeners' connections with `AcceptKeepalive`, never the listener.
     /// To configure the connections a server accepts, on every OS, use
     /// [`AcceptKeepalive`](crate::AcceptKeepalive).
     ///
