@@ -81,12 +81,32 @@ impl AcceptKeepalive {
 
     /// `new` for the table of any OS: the unit tests pick another OS's strategy.
     pub(crate) fn on(
-        platform: &Platform,
+        platform: &'static Platform,
         listener: SocketRef<'_>,
         config: &Keepalive,
     ) -> io::Result<Self> {
+        Self::with_strategy(platform, listener, config, !platform.accepted_sockets_inherit_all())
+    }
+
+    /// `new` with the per-stream strategy on any OS, for the instruction
+    /// counts of `apply` on the systems that need it (`benches/instructions`,
+    /// built with `--cfg tcp_keepalive_bench`; never part of the API).
+    #[cfg(tcp_keepalive_bench)]
+    #[doc(hidden)]
+    pub fn per_stream<L: KeepaliveExt + ?Sized>(
+        listener: &L,
+        config: &Keepalive,
+    ) -> io::Result<Self> {
+        Self::with_strategy(&sys::PLATFORM, listener.socket_ref(), config, true)
+    }
+
+    fn with_strategy(
+        platform: &'static Platform,
+        listener: SocketRef<'_>,
+        config: &Keepalive,
+        per_stream: bool,
+    ) -> io::Result<Self> {
         let plan = platform.plan(config)?;
-        let per_stream = !platform.accepted_sockets_inherit_all();
         if !per_stream {
             sys::write_plan(listener.handle, &plan, config)?;
         }
@@ -120,10 +140,15 @@ impl AcceptKeepalive {
     #[inline]
     pub fn apply<S: KeepaliveExt + ?Sized>(&self, stream: &S) -> io::Result<()> {
         if self.per_stream {
-            let stream = stream.socket_ref();
-            sys::refuse_listener(self.listener_refusal.as_ref(), stream)?;
-            sys::write_plan(stream.handle, &self.plan, &self.config)?;
+            return self.apply_per_stream(stream.socket_ref());
         }
         Ok(())
+    }
+
+    /// Out of line, so that the inherited strategy's `apply` stays a flag test
+    /// inlined into the caller.
+    fn apply_per_stream(&self, stream: SocketRef<'_>) -> io::Result<()> {
+        sys::refuse_listener(self.listener_refusal.as_ref(), stream)?;
+        sys::write_plan(stream.handle, &self.plan, &self.config)
     }
 }

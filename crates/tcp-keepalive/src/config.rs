@@ -286,7 +286,7 @@ impl Keepalive {
     /// assert!(Keepalive::new().with_idle(Duration::from_secs(60)).check().is_ok());
     /// ```
     pub fn check(&self) -> std::io::Result<()> {
-        crate::sys::check(self).map_err(std::io::Error::from)
+        crate::sys::check(self)
     }
 
     pub(crate) fn set(

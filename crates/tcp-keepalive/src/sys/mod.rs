@@ -14,7 +14,7 @@ compile_error!(
 use std::{error, fmt, io};
 
 use crate::ext::{Role, SocketRef};
-use crate::{Keepalive, SettingError};
+use crate::{Keepalive, Setting, SettingError};
 
 pub(crate) mod platform;
 pub(crate) mod table;
@@ -33,24 +33,42 @@ pub(crate) use platform::PLATFORM;
 use table::{Plan, Platform};
 
 /// The checks every `set_config` makes before its first system call.
-pub(crate) fn check(config: &Keepalive) -> Result<(), SettingError> {
-    PLATFORM.plan(config).map(|_| ())
+#[inline]
+pub(crate) fn check(config: &Keepalive) -> io::Result<()> {
+    match PLATFORM.try_plan(config) {
+        Ok(_) => Ok(()),
+        Err(setting) => Err(refused(&PLATFORM, setting, config)),
+    }
+}
+
+/// The error for a value `platform` refuses: built only when there is one.
+#[cold]
+#[inline(never)]
+fn refused(platform: &Platform, setting: Setting, config: &Keepalive) -> io::Error {
+    platform.refusal(setting, config).into()
 }
 
 /// Validates `config` for `socket` on `platform`: its values, and, where the OS
 /// would arm a timer that kills a listening socket, that `socket` is not one.
 /// Asks the kernel (`SO_ACCEPTCONN`) only when that is needed and not known.
+#[inline(always)]
 pub(crate) fn plan_for(
-    platform: &Platform,
+    platform: &'static Platform,
     socket: SocketRef<'_>,
     config: &Keepalive,
 ) -> io::Result<Plan> {
-    let plan = platform.plan(config)?;
-    refuse_listener(platform.listener_refusal(config).as_ref(), socket)?;
+    let plan = match platform.try_plan(config) {
+        Ok(plan) => plan,
+        Err(setting) => return Err(refused(platform, setting, config)),
+    };
+    if platform.may_kill_listener(config) {
+        refuse_listener(platform.listener_refusal(config).as_ref(), socket)?;
+    }
     Ok(plan)
 }
 
 /// Returns `refusal` if there is one and `socket` is listening.
+#[inline]
 pub(crate) fn refuse_listener(
     refusal: Option<&SettingError>,
     socket: SocketRef<'_>,
@@ -93,6 +111,7 @@ impl error::Error for OsError {
     }
 }
 
+#[cold]
 pub(crate) fn with_context(context: String, os: io::Error) -> io::Error {
     // ENOPROTOOPT (and EOPNOTSUPP, which std already calls Unsupported): the
     // kernel's answer that this socket, or this kernel, lacks the option. That
@@ -108,6 +127,8 @@ pub(crate) fn with_context(context: String, os: io::Error) -> io::Error {
 }
 
 /// Adds which option failed, and what had already been applied, to an OS error.
+#[cold]
+#[inline(never)]
 pub(crate) fn syscall_failed(option: &str, applied: &[&str], err: io::Error) -> io::Error {
     let context = if applied.is_empty() {
         format!("setting {option} failed, nothing was changed")
@@ -118,6 +139,8 @@ pub(crate) fn syscall_failed(option: &str, applied: &[&str], err: io::Error) -> 
 }
 
 /// Adds which option could not be read to an OS error.
+#[cold]
+#[inline(never)]
 pub(crate) fn read_failed(option: &str, err: io::Error) -> io::Error {
     with_context(format!("reading {option} failed"), err)
 }

@@ -6,7 +6,7 @@ use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
 use super::platform::{ENOPROTOOPT, PLATFORM, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE};
-use super::table::{requested, Plan, SETTINGS};
+use super::table::{requested, slot, Plan, Platform, TcpOption, SETTINGS};
 use super::{read_failed, syscall_failed, with_context};
 use crate::error::{Problem, SettingError};
 use crate::Keepalive;
@@ -55,10 +55,17 @@ unsafe extern "C" {
 
 #[inline]
 fn set_option(fd: Handle<'_>, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
+    set_option_from(fd, level, name, &value)
+}
+
+/// `setsockopt` from `value` where it lies: a plan's values are passed in place.
+#[inline(always)]
+fn set_option_from(fd: Handle<'_>, level: c_int, name: c_int, value: &c_int) -> io::Result<()> {
     let len = size_of::<c_int>() as SockLen;
     // SAFETY: `fd` is borrowed, so it stays open for the call; the pointer and
     // length describe `value`, a live `c_int`, which is what these options take.
-    let rc = unsafe { setsockopt(fd.as_raw_fd(), level, name, (&raw const value).cast(), len) };
+    let rc =
+        unsafe { setsockopt(fd.as_raw_fd(), level, name, (value as *const c_int).cast(), len) };
     if rc == -1 {
         return Err(io::Error::last_os_error());
     }
@@ -68,15 +75,23 @@ fn set_option(fd: Handle<'_>, level: c_int, name: c_int, value: c_int) -> io::Re
 #[inline]
 fn get_option(fd: Handle<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
     let mut value: c_int = 0;
+    get_option_into(fd, level, name, &mut value)?;
+    Ok(value)
+}
+
+/// `getsockopt` into `value`, which the caller zeroed.
+#[inline(always)]
+fn get_option_into(fd: Handle<'_>, level: c_int, name: c_int, value: &mut c_int) -> io::Result<()> {
     let mut len = size_of::<c_int>() as SockLen;
     // SAFETY: `fd` is borrowed, so it stays open for the call; the kernel writes
-    // at most `len` bytes into `value`, which is zeroed, so a shorter write still
-    // leaves a valid `c_int`.
-    let rc = unsafe { getsockopt(fd.as_raw_fd(), level, name, (&raw mut value).cast(), &mut len) };
+    // at most `len` bytes into `value`, a live, initialised `c_int`, so a
+    // shorter write still leaves a valid one.
+    let rc =
+        unsafe { getsockopt(fd.as_raw_fd(), level, name, (value as *mut c_int).cast(), &mut len) };
     if rc == -1 {
         return Err(io::Error::last_os_error());
     }
-    Ok(value)
+    Ok(())
 }
 
 pub(crate) fn is_no_such_option(err: &io::Error) -> bool {
@@ -102,26 +117,49 @@ pub(crate) fn is_listening(fd: Handle<'_>) -> io::Result<bool> {
 /// One `setsockopt` per value in the plan, then `SO_KEEPALIVE`: nothing else
 /// (where the host may clamp silently, also one `getsockopt` per value before
 /// and after).
+#[inline(always)]
 pub(crate) fn write_plan(fd: Handle<'_>, plan: &Plan, asked: &Keepalive) -> io::Result<()> {
     let previous = if PLATFORM.host_clamps_silently { Some(read_plan(fd, plan)?) } else { None };
-    let mut applied = [""; 4];
-    let mut done = 0;
-    for &(option, raw) in plan.iter().flatten() {
-        set_option(fd, option.level, option.id, raw)
-            .map_err(|e| syscall_failed(option.name, &applied[..done], e))?;
-        applied[done] = option.name;
-        done += 1;
+    // A counted loop over the four slots, which the compiler unrolls: each
+    // option's numbers are then constants from the table.
+    let (platform, values) = plan.parts();
+    for position in 0..SETTINGS.len() {
+        let Some((option, value)) = slot(platform, &values, position) else { continue };
+        if let Err(e) = set_option_from(fd, option.level, option.id, value) {
+            return Err(write_failed(option.name, platform, &values, position, e));
+        }
     }
     if let Some(previous) = previous {
         refuse_changed_values(fd, plan, &previous, asked)?;
     }
-    set_keepalive(fd, true).map_err(|e| syscall_failed("SO_KEEPALIVE", &applied[..done], e))
+    if let Err(e) = set_keepalive(fd, true) {
+        return Err(write_failed("SO_KEEPALIVE", platform, &values, SETTINGS.len(), e));
+    }
+    Ok(())
+}
+
+/// The error for a failed write of `option`, after the options in the first
+/// `position` slots of a plan (`platform`'s options, `raw` values) had been set.
+#[cold]
+#[inline(never)]
+fn write_failed(
+    option: &str,
+    platform: &'static Platform,
+    raw: &[i32; 4],
+    position: usize,
+    err: io::Error,
+) -> io::Error {
+    let applied: Vec<&str> =
+        (0..position).filter_map(|i| slot(platform, raw, i)).map(|(o, _)| o.name).collect();
+    syscall_failed(option, &applied, err)
 }
 
 /// The current raw value of each option in `plan`.
 fn read_plan(fd: Handle<'_>, plan: &Plan) -> io::Result<[i32; 4]> {
     let mut values = [0; 4];
-    for (value, (option, _)) in values.iter_mut().zip(plan).filter_map(|(v, p)| Some((v, (*p)?))) {
+    for (value, (option, _)) in
+        values.iter_mut().zip(plan.slots()).filter_map(|(v, p)| Some((v, p?)))
+    {
         *value =
             get_option(fd, option.level, option.id).map_err(|e| read_failed(option.name, e))?;
     }
@@ -139,15 +177,18 @@ fn refuse_changed_values(
     asked: &Keepalive,
 ) -> io::Result<()> {
     let now = read_plan(fd, plan)?;
-    let changed = plan.iter().zip(now).enumerate().find_map(|(i, (planned, effective))| {
-        planned
-            .filter(|&(_, raw)| raw != effective)
-            .map(|(option, raw)| (i, option, raw, effective))
-    });
+    let changed =
+        plan.slots().into_iter().zip(now).enumerate().find_map(|(i, (planned, effective))| {
+            planned
+                .filter(|&(_, raw)| raw != effective)
+                .map(|(option, raw)| (i, option, raw, effective))
+        });
     let Some((i, option, raw, effective)) = changed else {
         return Ok(());
     };
-    for ((option, _), &before) in plan.iter().zip(previous).filter_map(|(p, b)| Some(((*p)?, b))) {
+    for ((option, _), &before) in
+        plan.slots().iter().zip(previous).filter_map(|(p, b)| Some(((*p)?, b)))
+    {
         set_option(fd, option.level, option.id, before).map_err(|e| {
             with_context(
                 format!("{} was changed by the host, and restoring it failed", option.name),
@@ -167,12 +208,23 @@ fn refuse_changed_values(
 }
 
 /// One `getsockopt` per value the OS has.
+#[inline]
 pub(crate) fn config(fd: Handle<'_>) -> io::Result<Keepalive> {
-    PLATFORM.read(|option| match get_option(fd, option.level, option.id) {
-        Ok(raw) => Ok(Some(raw)),
-        Err(e) if is_no_such_option(&e) => Ok(None),
-        Err(e) => Err(read_failed(option.name, e)),
+    PLATFORM.read(|option, raw| match get_option_into(fd, option.level, option.id, raw) {
+        Ok(()) => Ok(()),
+        Err(e) => unknown_or_failed(option, e),
     })
+}
+
+/// Nothing (the value stays 0: unknown) for an option the running kernel does
+/// not know, else the error naming the option.
+#[cold]
+#[inline(never)]
+fn unknown_or_failed(option: &TcpOption, err: io::Error) -> io::Result<()> {
+    if is_no_such_option(&err) {
+        return Ok(());
+    }
+    Err(read_failed(option.name, err))
 }
 
 #[cfg(test)]
