@@ -138,6 +138,12 @@ pub struct InspectArgs {
     /// node_exporter's textfile collector) instead of one line per connection.
     #[arg(long, conflicts_with = "json")]
     pub prometheus: bool,
+
+    /// Every network namespace on the host (/proc/*/ns/net and /run/netns),
+    /// each connection labelled with its namespace; needs CAP_SYS_ADMIN to
+    /// enter the others (without it they are listed as skipped, exit code 7).
+    #[arg(long)]
+    pub all_namespaces: bool,
 }
 
 /// `inspect --state`.
