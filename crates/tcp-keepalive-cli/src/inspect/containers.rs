@@ -16,7 +16,6 @@
 //! dashes written as underscores) or `podUID`. Anything else ending in
 //! `.service` or `.scope` is a systemd unit.
 
-use procfs::process::Process;
 use schemars::JsonSchema;
 use serde::Serialize;
 
@@ -35,7 +34,9 @@ pub struct Container {
 }
 
 /// The labels of `pid`, or `None` when its cgroups say nothing (or are gone).
+#[cfg(target_os = "linux")]
 pub fn of(pid: u32) -> Option<Container> {
+    use procfs::process::Process;
     let cgroups = Process::new(i32::try_from(pid).ok()?).ok()?.cgroups().ok()?;
     // The unified hierarchy (0) and systemd's name the unit; other v1
     // hierarchies may lag behind or sit at the root.

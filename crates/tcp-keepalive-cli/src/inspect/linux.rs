@@ -7,12 +7,11 @@ use tcp_keepalive::Keepalive;
 
 use super::containers::{self, Container};
 use super::owners::{self, Owner};
-use super::read::{Exact, Reader};
+use super::read::{Exact, ExactReader};
 use super::report::{prometheus, Connection, Exposition, InspectEvent, Summary};
 use super::sockets::{DiagSocket, PendingTimer};
-use super::{listing, namespaces};
-use crate::cli::{InspectArgs, StateFilter};
-use crate::output::{secs, Exit, Failure, Outcome, Output};
+use super::{listing, namespaces, InspectArgs, StateFilter};
+use crate::output::{secs, Exit, Failure, KeepaliveFields, Outcome, Output};
 use crate::tcp_info::TcpState;
 
 /// Runs `inspect`.
@@ -39,7 +38,7 @@ pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
     });
 
     let max = args.max_detection.as_ref().map(|m| m.value);
-    let mut reader = Reader::default();
+    let mut reader = ExactReader::default();
     let mut labels = Labels::default();
     let mut connections = Vec::with_capacity(found.len());
     let mut summary =
@@ -154,10 +153,7 @@ fn connection(
         remote: socket.remote.to_string(),
         state: socket.state,
         keepalive,
-        idle_s: config.idle().map(secs),
-        interval_s: config.interval().map(secs),
-        retries: config.retries(),
-        user_timeout_s: config.user_timeout().map(secs),
+        fields: KeepaliveFields::from(&config),
         detection_bound_s: bound.map(secs),
         exact,
         probes_unanswered: Some(probes),

@@ -157,16 +157,6 @@ fn open(path: &Path) -> io::Result<(u64, OwnedFd)> {
     Ok((inode, handle))
 }
 
-/// `netns INODE (NAME)` with whatever is known.
-pub fn label(inode: Option<u64>, name: Option<&str>) -> String {
-    match (inode, name) {
-        (Some(inode), Some(name)) => format!("netns {inode} ({name})"),
-        (Some(inode), None) => format!("netns {inode}"),
-        (None, Some(name)) => format!("netns {name}"),
-        (None, None) => "netns ?".into(),
-    }
-}
-
 /// Runs `job` inside each of `namespaces`: the current one on this thread,
 /// the others on one dedicated thread that enters each in turn. The results
 /// come in the order of `namespaces`; a namespace that cannot be entered

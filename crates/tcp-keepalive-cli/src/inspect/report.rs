@@ -8,8 +8,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::containers::Container;
-use super::namespaces;
-use crate::output::{human_s, Event};
+use crate::output::{human_s, Event, KeepaliveFields};
 use crate::tcp_info::TcpState;
 
 /// The events of `inspect`.
@@ -41,11 +40,10 @@ pub struct Connection {
     pub state: TcpState,
     /// SO_KEEPALIVE; null when it cannot be told (not exact, and data in flight).
     pub keepalive: Option<bool>,
-    pub idle_s: Option<f64>,
-    pub interval_s: Option<f64>,
-    pub retries: Option<u32>,
-    /// TCP_USER_TIMEOUT; null when unset (or not exact: unknown).
-    pub user_timeout_s: Option<f64>,
+    /// The settings in effect; `user_timeout_s` is null when unset (or,
+    /// not exact, unknown).
+    #[serde(flatten)]
+    pub fields: KeepaliveFields,
     /// Worst case from the peer's last answer until a dead peer is noticed
     /// (with keepalive off: the user timeout, which needs data being sent);
     /// null: never (or, with keepalive null, unknown).
@@ -103,18 +101,18 @@ impl Connection {
         let mut text = format!("keepalive {probably}{value}");
         if self.keepalive == Some(true) {
             let d = |s: Option<f64>| s.map_or("?".into(), human_s);
-            let retries = self.retries.map_or("?".into(), |n| n.to_string());
+            let retries = self.fields.retries.map_or("?".into(), |n| n.to_string());
             let _ = write!(
                 text,
                 " (idle {}, interval {}, {retries} retries",
-                d(self.idle_s),
-                d(self.interval_s)
+                d(self.fields.idle_s),
+                d(self.fields.interval_s)
             );
-            if let Some(user_timeout) = self.user_timeout_s {
+            if let Some(user_timeout) = self.fields.user_timeout_s {
                 let _ = write!(text, ", user timeout {}", human_s(user_timeout));
             }
             text.push(')');
-        } else if let Some(user_timeout) = self.user_timeout_s {
+        } else if let Some(user_timeout) = self.fields.user_timeout_s {
             let _ = write!(text, ", user timeout {}", human_s(user_timeout));
         }
         text
@@ -142,7 +140,7 @@ impl Event for InspectEvent {
                 };
                 let mut labels = Vec::new();
                 if c.netns_inode.is_some() || c.netns_name.is_some() {
-                    labels.push(namespaces::label(c.netns_inode, c.netns_name.as_deref()));
+                    labels.push(netns_label(c.netns_inode, c.netns_name.as_deref()));
                 }
                 labels.extend(c.container.as_ref().map(Container::label));
                 let owner = match labels.is_empty() {
@@ -182,7 +180,7 @@ impl Event for InspectEvent {
                     (None, None) => format!("skipped: {problem}"),
                     _ => format!(
                         "skipped {}: {problem}",
-                        namespaces::label(*netns_inode, netns_name.as_deref())
+                        netns_label(*netns_inode, netns_name.as_deref())
                     ),
                 }
             }
@@ -200,6 +198,16 @@ impl Event for InspectEvent {
                 text
             }
         }
+    }
+}
+
+/// `netns INODE (NAME)` with whatever is known.
+pub fn netns_label(inode: Option<u64>, name: Option<&str>) -> String {
+    match (inode, name) {
+        (Some(inode), Some(name)) => format!("netns {inode} ({name})"),
+        (Some(inode), None) => format!("netns {inode}"),
+        (None, Some(name)) => format!("netns {name}"),
+        (None, None) => "netns ?".into(),
     }
 }
 
