@@ -111,7 +111,7 @@ impl Failure {
         };
         let option = match detail.option() {
             None => String::new(),
-            Some(option) => format!(" ({option} on {})", std::env::consts::OS),
+            Some(option) => format!(" ({option} on {})", super::os_name()),
         };
         let (exit, why) = refusal(detail);
         let setting = detail.setting();

@@ -48,6 +48,31 @@ pub fn human(d: Duration) -> String {
     parts.join(" ")
 }
 
+/// `1 connection`, `2 connections`: `n` and the word for that many.
+pub fn plural(n: impl Into<u64>, one: &str, many: &str) -> String {
+    let n = n.into();
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The OS this runs on, as people write it (`Linux`, not `linux`).
+pub fn os_name() -> &'static str {
+    match std::env::consts::OS {
+        "linux" => "Linux",
+        "android" => "Android",
+        "macos" => "macOS",
+        "ios" => "iOS",
+        "freebsd" => "FreeBSD",
+        "netbsd" => "NetBSD",
+        "openbsd" => "OpenBSD",
+        "dragonfly" => "DragonFly BSD",
+        "solaris" => "Solaris",
+        "windows" => "Windows",
+        "haiku" => "Haiku",
+        "fuchsia" => "Fuchsia",
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -74,5 +99,12 @@ mod tests {
         assert_eq!(human(Duration::ZERO), "0s");
         assert_eq!(human_s(4.06), "4.06s");
         assert_eq!(human_s(5.02), "5.02s");
+    }
+
+    #[test]
+    fn one_is_singular() {
+        assert_eq!(plural(1u32, "retry", "retries"), "1 retry");
+        assert_eq!(plural(0u32, "retry", "retries"), "0 retries");
+        assert_eq!(plural(2u8, "probe", "probes"), "2 probes");
     }
 }
