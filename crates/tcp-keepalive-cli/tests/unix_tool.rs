@@ -66,8 +66,39 @@ fn a_full_stdout_is_an_error() {
 }
 
 fn interrupt(child: &std::process::Child) {
+    signal(child, libc::SIGINT);
+}
+
+fn signal(child: &std::process::Child, signal: libc::c_int) {
     // SAFETY: kill takes plain integers; the child is ours and not yet reaped.
-    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+}
+
+#[test]
+fn sigterm_and_sighup_end_the_run_like_ctrl_c() {
+    let addr = closing_server(None).to_string();
+    for (name, number) in [("SIGTERM", libc::SIGTERM), ("SIGHUP", libc::SIGHUP)] {
+        let mut child = Command::new(BIN)
+            .args(["watch", &addr, "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        signal(&child, number);
+        let status = wait(&mut child, Duration::from_secs(3));
+        let mut rest = Vec::new();
+        stdout.read_to_end(&mut rest).unwrap();
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        let events = json_lines(&rest);
+        assert_eq!(status.code(), Some(130), "{name}: {status:?} {err}");
+        assert_eq!(events.len(), 1, "{name}: {events:?}");
+        assert_eq!(events[0]["event"], "interrupted", "{name}: {events:?}");
+        assert!(err.contains("interrupted"), "{name}: {err:?}");
+    }
 }
 
 #[test]

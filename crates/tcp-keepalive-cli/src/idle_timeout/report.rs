@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::planner::Planner;
-use crate::output::{human_s, round_ms, secs, Event};
+use crate::output::{human_s, plural, round_ms, secs, Event};
 use crate::sampler::stamp;
 use crate::tcp_info::TcpState;
 
@@ -98,9 +98,9 @@ impl Event for IdleTimeoutEvent {
         match self {
             IdleTimeoutEvent::Start { peer, max_s, grid_s, .. } => format!(
                 "Measuring the idle timeout of the path to {peer}, up to {}, with keepalive probes only.\n\
-                 {} connections hold still; each is probed once it has been idle {}…{}.",
+                 {} hold still; each is probed once it has been idle {}…{}.",
                 human_s(*max_s),
-                grid_s.len(),
+                plural(grid_s.len() as u64, "connection", "connections"),
                 human_s(grid_s.first().copied().unwrap_or_default()),
                 human_s(grid_s.last().copied().unwrap_or_default()),
             ),
@@ -148,19 +148,23 @@ impl Answer {
                     )),
                 }
                 lines.push(format!(
-                    "Measured in {} ({:.1} × the timeout) with {connections} connections and {probes} probes.",
+                    "Measured in {} ({:.1} × the timeout) with {} and {}.",
                     human_s(self.elapsed_s),
                     self.elapsed_s / estimate.max(0.001),
+                    plural(connections as u64, "connection", "connections"),
+                    plural(probes as u64, "probe", "probes"),
                 ));
             }
             _ => lines.push(format!(
-                "No idle timeout up to {}: the path kept connections idle that long (measured with {connections} connections).",
-                human_s(self.answered_s.unwrap_or_default())
+                "No idle timeout up to {}: the path kept connections idle that long (measured with {}).",
+                human_s(self.answered_s.unwrap_or_default()),
+                plural(connections as u64, "connection", "connections")
             )),
         }
         if anomalies > 0 {
             lines.push(format!(
-                "Warning: {anomalies} answers contradicted the others (packet loss?); the result may be off."
+                "Warning: {} contradicted the others (packet loss?); the result may be off.",
+                plural(anomalies as u64, "answer", "answers")
             ));
         }
         lines.join("\n")

@@ -41,17 +41,17 @@ use clap::Args;
 
 pub use report::InspectEvent;
 
-use crate::args::{duration, Typed};
+use crate::args::{duration, pid, port, Typed};
 
 /// `inspect` arguments.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// Only connections of this process (repeatable).
-    #[arg(long = "pid", value_name = "PID")]
+    #[arg(long = "pid", value_name = "PID", value_parser = pid, allow_negative_numbers = true)]
     pub pids: Vec<u32>,
 
     /// Only connections with this local or remote port.
-    #[arg(long, value_name = "PORT")]
+    #[arg(long, value_name = "PORT", value_parser = port, allow_negative_numbers = true)]
     pub port: Option<u16>,
 
     /// Which connections: `established` (default) or `all` (listening and closing ones too).

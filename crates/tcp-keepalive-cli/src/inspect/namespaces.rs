@@ -25,6 +25,8 @@ use std::path::Path;
 use rustix::io::Errno;
 use rustix::thread::{move_into_link_name_space, LinkNameSpaceType};
 
+use crate::output::plural;
+
 /// Where `ip netns add` bind-mounts the namespaces it names.
 pub const NAMED_DIR: &str = "/run/netns";
 
@@ -68,7 +70,7 @@ pub fn own_inode() -> io::Result<u64> {
 pub fn list() -> io::Result<Found> {
     let own = own_inode()?;
     let mut by_inode: BTreeMap<u64, Namespace> = BTreeMap::new();
-    let mut hidden = 0;
+    let mut hidden = 0u32;
     let mut pids: Vec<u32> = procfs::process::all_processes()
         .map_err(|e| io::Error::other(format!("cannot list /proc: {e}")))?
         .flatten()
@@ -111,7 +113,7 @@ pub fn list() -> io::Result<Found> {
         }
     }
     if hidden > 0 {
-        let processes = if hidden == 1 { "1 process" } else { &format!("{hidden} processes") };
+        let processes = plural(hidden, "process", "processes");
         skipped.push(Skipped {
             inode: None,
             name: None,

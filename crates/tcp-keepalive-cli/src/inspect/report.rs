@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::containers::Container;
-use crate::output::{human_s, Event, KeepaliveFields};
+use crate::output::{human_s, plural, Event, KeepaliveFields};
 use crate::tcp_info::TcpState;
 
 /// The events of `inspect`.
@@ -101,10 +101,11 @@ impl Connection {
         let mut text = format!("keepalive {probably}{value}");
         if self.keepalive == Some(true) {
             let d = |s: Option<f64>| s.map_or("?".into(), human_s);
-            let retries = self.fields.retries.map_or("?".into(), |n| n.to_string());
+            let retries =
+                self.fields.retries.map_or("? retries".into(), |n| plural(n, "retry", "retries"));
             let _ = write!(
                 text,
-                " (idle {}, interval {}, {retries} retries",
+                " (idle {}, interval {}, {retries}",
                 d(self.fields.idle_s),
                 d(self.fields.interval_s)
             );
@@ -158,7 +159,8 @@ impl Event for InspectEvent {
                 if let (Some(probes), Some(last)) = (c.probes_unanswered, c.last_data_recv_s) {
                     let _ = write!(
                         line,
-                        "; {probes} probes unanswered, last data {} ago",
+                        "; {} unanswered, last data {} ago",
+                        plural(probes, "probe", "probes"),
                         human_s(last)
                     );
                 }
@@ -186,14 +188,14 @@ impl Event for InspectEvent {
             }
             InspectEvent::Summary(s) => {
                 let mut text = format!(
-                    "{} connections: keepalive on {}, off {}, unknown {}; {} would never notice a dead peer; {} exact, {} inferred",
-                    s.connections, s.keepalive_on, s.keepalive_off, s.keepalive_unknown, s.never_notice, s.exact, s.inferred
+                    "{}: keepalive on {}, off {}, unknown {}; {} would never notice a dead peer; {} exact, {} inferred",
+                    plural(s.connections as u64, "connection", "connections"), s.keepalive_on, s.keepalive_off, s.keepalive_unknown, s.never_notice, s.exact, s.inferred
                 );
                 if let (Some(max), Some(slow)) = (s.max_detection_s, s.too_slow) {
                     let _ = write!(text, "; {slow} slower than --max-detection {}", human_s(max));
                 }
                 if s.problems > 0 {
-                    let _ = write!(text, "; {} problems", s.problems);
+                    let _ = write!(text, "; {}", plural(s.problems as u64, "problem", "problems"));
                 }
                 text
             }
@@ -317,5 +319,25 @@ pub struct Exposition(pub String);
 impl Event for Exposition {
     fn text(&self) -> String {
         self.0.trim_end().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_is_singular_and_a_zero_limit_reads_as_typed() {
+        let summary = Summary {
+            connections: 1,
+            problems: 1,
+            max_detection_s: Some(0.0),
+            too_slow: Some(1),
+            ..Summary::default()
+        };
+        let text = InspectEvent::Summary(summary).text();
+        assert!(text.starts_with("1 connection:"), "{text}");
+        assert!(text.contains("; 1 problem") && !text.contains("problems"), "{text}");
+        assert!(text.contains("--max-detection 0s"), "{text}");
     }
 }

@@ -37,7 +37,7 @@ exit_codes! {
     Incomplete = 7: "inspect: some connection or process could not be read exactly (no such pid, it exited, the socket closed, no permission); each is shown on its line",
     SlowDetection = 8: "inspect --max-detection: a listed connection would notice a dead peer later than that, or never (or cannot be told); before 7",
     NoPrivilege = 9: "demo: no privilege to silence a peer (CAP_NET_ADMIN), and no user namespace to get it in",
-    Interrupted = 130: "interrupted (Ctrl-C)",
+    Interrupted = 130: "interrupted (Ctrl-C, SIGTERM or SIGHUP)",
 }
 
 impl Exit {
@@ -111,7 +111,7 @@ impl Failure {
         };
         let option = match detail.option() {
             None => String::new(),
-            Some(option) => format!(" ({option} on {})", std::env::consts::OS),
+            Some(option) => format!(" ({option} on {})", super::os_name()),
         };
         let (exit, why) = refusal(detail);
         let setting = detail.setting();
