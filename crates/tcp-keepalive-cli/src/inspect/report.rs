@@ -92,42 +92,51 @@ pub struct Summary {
 impl Connection {
     /// `on`, `off`, `probably on`, `unknown`.
     fn keepalive_text(&self) -> String {
-        let value = match self.keepalive {
-            Some(true) => "on",
-            Some(false) => "off",
-            None => return "unknown (data in flight hides the keepalive timer)".into(),
-        };
-        let probably = if self.exact { "" } else { "probably " };
-        let mut text = format!("keepalive {probably}{value}");
-        if self.keepalive == Some(true) {
-            let d = |s: Option<f64>| s.map_or("?".into(), human_s);
-            let retries =
-                self.fields.retries.map_or("? retries".into(), |n| plural(n, "retry", "retries"));
-            let _ = write!(
-                text,
-                " (idle {}, interval {}, {retries}",
-                d(self.fields.idle_s),
-                d(self.fields.interval_s)
-            );
-            if let Some(user_timeout) = self.fields.user_timeout_s {
-                let _ = write!(text, ", user timeout {}", human_s(user_timeout));
-            }
-            text.push(')');
-        } else if let Some(user_timeout) = self.fields.user_timeout_s {
-            let _ = write!(text, ", user timeout {}", human_s(user_timeout));
-        }
-        text
+        keepalive_text(self.keepalive, !self.exact, &self.fields)
     }
 
     fn detection_text(&self) -> String {
-        match (self.keepalive, self.detection_bound_s) {
-            (None, _) => "detection unknown".into(),
-            (Some(false), Some(bound)) => {
-                format!("dead peer noticed within {} of sending", human_s(bound))
-            }
-            (_, Some(bound)) => format!("dead peer noticed within {}", human_s(bound)),
-            (_, None) => "a dead peer is NEVER noticed".into(),
+        detection_text(self.keepalive, self.detection_bound_s)
+    }
+}
+
+/// `keepalive on (idle 7s, interval 3s, 4 retries)`, `keepalive probably off`, ...
+pub fn keepalive_text(keepalive: Option<bool>, probably: bool, fields: &KeepaliveFields) -> String {
+    let value = match keepalive {
+        Some(true) => "on",
+        Some(false) => "off",
+        None => return "unknown (data in flight hides the keepalive timer)".into(),
+    };
+    let probably = if probably { "probably " } else { "" };
+    let mut text = format!("keepalive {probably}{value}");
+    if keepalive == Some(true) {
+        let d = |s: Option<f64>| s.map_or("?".into(), human_s);
+        let retries = fields.retries.map_or("? retries".into(), |n| plural(n, "retry", "retries"));
+        let _ = write!(
+            text,
+            " (idle {}, interval {}, {retries}",
+            d(fields.idle_s),
+            d(fields.interval_s)
+        );
+        if let Some(user_timeout) = fields.user_timeout_s {
+            let _ = write!(text, ", user timeout {}", human_s(user_timeout));
         }
+        text.push(')');
+    } else if let Some(user_timeout) = fields.user_timeout_s {
+        let _ = write!(text, ", user timeout {}", human_s(user_timeout));
+    }
+    text
+}
+
+/// `dead peer noticed within 19s`, `a dead peer is NEVER noticed`, ...
+pub fn detection_text(keepalive: Option<bool>, bound: Option<f64>) -> String {
+    match (keepalive, bound) {
+        (None, _) => "detection unknown".into(),
+        (Some(false), Some(bound)) => {
+            format!("dead peer noticed within {} of sending", human_s(bound))
+        }
+        (_, Some(bound)) => format!("dead peer noticed within {}", human_s(bound)),
+        (_, None) => "a dead peer is NEVER noticed".into(),
     }
 }
 
