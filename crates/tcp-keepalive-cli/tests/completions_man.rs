@@ -72,7 +72,7 @@ fn the_man_page_is_roff_and_names_every_subcommand() {
         assert!(sub_page.contains(".TH tcp-keepalive-"), "man {sub}:\n{sub_page}");
     }
     // The exit-code table from --help is in the page.
-    assert!(page.contains("Exit codes"), "{page}");
+    assert!(page.contains(".SH \"EXIT STATUS\""), "{page}");
     assert!(run(&["man", "watch"]).contains("user\\-timeout"));
 }
 
@@ -169,4 +169,58 @@ fn a_real_shell_completes_subcommands_options_and_their_values() {
             }
         }
     }
+}
+
+/// The lines of `text` that list an exit code: `  130  interrupted ...`.
+fn exit_code_lines(text: &str) -> Vec<&str> {
+    let start = text.find("Exit codes").unwrap_or_else(|| panic!("no exit codes in {text}"));
+    text[start..]
+        .lines()
+        .skip(1)
+        .take_while(|line| line.starts_with("  "))
+        .filter(|line| {
+            line.trim_start().split("  ").next().is_some_and(|c| c.parse::<u8>().is_ok())
+        })
+        .collect()
+}
+
+#[test]
+fn each_subcommands_help_shows_the_exit_codes_that_apply_and_points_to_the_table() {
+    let all = exit_code_lines(&run(&["--help"])).len();
+    assert!(all >= 10, "the main --help has the whole table");
+    for sub in subcommands() {
+        let help = run(&[&sub, "-h"]);
+        let codes = exit_code_lines(&help);
+        assert!(codes.len() < all, "{sub} -h repeats every exit code:\n{help}");
+        assert!(help.contains("tcp-keepalive --help"), "{sub} -h does not point to the table");
+        for common in ["0  ", "2  ", "130  "] {
+            let found = codes.iter().any(|c| c.trim_start().starts_with(common));
+            assert!(found, "{sub}: no {common:?}: {codes:?}");
+        }
+    }
+    let watch = exit_code_lines(&run(&["watch", "-h"])).join("\n");
+    assert!(watch.contains("  3  ") && watch.contains("  4  "), "{watch}");
+    assert!(!watch.contains("  6  ") && !watch.contains("  7  "), "{watch}");
+}
+
+#[test]
+fn the_man_page_lists_the_exit_status_as_a_roff_list() {
+    let page = run(&["man"]);
+    assert!(!page.contains(".SH EXTRA"), "{page}");
+    let start = page.find(".SH \"EXIT STATUS\"").unwrap_or_else(|| panic!("{page}"));
+    let section = &page[start..];
+    let section = &section[..section[1..].find("\n.SH").map_or(section.len(), |end| end + 1)];
+    for code in ["0", "1", "2", "3", "8", "130"] {
+        assert!(
+            section.contains(&format!(".TP\n{code}\n")),
+            "code {code} is no list item:\n{section}"
+        );
+    }
+    // A text line starting with a space breaks the line there (roff's rule).
+    let broken: Vec<&str> = section.lines().filter(|l| l.starts_with(' ')).collect();
+    assert!(broken.is_empty(), "{broken:?}");
+    // A subcommand's page: its codes only.
+    let watch = run(&["man", "watch"]);
+    assert!(watch.contains(".SH \"EXIT STATUS\"") && watch.contains(".TP\n3\n"), "{watch}");
+    assert!(!watch.contains(".TP\n7\n") && !watch.contains(".SH EXTRA"), "{watch}");
 }
