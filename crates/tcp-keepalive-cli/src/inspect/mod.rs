@@ -7,6 +7,9 @@
 //! - [`read`]: the exact settings, from a duplicate of the owner's socket
 //!   (`pidfd_getfd`), read only and closed at once.
 //! - [`report`]: the events, their text, and the Prometheus summary.
+//! - [`namespaces`]: every network namespace (`--all-namespaces`), entered
+//!   from a dedicated thread; [`listing`]: the sockets of a set of them;
+//!   [`containers`]: the container, pod or unit of an owner (cgroup path).
 //!
 //! Where the socket cannot be duplicated (another user's process without
 //! privilege, a kernel before 5.6, the socket or process gone meanwhile),
@@ -17,15 +20,20 @@
 //!
 //! Linux only; elsewhere [`run`] says so (exit code 5).
 
+pub mod containers;
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "linux")]
-mod owners;
+pub mod listing;
 #[cfg(target_os = "linux")]
-mod read;
+pub mod namespaces;
+#[cfg(target_os = "linux")]
+pub mod owners;
+#[cfg(target_os = "linux")]
+pub mod read;
 mod report;
 #[cfg(target_os = "linux")]
-mod sockets;
+pub mod sockets;
 
 use std::time::Duration;
 
@@ -59,6 +67,12 @@ pub struct InspectArgs {
     /// node_exporter's textfile collector) instead of one line per connection.
     #[arg(long, conflicts_with = "json")]
     pub prometheus: bool,
+
+    /// Every network namespace on the host (/proc/*/ns/net and /run/netns),
+    /// each connection labelled with its namespace; needs CAP_SYS_ADMIN to
+    /// enter the others (without it they are listed as skipped, exit code 7).
+    #[arg(long)]
+    pub all_namespaces: bool,
 }
 
 /// `inspect --state`.
