@@ -128,18 +128,24 @@ fn bad_input_is_exit_2_before_connecting_and_echoes_what_was_typed() {
         (&["watch", &target, "--idle", "0s"], &["--idle 0s", "minimum"]),
         (&["watch", &target, "--interval", "-1s"], &["-1s", "negative"]),
     ];
+    assert_bad_input(&cases, &["0ns", "-- -1", "resolve"]);
+    assert_untouched(&listener);
+}
+
+/// Each of `cases` (arguments, what the message must say) exits with code 2,
+/// and no message says any of `wrong`.
+fn assert_bad_input(cases: &[(&[&str], &[&str])], wrong: &[&str]) {
     for (args, needles) in cases {
         let out = run(args);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        for needle in needles {
+        for needle in *needles {
             assert!(err.contains(needle), "{args:?}: {needle:?} missing from {err}");
         }
-        for wrong in ["0ns", "-- -1", "resolve"] {
+        for wrong in wrong {
             assert!(!err.contains(wrong), "{args:?}: {wrong:?} in {err}");
         }
     }
-    assert_untouched(&listener);
 }
 
 #[test]
@@ -156,17 +162,7 @@ fn counts_pids_and_ports_out_of_range_are_named_with_the_option() {
         (&["inspect", "--port", "0"], &["'0' for '--port", "1 to 65535"]),
         (&["inspect", "--port", "70000"], &["'70000' for '--port", "1 to 65535"]),
     ];
-    for (args, needles) in cases {
-        let out = run(args);
-        let err = stderr(&out);
-        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        for needle in needles {
-            assert!(err.contains(needle), "{args:?}: {needle:?} missing from {err}");
-        }
-        for wrong in ["4294967295", "unexpected argument", "is not in"] {
-            assert!(!err.contains(wrong), "{args:?}: {wrong:?} in {err}");
-        }
-    }
+    assert_bad_input(&cases, &["4294967295", "unexpected argument", "is not in"]);
     assert_untouched(&listener);
 }
 

@@ -75,9 +75,10 @@ fn signal(child: &std::process::Child, signal: libc::c_int) {
 }
 
 #[test]
-fn sigterm_and_sighup_end_the_run_like_ctrl_c() {
+fn ctrl_c_sigterm_and_sighup_end_with_a_final_event_and_the_documented_exit_code() {
     let addr = closing_server(None).to_string();
-    for (name, number) in [("SIGTERM", libc::SIGTERM), ("SIGHUP", libc::SIGHUP)] {
+    let signals = [("SIGINT", libc::SIGINT), ("SIGTERM", libc::SIGTERM), ("SIGHUP", libc::SIGHUP)];
+    for (name, number) in signals {
         let mut child = Command::new(BIN)
             .args(["watch", &addr, "--json"])
             .stdout(Stdio::piped())
@@ -97,31 +98,9 @@ fn sigterm_and_sighup_end_the_run_like_ctrl_c() {
         assert_eq!(status.code(), Some(130), "{name}: {status:?} {err}");
         assert_eq!(events.len(), 1, "{name}: {events:?}");
         assert_eq!(events[0]["event"], "interrupted", "{name}: {events:?}");
+        assert_eq!(events[0]["exit_code"], 130, "{name}: {events:?}");
         assert!(err.contains("interrupted"), "{name}: {err:?}");
     }
-}
-
-#[test]
-fn ctrl_c_ends_with_a_final_event_and_the_documented_exit_code() {
-    let addr = closing_server(None).to_string();
-    let mut child = Command::new(BIN)
-        .args(["watch", &addr, "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    interrupt(&child);
-    let status = wait(&mut child, Duration::from_secs(3));
-    let mut rest = Vec::new();
-    stdout.read_to_end(&mut rest).unwrap();
-    let events = json_lines(&rest);
-    assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!(events[0]["event"], "interrupted", "{events:?}");
-    assert_eq!(status.code(), Some(130));
-    assert_eq!(events[0]["exit_code"], 130);
     let help = support::run(&["--help"]);
     assert!(support::stdout(&help).contains("130"), "the exit code table lacks 130");
 }

@@ -17,6 +17,13 @@ pub fn human_s(seconds: f64) -> String {
     human(Duration::from_secs_f64(seconds.max(0.0)))
 }
 
+/// Seconds exactly as the JSON events carry them (milliseconds), for text
+/// that must agree with them: `349.511s`, `0.022s`, `5s`.
+pub fn secs_text(seconds: f64) -> String {
+    let text = format!("{:.3}", round_ms(seconds));
+    format!("{}s", text.trim_end_matches('0').trim_end_matches('.'))
+}
+
 /// A duration for people: `350ms`, `4.06s`, `5 min 30 s`, `2 h 11 min 15 s`,
 /// `24 days 20 h 31 min 23 s`. Rounded up, never down: a worst case must not
 /// read shorter than it is.
@@ -99,6 +106,9 @@ mod tests {
         assert_eq!(human(Duration::ZERO), "0s");
         assert_eq!(human_s(4.06), "4.06s");
         assert_eq!(human_s(5.02), "5.02s");
+        assert_eq!(secs_text(0.022), "0.022s");
+        assert_eq!(secs_text(349.5), "349.5s");
+        assert_eq!(secs_text(5.0), "5s");
     }
 
     #[test]

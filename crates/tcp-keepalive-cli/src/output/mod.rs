@@ -21,7 +21,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 pub use exit::{Exit, Failure, Outcome};
-pub use format::{human, human_s, os_name, plural, round_ms, secs};
+pub use format::{human, human_s, os_name, plural, round_ms, secs, secs_text};
 pub use schema::events_help;
 pub use settings::KeepaliveFields;
 
