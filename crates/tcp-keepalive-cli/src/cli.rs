@@ -123,7 +123,7 @@ pub enum Command {
     /// told on its own line (exit code 7) while the others are still
     /// configured; no ptrace access to the process (root or CAP_SYS_PTRACE,
     /// or its own user where kernel.yama.ptrace_scope allows) is exit code 9.
-    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::apply::ApplyEvent>())]
+    #[command(after_help = subcommand_help("apply"), after_long_help = subcommand_long_help::<crate::apply::ApplyEvent>("apply"))]
     Apply(crate::apply::ApplyArgs),
 
     /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish).
