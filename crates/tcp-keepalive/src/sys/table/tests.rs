@@ -159,7 +159,7 @@ fn dragonfly_refuses_what_its_kernel_refuses() {
     );
     // Seconds since 5.8: 1.5 s is sent as 2, never as 1500 (the old milliseconds).
     let plan = dragonfly.plan(&Keepalive::new().with_idle(Duration::from_millis(1500))).unwrap();
-    assert_eq!(plan[0].map(|(_, raw)| raw), Some(2));
+    assert_eq!(plan.slots()[0].map(|(_, raw)| raw), Some(2));
 }
 
 #[test]
