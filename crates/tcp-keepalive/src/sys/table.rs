@@ -236,6 +236,7 @@ impl Plan {
     /// The table and the raw values apart: a backend that passes the values
     /// to the OS in place passes a copy, so that the table stays out of the
     /// memory the OS is given, and its options constants across the calls.
+    #[cfg_attr(windows, allow(dead_code))] // The Unix/WASI backend's.
     #[inline(always)]
     pub fn parts(&self) -> (&'static Platform, [i32; 4]) {
         (self.platform, self.raw)

@@ -121,7 +121,7 @@ pub(crate) fn write_plan(socket: Handle<'_>, plan: &Plan, _asked: &Keepalive) ->
     // The probe count first: on systems before 1703 it fails, and then nothing
     // has changed yet. TCP_MAXRT (Vista+) next, before anything is overwritten.
     for (option, value) in [retries, user_timeout].into_iter().flatten() {
-        set(socket, &option, value, &applied[..done])?;
+        set(socket, option, value, &applied[..done])?;
         applied[done] = option.name;
         done += 1;
     }
