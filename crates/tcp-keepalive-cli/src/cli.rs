@@ -112,6 +112,24 @@ pub enum Command {
     #[command(after_help = subcommand_help("inspect"), after_long_help = subcommand_long_help::<crate::inspect::InspectEvent>("inspect"))]
     Inspect(crate::inspect::InspectArgs),
 
+    /// Give the live TCP connections of a running process keepalive
+    /// settings, without restarting it (Linux 5.6+).
+    ///
+    /// Each matching established connection of the process (--port,
+    /// --remote) is taken with pidfd_getfd, gets keepalive on and the values
+    /// through the library (the same checks and errors as a program calling
+    /// it), is read back, and the duplicate is closed at once; each line
+    /// shows the settings before -> after. Listeners are left alone unless
+    /// --listeners is given (on Linux the connections they accept from then
+    /// on inherit the values). It never shuts a socket down or touches
+    /// anything but those TCP sockets. Bad values exit 2 before any process
+    /// is touched; a process that exits or a socket that closes meanwhile is
+    /// told on its own line (exit code 7) while the others are still
+    /// configured; no ptrace access to the process (root or CAP_SYS_PTRACE,
+    /// or its own user where kernel.yama.ptrace_scope allows) is exit code 9.
+    #[command(after_help = subcommand_help("apply"), after_long_help = subcommand_long_help::<crate::apply::ApplyEvent>("apply"))]
+    Apply(crate::apply::ApplyArgs),
+
     /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish).
     ///
     /// For example: tcp-keepalive completions bash > ~/.local/share/bash-completion/completions/tcp-keepalive

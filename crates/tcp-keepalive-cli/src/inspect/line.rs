@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 
 use super::containers::Container;
 use super::report::{netns_label, Connection, SocketKind};
-use crate::output::{human_s, plural};
+use crate::output::{human_s, plural, KeepaliveFields};
 
 impl Connection {
     /// The whole line.
@@ -81,60 +81,72 @@ impl Connection {
         };
     }
 
-    /// `keepalive on (idle 7s, ...)`, `keepalive off`, `keepalive probably on
-    /// (idle 7s; assumed the OS defaults: ...)`, `keepalive unknown (...)`.
     fn keepalive_text(&self) -> String {
-        let value = match self.keepalive {
-            Some(true) => "on",
-            Some(false) => "off",
-            None => return "keepalive unknown (data in flight hides the keepalive timer)".into(),
-        };
-        let probably = if self.exact { "" } else { "probably " };
-        let mut text = format!("keepalive {probably}{value}");
-        let user_timeout =
-            self.fields.user_timeout_s.map(|t| format!("user timeout {}", human_s(t)));
-        if self.keepalive == Some(false) {
-            if let Some(user_timeout) = user_timeout {
-                let _ = write!(text, ", {user_timeout}");
-            }
-            return text;
-        }
-        let d = |s: Option<f64>| s.map_or("?".into(), human_s);
-        let values = [
-            ("idle_s", format!("idle {}", d(self.fields.idle_s))),
-            ("interval_s", format!("interval {}", d(self.fields.interval_s))),
-            (
-                "retries",
-                self.fields.retries.map_or("? retries".into(), |n| plural(n, "retry", "retries")),
-            ),
-        ];
-        let (assumed, known): (Vec<_>, Vec<_>) =
-            values.into_iter().partition(|(field, _)| self.assumed.contains(field));
-        let mut parts: Vec<String> = known.into_iter().map(|(_, text)| text).collect();
-        parts.extend(user_timeout);
-        let mut inside = parts.join(", ");
-        if !assumed.is_empty() {
-            let assumed: Vec<String> = assumed.into_iter().map(|(_, text)| text).collect();
-            let from_timer = if inside.is_empty() { "" } else { " from the kernel's timer" };
-            inside = format!(
-                "{inside}{from_timer}{}assumed the OS defaults: {}",
-                if inside.is_empty() { "" } else { "; " },
-                assumed.join(", ")
-            );
-        }
-        let _ = write!(text, " ({inside})");
-        text
+        keepalive_text(self.keepalive, !self.exact, &self.fields, &self.assumed)
     }
 
     fn detection_text(&self) -> String {
-        let hold = if self.assumed.is_empty() { "" } else { " if the assumed values hold" };
-        match (self.keepalive, self.detection_bound_s) {
-            (None, _) => "detection unknown".into(),
-            (Some(false), Some(bound)) => {
-                format!("dead peer noticed within {} of sending", human_s(bound))
-            }
-            (_, Some(bound)) => format!("dead peer noticed within {}{hold}", human_s(bound)),
-            (_, None) => "a dead peer is NEVER noticed".into(),
+        detection_text(self.keepalive, self.detection_bound_s, &self.assumed)
+    }
+}
+
+/// `keepalive on (idle 7s, interval 3s, 4 retries)`, `keepalive off`,
+/// `keepalive probably on (idle 7s from the kernel's timer; assumed the OS
+/// defaults: ...)`, `keepalive unknown (...)`; `assumed` names the fields
+/// not seen.
+pub fn keepalive_text(
+    keepalive: Option<bool>,
+    probably: bool,
+    fields: &KeepaliveFields,
+    assumed: &[&str],
+) -> String {
+    let value = match keepalive {
+        Some(true) => "on",
+        Some(false) => "off",
+        None => return "keepalive unknown (data in flight hides the keepalive timer)".into(),
+    };
+    let probably = if probably { "probably " } else { "" };
+    let mut text = format!("keepalive {probably}{value}");
+    let user_timeout = fields.user_timeout_s.map(|t| format!("user timeout {}", human_s(t)));
+    if keepalive == Some(false) {
+        if let Some(user_timeout) = user_timeout {
+            let _ = write!(text, ", {user_timeout}");
         }
+        return text;
+    }
+    let d = |s: Option<f64>| s.map_or("?".into(), human_s);
+    let retries = fields.retries.map_or("? retries".into(), |n| plural(n, "retry", "retries"));
+    let values = [
+        ("idle_s", format!("idle {}", d(fields.idle_s))),
+        ("interval_s", format!("interval {}", d(fields.interval_s))),
+        ("retries", retries),
+    ];
+    let (assumed, known): (Vec<_>, Vec<_>) =
+        values.into_iter().partition(|(field, _)| assumed.contains(field));
+    let mut seen: Vec<String> = known.into_iter().map(|(_, text)| text).collect();
+    seen.extend(user_timeout);
+    let mut inside = seen.join(", ");
+    if !assumed.is_empty() {
+        let assumed: Vec<String> = assumed.into_iter().map(|(_, text)| text).collect();
+        if !inside.is_empty() {
+            inside.push_str(" from the kernel's timer; ");
+        }
+        let _ = write!(inside, "assumed the OS defaults: {}", assumed.join(", "));
+    }
+    let _ = write!(text, " ({inside})");
+    text
+}
+
+/// `dead peer noticed within 19s`, `a dead peer is NEVER noticed`, ...; with
+/// values `assumed`, the bound holds if they do.
+pub fn detection_text(keepalive: Option<bool>, bound: Option<f64>, assumed: &[&str]) -> String {
+    let hold = if assumed.is_empty() { "" } else { " if the assumed values hold" };
+    match (keepalive, bound) {
+        (None, _) => "detection unknown".into(),
+        (Some(false), Some(bound)) => {
+            format!("dead peer noticed within {} of sending", human_s(bound))
+        }
+        (_, Some(bound)) => format!("dead peer noticed within {}{hold}", human_s(bound)),
+        (_, None) => "a dead peer is NEVER noticed".into(),
     }
 }

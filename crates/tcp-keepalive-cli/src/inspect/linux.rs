@@ -1,8 +1,8 @@
 //! `inspect` on Linux: list, map owners, read each socket, report.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
-use super::containers::{self, Container};
+use super::containers;
 use super::owners;
 use super::read::ExactReader;
 use super::report::{prometheus, Connection, Exposition, InspectEvent, SocketKind, Summary};
@@ -35,7 +35,7 @@ pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
 
     let max = args.max_detection.as_ref().map(|m| m.value);
     let mut reader = ExactReader::default();
-    let mut labels = Labels::default();
+    let mut containers = containers::ByPid::default();
     let mut connections = Vec::with_capacity(found.len());
     let mut summary =
         Summary { max_detection_s: max.map(secs), too_slow: max.map(|_| 0), ..Summary::default() };
@@ -51,7 +51,7 @@ pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
         };
         let faulty = matches!(read, Err(Some(_)));
         let mut connection = connection(socket, owner, read, space.defaults, max);
-        connection.container = owner.and_then(|o| labels.container(o.pid));
+        connection.container = owner.and_then(|o| containers.of(o.pid));
         if args.all_namespaces {
             (connection.netns_inode, connection.netns_name) =
                 (Some(space.inode), space.name.clone());
@@ -85,16 +85,6 @@ pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
     }
     out.emit(&InspectEvent::Summary(summary))?;
     Ok(exit)
-}
-
-/// The container labels of owners, read once per process.
-#[derive(Default)]
-pub struct Labels(HashMap<u32, Option<Container>>);
-
-impl Labels {
-    pub fn container(&mut self, pid: u32) -> Option<Container> {
-        self.0.entry(pid).or_insert_with(|| containers::of(pid)).clone()
-    }
 }
 
 /// Counts `c` in `summary`; listeners and TIME_WAIT sockets only as such.

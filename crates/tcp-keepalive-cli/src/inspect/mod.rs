@@ -34,7 +34,7 @@ pub mod namespaces;
 pub mod owners;
 #[cfg(target_os = "linux")]
 pub mod read;
-mod report;
+pub mod report;
 #[cfg(target_os = "linux")]
 pub mod sockets;
 #[cfg(target_os = "linux")]

@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::containers::Container;
+pub use super::line::{detection_text, keepalive_text};
 use crate::output::{human_s, plural, Event, KeepaliveFields};
 use crate::tcp_info::TcpState;
 
