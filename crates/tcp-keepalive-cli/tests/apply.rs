@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 
 use keepalive_faults::netns::Netns;
 use serde_json::Value;
-use support::{bin_for_nobody, namespace, Peers, BIN};
+use support::{bin_for_nobody, json_lines as events, namespace, Peers, BIN};
 
 /// Connects to the test's listener, says who it is, then blocks in recv()
 /// and prints how it ended. A line on stdin first: report the listener's
@@ -92,11 +92,6 @@ fn line(reader: &mut impl BufRead) -> String {
 
 fn apply(args: &[&str]) -> Output {
     Command::new(BIN).arg("apply").args(args).output().expect("running tcp-keepalive apply")
-}
-
-fn events(out: &Output) -> Vec<Value> {
-    let text = String::from_utf8_lossy(&out.stdout);
-    text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"))).collect()
 }
 
 /// The one event named `name`.
