@@ -59,6 +59,7 @@ mod accept;
 mod config;
 mod error;
 mod ext;
+mod liveness;
 mod sys;
 #[cfg(feature = "tokio")]
 mod tokio;
@@ -74,3 +75,4 @@ pub mod runtimes {}
 
 pub use error::{Problem, Setting, SettingError, Value};
 pub use ext::{KeepaliveExt, SocketRef};
+pub use liveness::Liveness;

@@ -16,6 +16,7 @@ use std::{error, fmt, io};
 use crate::ext::{Role, SocketRef};
 use crate::{Keepalive, SettingError};
 
+pub(crate) mod liveness;
 pub(crate) mod platform;
 pub(crate) mod table;
 

@@ -12,6 +12,7 @@
 //! - User timeout: Unsupported; no per-socket retransmission limit was found
 //!   in DragonFly's sys/netinet.
 
+use crate::sys::liveness::LivenessCheck;
 use crate::sys::table::{OnListener, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
@@ -51,4 +52,30 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout: None,
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: false,
+};
+
+// liveness(): poll's bits and the peek's flags.
+const POLLIN: i16 = 0x1;
+const POLLERR: i16 = 0x8;
+const POLLHUP: i16 = 0x10;
+const POLLNVAL: i16 = 0x20;
+const MSG_PEEK: i32 = 0x2;
+const MSG_DONTWAIT: i32 = 0x80;
+same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);
+
+/// `poll`'s number type.
+pub(crate) type Nfds = std::ffi::c_uint;
+
+/// No POLLRDHUP. As the other BSDs (4.4BSD's `soreadable` and `soreceive`):
+/// readable with data, after a FIN or with a pending `so_error`, which a
+/// MSG_PEEK leaves in place. Taken from the shared 4.4BSD code, not verified
+/// in DragonFly's own source (uncertain); never run.
+pub(crate) const LIVENESS: LivenessCheck = LivenessCheck {
+    pollin: POLLIN,
+    pollhup: POLLHUP,
+    pollerr: POLLERR,
+    pollnval: POLLNVAL,
+    rdhup: None,
+    peek: Some(MSG_PEEK | MSG_DONTWAIT),
+    peek_takes_error: false,
 };

@@ -15,6 +15,7 @@
 //!   BBR stacks did, and the default stack silently ignored it. A value that
 //!   may be ignored cannot be promised as a bound.
 
+use crate::sys::liveness::LivenessCheck;
 use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
@@ -50,4 +51,32 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout: None,
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: false,
+};
+
+// liveness(): poll's bits and the peek's flags.
+const POLLIN: i16 = 0x1;
+const POLLERR: i16 = 0x8;
+const POLLHUP: i16 = 0x10;
+const POLLNVAL: i16 = 0x20;
+const MSG_PEEK: i32 = 0x2;
+const MSG_DONTWAIT: i32 = 0x80;
+same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);
+
+/// `poll`'s number type.
+pub(crate) type Nfds = std::ffi::c_uint;
+
+/// sys/kern/uipc_socket.c `sopoll_generic`: POLLIN for data, a pending
+/// `so_error` (`soreadabledata`) or a FIN (SBS_CANTRCVMORE), POLLHUP only once
+/// both directions are shut. POLLRDHUP exists only from FreeBSD 14 and is not
+/// used. `soreceive_generic` returns waiting data first, then `so_error`,
+/// which it clears only without MSG_PEEK: the check leaves the error for the
+/// next read. Read from source; not run on FreeBSD here.
+pub(crate) const LIVENESS: LivenessCheck = LivenessCheck {
+    pollin: POLLIN,
+    pollhup: POLLHUP,
+    pollerr: POLLERR,
+    pollnval: POLLNVAL,
+    rdhup: None,
+    peek: Some(MSG_PEEK | MSG_DONTWAIT),
+    peek_takes_error: false,
 };

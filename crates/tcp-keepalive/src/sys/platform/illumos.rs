@@ -25,6 +25,7 @@
 
 use std::time::Duration;
 
+use crate::sys::liveness::LivenessCheck;
 use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
@@ -68,4 +69,31 @@ pub(crate) const PLATFORM: Platform = Platform {
     ),
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(2 * 60) },
     host_clamps_silently: false,
+};
+
+// liveness(): poll's bits and the peek's flags.
+const POLLIN: i16 = 0x1;
+const POLLERR: i16 = 0x8;
+const POLLHUP: i16 = 0x10;
+const POLLNVAL: i16 = 0x20;
+const MSG_PEEK: i32 = 0x2;
+const MSG_DONTWAIT: i32 = 0x80;
+same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);
+
+/// `poll`'s number type.
+pub(crate) type Nfds = std::ffi::c_ulong;
+
+/// POLLRDHUP exists only in recent illumos and is not used: the peek tells a FIN
+/// from data. uts/common/fs/sockfs/sockcommon_subr.c `so_dequeue_msg` returns
+/// waiting data first, then the pending error through `sogeterr(so,
+/// !(flags & MSG_PEEK))`: a peek leaves it for the next read. Read from
+/// source; never run.
+pub(crate) const LIVENESS: LivenessCheck = LivenessCheck {
+    pollin: POLLIN,
+    pollhup: POLLHUP,
+    pollerr: POLLERR,
+    pollnval: POLLNVAL,
+    rdhup: None,
+    peek: Some(MSG_PEEK | MSG_DONTWAIT),
+    peek_takes_error: false,
 };
