@@ -62,7 +62,8 @@ mod ext;
 mod liveness;
 mod sys;
 #[cfg(feature = "tokio")]
-mod tokio;
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod tokio;
 
 pub use accept::AcceptKeepalive;
 pub use config::Keepalive;

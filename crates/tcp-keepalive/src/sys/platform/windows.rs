@@ -68,11 +68,11 @@ const MSG_PEEK: i32 = 0x2;
 #[cfg(all(test, windows))]
 const _: () = {
     use windows_sys::Win32::Networking::WinSock as ws;
-    assert!(POLLRDNORM == ws::POLLRDNORM as i16);
-    assert!(POLLERR == ws::POLLERR as i16);
-    assert!(POLLHUP == ws::POLLHUP as i16);
-    assert!(POLLNVAL == ws::POLLNVAL as i16);
-    assert!(MSG_PEEK == ws::MSG_PEEK as i32);
+    assert!(POLLRDNORM == ws::POLLRDNORM);
+    assert!(POLLERR == ws::POLLERR);
+    assert!(POLLHUP == ws::POLLHUP);
+    assert!(POLLNVAL == ws::POLLNVAL);
+    assert!(MSG_PEEK == ws::MSG_PEEK);
 };
 
 /// `WSAPoll` (Windows Vista+): POLLHUP when "a stream-oriented connection was
