@@ -1,29 +1,36 @@
 //! Argument parsing (clap derive), and what `--help` shows; each subcommand's
 //! logic lives in its own module and receives the parsed arguments.
 
-use std::fmt;
-use std::time::Duration;
-
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 use crate::output::{events_help, Exit};
 
-/// Shown at the end of `--help`: durations, exit codes and `--json`.
+/// Shown at the end of `--help`: durations, every exit code and `--json`.
 fn after_help() -> String {
+    help_end(&Exit::help())
+}
+
+/// Shown at the end of a subcommand's `-h`: durations, the exit codes that
+/// apply to it (its name as typed) and `--json`.
+fn subcommand_help(name: &str) -> String {
+    help_end(&Exit::help_for(name))
+}
+
+/// A subcommand's `--help` end: its JSON events, then [`subcommand_help`].
+fn subcommand_long_help<E: schemars::JsonSchema>(name: &str) -> String {
+    format!("{}\n{}", events_help::<E>(), subcommand_help(name))
+}
+
+/// Durations, `--json`, then `exit_codes`.
+fn help_end(exit_codes: &str) -> String {
     format!(
-        "Durations are written like 30s, 1m30s, 500ms or 2h.\n\n{}\n\
+        "Durations are written like 30s, 1m30s, 500ms or 2h.\n\n\
          --json prints one JSON object per line on stdout, one per event, each with an\n\
          \"event\" field naming it (see `tcp-keepalive <COMMAND> --help`). Durations in\n\
          JSON are seconds (numbers), in fields ending in _s. Errors are printed on\n\
          stderr and, with --json anywhere on the command line, also as one\n\
-         {{\"event\":\"error\",...}} line on stdout.",
-        Exit::help()
+         {{\"event\":\"error\",...}} line on stdout.\n\n{exit_codes}"
     )
-}
-
-/// A subcommand's `--help` end: its JSON events, then [`after_help`].
-fn events_and_after_help<E: schemars::JsonSchema>() -> String {
-    format!("{}\n{}", events_help::<E>(), after_help())
 }
 
 /// See dead-peer detection happen, and find how long a network path lets a
@@ -51,7 +58,7 @@ pub enum Command {
     /// demo enters an unprivileged user+network namespace first). Shows each
     /// unanswered probe live (TCP_INFO), then the detection time against the
     /// configured bound, while the connection without keepalive still hangs.
-    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::demo::DemoEvent>())]
+    #[command(after_help = subcommand_help("demo"), after_long_help = subcommand_long_help::<crate::demo::DemoEvent>("demo"))]
     Demo,
 
     /// Connect, apply keepalive settings, send nothing, and show the
@@ -59,8 +66,8 @@ pub enum Command {
     ///
     /// Exits with code 3 when keepalive declares the peer dead, 4 when the
     /// peer closes or resets the connection. Runs until then (Ctrl-C stops it).
-    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::watch::WatchEvent>())]
-    Watch(WatchArgs),
+    #[command(after_help = subcommand_help("watch"), after_long_help = subcommand_long_help::<crate::watch::WatchEvent>("watch"))]
+    Watch(crate::watch::WatchArgs),
 
     /// Find the idle timeout of a NAT, firewall or load balancer on the path
     /// to HOST:PORT, with keepalive probes only.
@@ -72,12 +79,12 @@ pub enum Command {
     /// Takes about 1.2 to 2.2 times the timeout. A server that closes idle
     /// connections itself is reported the same way (its own idle timeout,
     /// counted from the connection's last data).
-    #[command(name = "idle-timeout", after_help = after_help(), after_long_help = events_and_after_help::<crate::idle_timeout::IdleTimeoutEvent>())]
-    IdleTimeout(IdleTimeoutArgs),
+    #[command(name = "idle-timeout", after_help = subcommand_help("idle-timeout"), after_long_help = subcommand_long_help::<crate::idle_timeout::IdleTimeoutEvent>("idle-timeout"))]
+    IdleTimeout(crate::idle_timeout::IdleTimeoutArgs),
 
     /// Show the OS's keepalive defaults, where they were read, the worst-case
     /// detection time they imply, and how to change them.
-    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::defaults::DefaultsEvent>())]
+    #[command(after_help = subcommand_help("defaults"), after_long_help = subcommand_long_help::<crate::defaults::DefaultsEvent>("defaults"))]
     Defaults,
 
     /// List this network namespace's TCP connections with the keepalive
@@ -98,134 +105,20 @@ pub enum Command {
     /// means never (or unknown, with `keepalive` null); `pid` and `command`
     /// are null when the owner is hidden; `too_slow` is null without
     /// --max-detection.
-    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::inspect::InspectEvent>())]
-    Inspect(InspectArgs),
+    #[command(after_help = subcommand_help("inspect"), after_long_help = subcommand_long_help::<crate::inspect::InspectEvent>("inspect"))]
+    Inspect(crate::inspect::InspectArgs),
 
     /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish).
     ///
     /// For example: tcp-keepalive completions bash > ~/.local/share/bash-completion/completions/tcp-keepalive
-    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::completions::CompletionsEvent>())]
+    #[command(after_help = subcommand_help("completions"), after_long_help = subcommand_long_help::<crate::completions::CompletionsEvent>("completions"))]
     Completions(crate::completions::CompletionsArgs),
 
     /// Print the man page (roff), or a subcommand's page.
     ///
     /// For example: tcp-keepalive man > ~/.local/share/man/man1/tcp-keepalive.1
-    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::man::ManEvent>())]
+    #[command(after_help = subcommand_help("man"), after_long_help = subcommand_long_help::<crate::man::ManEvent>("man"))]
     Man(crate::man::ManArgs),
-}
-
-/// `inspect` arguments.
-#[derive(Debug, Args)]
-pub struct InspectArgs {
-    /// Only connections of this process (repeatable).
-    #[arg(long = "pid", value_name = "PID")]
-    pub pids: Vec<u32>,
-
-    /// Only connections with this local or remote port.
-    #[arg(long, value_name = "PORT")]
-    pub port: Option<u16>,
-
-    /// Which connections: `established` (default) or `all` (listening and closing ones too).
-    #[arg(long, value_enum, default_value_t = StateFilter::Established)]
-    pub state: StateFilter,
-
-    /// Exit with code 8 when a listed connection would take longer than this
-    /// to notice a dead peer, or never would.
-    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
-    pub max_detection: Option<Typed<Duration>>,
-
-    /// Print only a summary in the Prometheus text format (for
-    /// node_exporter's textfile collector) instead of one line per connection.
-    #[arg(long, conflicts_with = "json")]
-    pub prometheus: bool,
-}
-
-/// `inspect --state`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum StateFilter {
-    /// ESTABLISHED connections only.
-    Established,
-    /// Every TCP socket, listening ones included.
-    All,
-}
-
-/// `watch` arguments.
-#[derive(Debug, Args)]
-pub struct WatchArgs {
-    /// The server: HOST:PORT, e.g. `example.com:443`, `192.0.2.7:22` or `[::1]:8080`.
-    #[arg(value_name = "HOST:PORT")]
-    pub target: String,
-
-    /// Idle time before the first probe.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
-    pub idle: Typed<Duration>,
-
-    /// Time between unanswered probes.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration, allow_hyphen_values = true)]
-    pub interval: Typed<Duration>,
-
-    /// Unanswered probes before the peer is declared dead.
-    #[arg(long, value_name = "N", default_value_t = 3, allow_negative_numbers = true)]
-    pub retries: u32,
-
-    /// TCP_USER_TIMEOUT (Linux): replaces --retries for deciding when to give up.
-    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
-    pub user_timeout: Option<Typed<Duration>>,
-
-    /// Give up connecting after this long.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
-    pub connect_timeout: Typed<Duration>,
-}
-
-/// `idle-timeout` arguments.
-#[derive(Debug, Args)]
-pub struct IdleTimeoutArgs {
-    /// The server: HOST:PORT. Any TCP server that accepts connections will do;
-    /// nothing is ever sent to it.
-    #[arg(value_name = "HOST:PORT")]
-    pub target: String,
-
-    /// The longest idle timeout to look for (at least 2s, at most 9h).
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration, allow_hyphen_values = true)]
-    pub max: Typed<Duration>,
-
-    /// The most connections to open, in total (at least 16).
-    #[arg(long, value_name = "N", default_value_t = 64, allow_negative_numbers = true)]
-    pub connections: usize,
-
-    /// Give up connecting after this long.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
-    pub connect_timeout: Typed<Duration>,
-}
-
-/// A parsed value with the text the user typed for it, so that messages
-/// echo what was typed (`0s`, not `0ns`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Typed<T> {
-    /// The value.
-    pub value: T,
-    /// As typed.
-    pub text: String,
-}
-
-impl<T> fmt::Display for Typed<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-/// Parses a human duration (humantime): `30s`, `1m30s`, `500ms`, `2h`.
-///
-/// Zero is accepted here on purpose: whether a value is allowed for a
-/// keepalive setting is the library's decision (it names the OS limit).
-fn duration(text: &str) -> Result<Typed<Duration>, String> {
-    if text.trim_start().starts_with('-') {
-        return Err(format!("{text:?} is negative; durations are positive, like 30s or 500ms"));
-    }
-    let value = humantime::parse_duration(text).map_err(|e| {
-        format!("{text:?} is not a duration ({e}); write durations like 30s, 1m30s or 500ms")
-    })?;
-    Ok(Typed { value, text: text.to_string() })
 }
 
 #[cfg(test)]
@@ -236,15 +129,5 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations_parse_like_the_docs_say() {
-        assert_eq!(duration("1m30s").unwrap().value, Duration::from_secs(90));
-        assert_eq!(duration("500ms").unwrap().value, Duration::from_millis(500));
-        assert_eq!(duration("0s").unwrap().text, "0s");
-        let err = duration("abc").unwrap_err();
-        assert!(err.contains("\"abc\" is not a duration"), "{err}");
-        assert!(duration("-1s").unwrap_err().contains("negative"));
     }
 }
