@@ -44,9 +44,22 @@ fn liveness_once_changed(stream: &TcpStream) -> io::Result<Liveness> {
 }
 
 /// Blocks until `stream` has data to read, without taking it (std's peek).
-fn wait_for_data(stream: &TcpStream) {
+/// False, with a printed skip, on WASI, which cannot peek.
+fn wait_for_data(test: &str, stream: &TcpStream) -> bool {
+    if cfg!(target_os = "wasi") {
+        let why = "WASI cannot peek at a TCP stream: no way to wait for data without reading it";
+        let _ = writeln!(io::stderr(), "SKIPPED {test}: {why}");
+        return false;
+    }
     stream.set_read_timeout(Some(ARRIVAL)).unwrap();
     assert!(stream.peek(&mut [0u8; 1]).unwrap() > 0, "no data arrived");
+    true
+}
+
+/// Under Wine (scripts/run-targets exports WINEPREFIX), whose socket layer
+/// maps Winsock onto the host's sockets.
+fn under_wine() -> bool {
+    cfg!(windows) && std::env::var_os("WINEPREFIX").is_some()
 }
 
 /// WASI cannot peek at a TCP stream (wasi-libc), so a readable socket cannot
@@ -74,7 +87,9 @@ fn a_healthy_idle_connection_is_open() {
 fn unread_data_stays_readable() {
     let (_listener, mut client, mut server) = pair();
     server.write_all(b"hello").unwrap();
-    wait_for_data(&client);
+    if !wait_for_data("unread_data_stays_readable", &client) {
+        return;
+    }
     let answer = client.liveness();
     if cannot_tell_here("unread_data_stays_readable", &answer) {
         return;
@@ -104,7 +119,9 @@ fn a_fin_behind_unread_data_leaves_the_data_readable() {
     let (_listener, mut client, mut server) = pair();
     server.write_all(b"last words").unwrap();
     server.shutdown(Shutdown::Write).unwrap();
-    wait_for_data(&client);
+    if !wait_for_data("a_fin_behind_unread_data_leaves_the_data_readable", &client) {
+        return;
+    }
     let answer = client.liveness();
     if cannot_tell_here("a_fin_behind_unread_data_leaves_the_data_readable", &answer) {
         return;
@@ -125,13 +142,20 @@ fn a_reset_is_dead_connection_reset() {
     // Closing a socket with unread data makes its kernel answer with a reset
     // (RFC 2525 2.17; Linux, the BSDs and Windows all do), no SO_LINGER needed.
     (&client).write_all(b"never read").unwrap();
-    wait_for_data(&server);
-    drop(server);
-    let answer = liveness_once_changed(&client);
-    if cannot_tell_here("a_reset_is_dead_connection_reset", &answer) {
+    if !wait_for_data("a_reset_is_dead_connection_reset", &server) {
         return;
     }
-    assert_eq!(answer.unwrap(), Liveness::Dead(io::ErrorKind::ConnectionReset));
+    drop(server);
+    let answer = liveness_once_changed(&client).unwrap();
+    // Wine's socket layer takes the host socket's pending error before the
+    // peek, so there the reset reads as the end of the stream (observed with
+    // Wine 8; Windows itself is not run here).
+    let expected = if under_wine() {
+        Liveness::PeerClosed
+    } else {
+        Liveness::Dead(io::ErrorKind::ConnectionReset)
+    };
+    assert_eq!(answer, expected);
     // A read now returns at once, and no data.
     client.set_read_timeout(Some(ARRIVAL)).unwrap();
     let start = Instant::now();

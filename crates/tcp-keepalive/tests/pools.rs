@@ -9,8 +9,10 @@
 #[allow(dead_code)] // the example's main is not run here
 mod pools;
 
+use std::future::Future;
 use std::io::Read;
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::ops::DerefMut;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -36,14 +38,26 @@ fn next_accepted(server: &mpsc::Receiver<TcpStream>) -> TcpStream {
     server.recv_timeout(Duration::from_secs(5)).expect("the pool connected")
 }
 
-/// What both tests check once the first pooled connection's peer went silent
-/// and the detection bound passed: `handed_out` is a new connection (not
-/// `dead`), open, and it carries data to the server's new side.
-async fn assert_live_and_new(
-    handed_out: &mut tokio::net::TcpStream,
-    dead: SocketAddr,
+/// The scenario both pools go through: one pooled connection, returned idle;
+/// its peer silenced; after the detection bound + 1.5 s, `get` must hand out
+/// a new connection (not the dead one), open, that carries data to the
+/// server's new side. `get` checks a connection out of the pool under test.
+async fn silence_the_pooled_peer_then_check_out<F, C>(
     server: &mpsc::Receiver<TcpStream>,
-) {
+    get: impl Fn() -> F,
+) where
+    F: Future<Output = C>,
+    C: DerefMut<Target = tokio::net::TcpStream>,
+{
+    let first = get().await;
+    let dead = first.local_addr().unwrap();
+    drop(first); // back into the pool, idle
+    let silenced = next_accepted(server);
+    keepalive_faults::silence(&silenced).unwrap();
+
+    let bound = pools::KEEPALIVE.detection_bound().unwrap();
+    tokio::time::sleep(bound + Duration::from_millis(1500)).await;
+    let mut handed_out = get().await;
     let local = handed_out.local_addr().unwrap();
     assert_ne!(local, dead, "the pool handed out the connection whose peer is dead");
     assert_eq!(handed_out.liveness().unwrap(), Liveness::Open);
@@ -54,11 +68,7 @@ async fn assert_live_and_new(
     let mut buf = [0u8; 4];
     peer.read_exact(&mut buf).unwrap();
     assert_eq!(&buf, b"ping");
-}
-
-/// The detection bound of the recipes' keepalive, plus the 1.5 s.
-fn after_the_bound() -> Duration {
-    pools::KEEPALIVE.detection_bound().unwrap() + Duration::from_millis(1500)
+    drop(silenced);
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -73,16 +83,7 @@ async fn deadpool_hands_out_only_live_connections_after_the_bound() {
         .max_size(1)
         .build()
         .unwrap();
-    let first = pool.get().await.unwrap();
-    let dead = first.local_addr().unwrap();
-    drop(first); // back into the pool, idle
-    let silenced = next_accepted(&server);
-    keepalive_faults::silence(&silenced).unwrap();
-
-    tokio::time::sleep(after_the_bound()).await;
-    let mut handed_out = pool.get().await.unwrap();
-    assert_live_and_new(&mut handed_out, dead, &server).await;
-    drop(silenced);
+    silence_the_pooled_peer_then_check_out(&server, || async { pool.get().await.unwrap() }).await;
 }
 
 #[tokio::test(flavor = "current_thread")]
@@ -100,16 +101,7 @@ async fn bb8_hands_out_only_live_connections_after_the_bound() {
         .build(pools::with_bb8::Manager(addr))
         .await
         .unwrap();
-    let first = pool.get().await.unwrap();
-    let dead = first.local_addr().unwrap();
-    drop(first);
-    let silenced = next_accepted(&server);
-    keepalive_faults::silence(&silenced).unwrap();
-
-    tokio::time::sleep(after_the_bound()).await;
-    let mut handed_out = pool.get().await.unwrap();
-    assert_live_and_new(&mut handed_out, dead, &server).await;
-    drop(silenced);
+    silence_the_pooled_peer_then_check_out(&server, || async { pool.get().await.unwrap() }).await;
 }
 
 #[tokio::test(flavor = "current_thread")]

@@ -20,6 +20,12 @@
 //!   retransmission limit.
 
 use crate::sys::liveness::LivenessCheck;
+use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
+// Only for the check against libc, made where this table is the host's.
+#[allow(unused_imports)]
+use crate::sys::platform::poll_4_4bsd::{
+    MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
+};
 use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
@@ -59,13 +65,6 @@ pub(crate) const PLATFORM: Platform = Platform {
     host_clamps_silently: false,
 };
 
-// liveness(): poll's bits and the peek's flags.
-const POLLIN: i16 = 0x1;
-const POLLERR: i16 = 0x8;
-const POLLHUP: i16 = 0x10;
-const POLLNVAL: i16 = 0x20;
-const MSG_PEEK: i32 = 0x2;
-const MSG_DONTWAIT: i32 = 0x80;
 same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);
 
 /// `poll`'s number type.
@@ -75,12 +74,4 @@ pub(crate) type Nfds = std::ffi::c_uint;
 /// readable with data, after a FIN or with a pending `so_error`, which a
 /// MSG_PEEK leaves in place. Taken from the shared 4.4BSD code, not verified
 /// in DragonFly's own source (uncertain); never run.
-pub(crate) const LIVENESS: LivenessCheck = LivenessCheck {
-    pollin: POLLIN,
-    pollhup: POLLHUP,
-    pollerr: POLLERR,
-    pollnval: POLLNVAL,
-    rdhup: None,
-    peek: Some(MSG_PEEK | MSG_DONTWAIT),
-    peek_takes_error: false,
-};
+pub(crate) const LIVENESS: LivenessCheck = FOUR_FOUR_BSD;

@@ -3,6 +3,12 @@
 //! tuning value is Unsupported rather than faked.
 
 use crate::sys::liveness::LivenessCheck;
+use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
+// Only for the check against libc, made where this table is the host's.
+#[allow(unused_imports)]
+use crate::sys::platform::poll_4_4bsd::{
+    MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
+};
 use crate::sys::table::Platform;
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
@@ -13,13 +19,6 @@ same_as_libc!(SOL_SOCKET, SO_KEEPALIVE, SO_ACCEPTCONN, ENOPROTOOPT);
 
 pub(crate) const PLATFORM: Platform = Platform::bool_only("OpenBSD");
 
-// liveness(): poll's bits and the peek's flags.
-const POLLIN: i16 = 0x1;
-const POLLERR: i16 = 0x8;
-const POLLHUP: i16 = 0x10;
-const POLLNVAL: i16 = 0x20;
-const MSG_PEEK: i32 = 0x2;
-const MSG_DONTWAIT: i32 = 0x80;
 same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);
 
 /// `poll`'s number type.
@@ -30,12 +29,4 @@ pub(crate) type Nfds = std::ffi::c_uint;
 /// `soreceive` returns waiting data first, then `so_error`, which it clears
 /// only without MSG_PEEK: the check leaves the error for the next read. Read
 /// from source; not run on OpenBSD here.
-pub(crate) const LIVENESS: LivenessCheck = LivenessCheck {
-    pollin: POLLIN,
-    pollhup: POLLHUP,
-    pollerr: POLLERR,
-    pollnval: POLLNVAL,
-    rdhup: None,
-    peek: Some(MSG_PEEK | MSG_DONTWAIT),
-    peek_takes_error: false,
-};
+pub(crate) const LIVENESS: LivenessCheck = FOUR_FOUR_BSD;
