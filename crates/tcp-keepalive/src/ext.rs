@@ -173,8 +173,12 @@ pub trait KeepaliveExt: sealed::Socket {
     ///   it for the next read.
     /// - WASI cannot peek: an idle connection is `Open`, but a readable one
     ///   returns `Unsupported` (read it to know).
-    /// - A listening socket is refused with `InvalidInput`, before any system
-    ///   call. Per-OS details and sources: the `platforms` page.
+    /// - A `TcpListener` is refused with `InvalidInput`, before any system
+    ///   call. A [`SocketRef`] (or tokio's `TcpSocket`) is not asked whether
+    ///   it listens, to keep the check at one call: on a listening socket its
+    ///   answer means nothing.
+    ///
+    /// Per-OS details and sources: the `platforms` page.
     ///
     /// ```
     /// use std::io::Write;

@@ -43,12 +43,18 @@ fn liveness_once_changed(stream: &TcpStream) -> io::Result<Liveness> {
     }
 }
 
+/// The standard skip line, on a line of its own even when the harness runs
+/// one test at a time (WASI) and has already printed the test's name.
+fn skip(test: &str, why: &str) {
+    let _ = writeln!(io::stderr(), "\nSKIPPED {test}: {why}");
+}
+
 /// Blocks until `stream` has data to read, without taking it (std's peek).
 /// False, with a printed skip, on WASI, which cannot peek.
 fn wait_for_data(test: &str, stream: &TcpStream) -> bool {
     if cfg!(target_os = "wasi") {
         let why = "WASI cannot peek at a TCP stream: no way to wait for data without reading it";
-        let _ = writeln!(io::stderr(), "SKIPPED {test}: {why}");
+        skip(test, why);
         return false;
     }
     stream.set_read_timeout(Some(ARRIVAL)).unwrap();
@@ -68,7 +74,7 @@ fn cannot_tell_here(test: &str, answer: &io::Result<Liveness>) -> bool {
     let Err(e) = answer else { return false };
     if cfg!(target_os = "wasi") && e.kind() == io::ErrorKind::Unsupported {
         let why = "WASI cannot peek at a TCP stream, so a readable socket is Unsupported";
-        let _ = writeln!(io::stderr(), "SKIPPED {test}: {why} ({e})");
+        skip(test, &format!("{why} ({e})"));
         return true;
     }
     false
