@@ -197,13 +197,11 @@ pub trait KeepaliveExt: sealed::Socket {
     /// # Ok(())
     /// # }
     /// ```
+    #[inline]
     fn liveness(&self) -> io::Result<Liveness> {
         let socket = self.socket_ref();
         if socket.role == Role::Listener {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "liveness() checks a connection, and this is a listening socket",
-            ));
+            return Err(sys::liveness_of_a_listener());
         }
         sys::liveness(socket.handle)
     }

@@ -7,7 +7,9 @@
 
 #[path = "../examples/pools.rs"]
 #[allow(dead_code)] // the example's main is not run here
-mod pools;
+mod example;
+
+use example::recipes as pools;
 
 use std::future::Future;
 use std::io::Read;

@@ -118,6 +118,15 @@ pub(crate) fn syscall_failed(option: &str, applied: &[&str], err: io::Error) -> 
     with_context(context, err)
 }
 
+/// `liveness()` asked of a listening socket, out of line.
+#[cold]
+pub(crate) fn liveness_of_a_listener() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "liveness() checks a connection, and this is a listening socket",
+    )
+}
+
 /// Adds which option could not be read to an OS error.
 pub(crate) fn read_failed(option: &str, err: io::Error) -> io::Error {
     with_context(format!("reading {option} failed"), err)

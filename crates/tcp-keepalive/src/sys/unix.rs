@@ -183,20 +183,33 @@ fn refuse_changed_values(
     Err(SettingError::new(SETTINGS[i], asked, problem, PLATFORM.os, Some(option.name)).into())
 }
 
-/// One zero-timeout `poll`; a 1-byte `MSG_PEEK` only when `poll` cannot tell.
+/// One zero-timeout `poll`: nothing ready (it returns 0) is the healthy,
+/// one-system-call case, kept small enough to inline; the rest is out of line.
+#[inline]
 pub(crate) fn liveness(fd: Handle<'_>) -> io::Result<Liveness> {
     let mut entry = PollFd { fd: fd.as_raw_fd(), events: LIVENESS.events(), revents: 0 };
-    loop {
-        // SAFETY: `entry` is one live, initialised pollfd and `nfds` says one;
-        // the timeout is 0, so the kernel writes `revents` and returns at once.
-        // `fd` is borrowed, so it stays open for the call.
-        if unsafe { poll(&mut entry, 1, 0) } != -1 {
-            break;
-        }
+    // SAFETY: `entry` is one live, initialised pollfd and `nfds` says one; the
+    // timeout is 0, so the kernel writes `revents` and returns at once. `fd`
+    // is borrowed, so it stays open for the call.
+    let ready = unsafe { poll(&mut entry, 1, 0) };
+    if ready == 0 {
+        return Ok(Liveness::Open);
+    }
+    liveness_after(fd, ready, entry)
+}
+
+/// `poll` failed or reported events: retry an interrupted call, then read the
+/// events, and where they cannot tell, a 1-byte `MSG_PEEK`.
+#[cold]
+#[inline(never)]
+fn liveness_after(fd: Handle<'_>, mut ready: c_int, mut entry: PollFd) -> io::Result<Liveness> {
+    while ready == -1 {
         let err = io::Error::last_os_error();
         if err.kind() != io::ErrorKind::Interrupted {
             return Err(read_failed("the connection's state (poll)", err));
         }
+        // SAFETY: as in `liveness`: one live pollfd, a zero timeout, `fd` open.
+        ready = unsafe { poll(&mut entry, 1, 0) };
     }
     let flags = match LIVENESS.after_poll(entry.revents)? {
         AfterPoll::Known(liveness) => return Ok(liveness),

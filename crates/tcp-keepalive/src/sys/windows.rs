@@ -166,8 +166,12 @@ pub(crate) fn liveness(socket: Handle<'_>) -> io::Result<Liveness> {
     // SAFETY: `entry` is one live, initialised WSAPOLLFD and the count says
     // one; the timeout is 0, so WSAPoll writes `revents` and returns at once.
     // The socket is borrowed, so it stays open for the call.
-    if unsafe { ws::WSAPoll(&mut entry, 1, 0) } == SOCKET_ERROR {
-        return Err(read_failed("the connection's state (WSAPoll)", last_error()));
+    match unsafe { ws::WSAPoll(&mut entry, 1, 0) } {
+        0 => return Ok(Liveness::Open), // nothing ready: the healthy case
+        SOCKET_ERROR => {
+            return Err(read_failed("the connection's state (WSAPoll)", last_error()));
+        }
+        _ => {}
     }
     let flags = match LIVENESS.after_poll(entry.revents)? {
         AfterPoll::Known(liveness) => return Ok(liveness),
