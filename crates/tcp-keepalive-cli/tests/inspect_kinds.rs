@@ -61,6 +61,7 @@ fn without_permission_the_keepalive_timer_tells_the_idle_time() {
     let test = "without_permission_the_keepalive_timer_tells_the_idle_time";
     let Some(netns) = namespace(test) else { return };
     let peers = Peers::start(&netns, None);
+    let started = Instant::now();
     let port = peers.port("tuned").to_string();
     let (events, _, _, text) = both(&netns, true, &["--port", &port, "--max-detection", "5m"]);
     let tuned = by_local_port(&events, peers.port("tuned"));
@@ -73,6 +74,15 @@ fn without_permission_the_keepalive_timer_tells_the_idle_time() {
     let line = text.lines().find(|l| l.contains(&format!(":{port} ->"))).unwrap();
     assert!(line.contains("idle 7s") && line.contains("assumed"), "{line}");
     assert!(!line.contains("SLOWER"), "{line}");
+
+    // After its first probe (at 7 s) was answered, the timer counts the
+    // interval (3 s): that must not be taken for the idle time.
+    std::thread::sleep(Duration::from_secs(8).saturating_sub(started.elapsed()));
+    let (events, _, _, _) = both(&netns, true, &["--port", &port]);
+    let tuned = by_local_port(&events, peers.port("tuned"));
+    assert_ne!(tuned["idle_s"], 3.0, "{tuned}");
+    assert!(tuned["assumed"].as_array().unwrap().contains(&"idle_s".into()), "{tuned}");
+    assert!(tuned["keepalive_timer_s"].as_f64().is_some_and(|due| due <= 3.0), "{tuned}");
 }
 
 #[test]

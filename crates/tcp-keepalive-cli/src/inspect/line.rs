@@ -31,6 +31,9 @@ impl Connection {
                 let _ =
                     write!(line, " -> {} {}: {keepalive}; {detection}", self.remote, self.state);
                 self.push_probes(&mut line);
+                if let Some(due) = self.keepalive_timer_s.filter(|_| !self.exact) {
+                    let _ = write!(line, "; keepalive timer due in {}", human_s(due));
+                }
                 if self.too_slow == Some(true) {
                     line.push_str("; SLOWER than --max-detection");
                 }
@@ -68,6 +71,7 @@ impl Connection {
         };
         let last = human_s(last);
         let _ = match self.zero_window {
+            false if probes == 0 => write!(line, "; last data {last} ago"),
             true => write!(
                 line,
                 "; the peer stopped reading (zero window): {} out, last data {last} ago",

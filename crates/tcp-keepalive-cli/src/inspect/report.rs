@@ -84,6 +84,9 @@ pub struct Connection {
     /// Probes sent and unanswered now (tcp_info): keepalive probes, or
     /// window probes when `zero_window`.
     pub probes_unanswered: Option<u8>,
+    /// The keepalive timer's time left, as sock_diag shows anyone; null
+    /// when it is not pending (keepalive off, or another timer hides it).
+    pub keepalive_timer_s: Option<f64>,
     /// The peer advertises a zero window: it is alive but not reading, and
     /// the probes out are zero-window probes (sock_diag's probe timer).
     pub zero_window: bool,

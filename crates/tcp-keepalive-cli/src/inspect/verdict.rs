@@ -10,7 +10,7 @@ use super::owners::Owner;
 use super::read::Exact;
 use super::report::{Connection, SocketKind};
 use super::sockets::{DiagSocket, PendingTimer};
-use crate::output::{secs, KeepaliveFields};
+use crate::output::{plural, secs, KeepaliveFields};
 use crate::tcp_info::TcpState;
 
 /// The line for `socket`: exact when it was read, else inferred (`why` not:
@@ -67,6 +67,10 @@ pub fn connection(
         exact,
         probes_unanswered: Some(probes).filter(|_| connected),
         zero_window: socket.timer == PendingTimer::ZeroWindowProbe,
+        keepalive_timer_s: match socket.timer {
+            PendingTimer::Keepalive(due) if connected => Some(secs(due)),
+            _ => None,
+        },
         last_data_recv_s: Some(secs(last_data)).filter(|_| connected),
         problem,
         too_slow,
@@ -101,12 +105,15 @@ fn too_slow(
 /// (net/ipv4/tcp_timer.c); a retransmit or probe timer hides it (only one is
 /// reported), and in other states the socket timer means other things.
 ///
-/// While no probe is out, the timer is due at the last packet received plus
-/// the idle time (tcp_keepalive_timer re-arms it for `keepalive_time -
-/// elapsed`, `elapsed` counted from the last data or ACK received,
-/// keepalive_time_elapsed): so the time left plus the time since then is
-/// the idle time. The interval and count are nowhere to be seen: assumed to
-/// be the OS defaults, and named in `assumed`. The user timeout is unknown.
+/// When it fires before the connection has been idle long enough,
+/// tcp_keepalive_timer re-arms it for `keepalive_time - elapsed`, `elapsed`
+/// counted from the last data or ACK received (keepalive_time_elapsed): the
+/// time left plus the time since that packet is then the idle time. After a
+/// probe it is armed for the interval instead, so once an ACK without data
+/// came after the last data (the answer to a probe, maybe) the sum may be the
+/// interval: then the idle time too is assumed. The interval and count are
+/// nowhere to be seen: assumed to be the OS defaults, and named in
+/// `assumed`. The user timeout is unknown.
 fn infer(
     socket: &DiagSocket,
     defaults: Option<Keepalive>,
@@ -122,14 +129,19 @@ fn infer(
         }
     };
     let defaults = defaults.unwrap_or_default();
-    let since_last = socket.last_data_recv.zip(socket.last_ack_recv).map(|(d, a)| d.min(a));
+    // An ACK without data well after the last data: a probe's answer, maybe.
+    let answered_probe = |data: Duration, ack: Duration| data > ack + Duration::from_secs(1);
+    let since_last = match (socket.last_data_recv, socket.last_ack_recv) {
+        (Some(data), Some(ack)) if !answered_probe(data, ack) => Some(data.min(ack)),
+        _ => None,
+    };
     match (socket.probes, since_last) {
         (Some(0), Some(since)) => {
             // TCP_KEEPIDLE is whole seconds; the two readings are milliseconds.
             let idle = Duration::from_secs((due + since).as_secs_f64().round() as u64);
             (Some(true), defaults.with_idle(idle), vec!["interval_s", "retries"])
         }
-        // Probing: the timer counts the interval, and the idle time is hidden.
+        // Probing, or after a probe: the timer may count the interval.
         _ => (Some(true), defaults, vec!["idle_s", "interval_s", "retries"]),
     }
 }
@@ -151,7 +163,8 @@ pub fn hidden_owner(socket: &DiagSocket, hidden: usize) -> Option<String> {
     match (socket.inode, hidden) {
         (0, _) | (_, 0) => None,
         _ => Some(format!(
-            "owner not visible: no permission to read /proc/PID/fd of {hidden} processes (uid {} owns it); needs root or CAP_SYS_PTRACE",
+            "owner not visible: no permission to read /proc/PID/fd of {} (uid {} owns it); needs root or CAP_SYS_PTRACE",
+            plural(hidden as u64, "process", "processes"),
             socket.uid
         )),
     }
