@@ -101,6 +101,20 @@ pub enum Command {
     #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::inspect::InspectEvent>())]
     Inspect(InspectArgs),
 
+    /// Serve GET /metrics for Prometheus: this host's connections as counts
+    /// by owning command, keepalive on or off, and how long they would take
+    /// to notice a dead peer (Linux).
+    ///
+    /// Each scrape reads the connections afresh, as `inspect` does (run it as
+    /// root, or with CAP_SYS_PTRACE, to read every process's sockets
+    /// exactly). No series is per connection: their number grows with the
+    /// programs running, not with their connections. Default address:
+    /// 127.0.0.1:9878 (loopback only). Other paths get 404, other methods
+    /// than GET and HEAD get 405. SIGTERM or SIGINT answer the scrapes in
+    /// progress, then end it with code 0.
+    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::exporter::ExporterEvent>())]
+    Exporter(crate::exporter::ExporterArgs),
+
     /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish).
     ///
     /// For example: tcp-keepalive completions bash > ~/.local/share/bash-completion/completions/tcp-keepalive
@@ -218,7 +232,7 @@ impl<T> fmt::Display for Typed<T> {
 ///
 /// Zero is accepted here on purpose: whether a value is allowed for a
 /// keepalive setting is the library's decision (it names the OS limit).
-fn duration(text: &str) -> Result<Typed<Duration>, String> {
+pub fn duration(text: &str) -> Result<Typed<Duration>, String> {
     if text.trim_start().starts_with('-') {
         return Err(format!("{text:?} is negative; durations are positive, like 30s or 500ms"));
     }

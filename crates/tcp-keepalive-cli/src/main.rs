@@ -8,12 +8,14 @@
 //! tcp-keepalive idle-timeout HOST:PORT [--max 10m --connections 64]
 //! tcp-keepalive defaults
 //! tcp-keepalive inspect [--pid PID --port PORT --state all --max-detection 5m --prometheus]
+//! tcp-keepalive exporter [--listen 127.0.0.1:9878]
 //! tcp-keepalive completions bash|zsh|fish|powershell|elvish
 //! tcp-keepalive man [COMMAND]
 //! ```
 //!
 //! Where a change goes: `cli` (arguments and `--help`), one module per
-//! subcommand (`demo`, `watch`, `idle_timeout`, `defaults`, `inspect`), each with one
+//! subcommand (`demo`, `watch`, `idle_timeout`, `defaults`, `inspect`,
+//! `exporter`), each with one
 //! enum of its events; `probe` (what `demo` and `watch` share), `output`
 //! (printing events, exit codes, errors, Ctrl-C), `target` (HOST:PORT),
 //! `tcp_info` (the kernel's view of a connection).
@@ -33,6 +35,8 @@
 mod cli;
 mod completions;
 mod defaults;
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+mod exporter;
 // Linux only: elsewhere their `run` is a stub that fails with exit code 5
 // (`Failure::linux_only`), while their events still define `--help`.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
@@ -63,8 +67,9 @@ fn main() -> ExitCode {
     };
     let out = Output::new(cli.json);
     // The demo may have to enter a user namespace first, which needs a
-    // single thread: it installs the (threaded) Ctrl-C handler itself.
-    if !matches!(cli.command, Command::Demo) {
+    // single thread: it installs the (threaded) Ctrl-C handler itself. The
+    // exporter ends on SIGTERM and SIGINT by itself, with code 0.
+    if !matches!(cli.command, Command::Demo | Command::Exporter(_)) {
         out.exit_on_ctrl_c();
     }
     let outcome = match &cli.command {
@@ -73,6 +78,7 @@ fn main() -> ExitCode {
         Command::IdleTimeout(args) => idle_timeout::run(args, &out),
         Command::Defaults => defaults::run(&out),
         Command::Inspect(args) => inspect::run(args, &out),
+        Command::Exporter(args) => exporter::run(args, &out),
         Command::Completions(args) => completions::run(args, &out),
         Command::Man(args) => man::run(args, &out),
     };

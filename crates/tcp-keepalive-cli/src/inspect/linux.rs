@@ -1,7 +1,7 @@
 //! `inspect` on Linux: list, map owners, read each socket, report.
 
 use std::collections::HashSet;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustix::net::{AddressFamily, SocketType};
 use tcp_keepalive::{Keepalive, KeepaliveExt, SocketRef};
@@ -14,8 +14,37 @@ use crate::cli::{InspectArgs, StateFilter};
 use crate::output::{secs, Exit, Failure, Outcome, Output};
 use crate::tcp_info::TcpState;
 
+/// What one look at the connections found: the engine `inspect` prints and
+/// `exporter` serves.
+pub struct Inspection {
+    pub connections: Vec<Connection>,
+    pub summary: Summary,
+    pub unreadable: Vec<owners::Unreadable>,
+    /// `inspect`'s exit code for it.
+    pub exit: Exit,
+}
+
 /// Runs `inspect`.
 pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
+    let Inspection { connections, summary, unreadable, exit } = collect(args, None)?;
+    if args.prometheus {
+        out.emit(&Exposition(prometheus(&connections, &summary)))?;
+        return Ok(exit);
+    }
+    for unreadable in unreadable {
+        let (pid, problem) = (unreadable.pid, unreadable.problem);
+        out.emit(&InspectEvent::Unreadable { pid, problem })?;
+    }
+    for connection in connections {
+        out.emit(&InspectEvent::Connection(connection))?;
+    }
+    out.emit(&InspectEvent::Summary(summary))?;
+    Ok(exit)
+}
+
+/// Lists the connections `args` selects, finds their owners and reads each
+/// one. Past `deadline` it stops (checked between sockets) with an error.
+pub fn collect(args: &InspectArgs, deadline: Option<Instant>) -> Result<Inspection, Failure> {
     let established_only = args.state == StateFilter::Established;
     let mut found = sockets::dump(established_only)
         .map_err(|e| Failure::io("cannot list the TCP connections (sock_diag)", e))?;
@@ -36,6 +65,14 @@ pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
     let mut summary =
         Summary { max_detection_s: max.map(secs), too_slow: max.map(|_| 0), ..Summary::default() };
     for socket in &found {
+        if deadline.is_some_and(|deadline| Instant::now() > deadline) {
+            let message = format!(
+                "timed out after reading {} of {} connections",
+                connections.len(),
+                found.len()
+            );
+            return Err(Failure::new(Exit::Error, message));
+        }
         let owner = owners.by_inode.get(&socket.inode);
         let read = match owner {
             Some(o) => {
@@ -55,20 +92,7 @@ pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
         _ => Exit::Incomplete,
     };
     summary.exit_code = exit as u8;
-
-    if args.prometheus {
-        out.emit(&Exposition(prometheus(&connections, &summary)))?;
-        return Ok(exit);
-    }
-    for unreadable in owners.unreadable {
-        let (pid, problem) = (unreadable.pid, unreadable.problem);
-        out.emit(&InspectEvent::Unreadable { pid, problem })?;
-    }
-    for connection in connections {
-        out.emit(&InspectEvent::Connection(connection))?;
-    }
-    out.emit(&InspectEvent::Summary(summary))?;
-    Ok(exit)
+    Ok(Inspection { connections, summary, unreadable: owners.unreadable, exit })
 }
 
 /// Why a socket has no owner to read it from: `Some` (a fault) when owners

@@ -27,7 +27,10 @@ mod report;
 #[cfg(target_os = "linux")]
 mod sockets;
 
-pub use report::InspectEvent;
+pub use report::{Connection, InspectEvent, Summary};
+
+#[cfg(target_os = "linux")]
+pub use linux::{collect, Inspection};
 
 #[cfg(target_os = "linux")]
 pub use linux::run;

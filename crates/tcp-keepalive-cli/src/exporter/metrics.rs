@@ -1,0 +1,223 @@
+//! One inspection as metric families (prometheus-client, OpenMetrics text).
+//!
+//! Every series is labelled by owning command only, so a fleet's series
+//! count grows with the programs it runs, not with their connections. Each
+//! command seen gets all of its series (zeros included), so a series does
+//! not come and go as connections open, close or send data.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::time::Duration;
+
+use prometheus_client::encoding::{text, EncodeLabelSet, EncodeMetric, MetricEncoder, NoLabelSet};
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::{Registry, Unit};
+
+use crate::inspect::{Connection, Summary};
+
+/// The histogram's finite upper bounds, in seconds: 1 min to 1 day, with
+/// Linux's default 2 h 11 min 15 s (7200 + 9 × 75) as a bucket of its own.
+const BOUNDS: [f64; 6] = [60.0, 300.0, 900.0, 3600.0, 7875.0, 86_400.0];
+
+/// The owner label; `unknown` for a socket whose owner is hidden or gone.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct Owner {
+    command: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OwnerKeepalive {
+    command: String,
+    /// `on`, `off`, or `unknown` (data in flight hides the timer).
+    keepalive: &'static str,
+}
+
+/// The counts for one command.
+#[derive(Clone, Debug, Default)]
+struct Tally {
+    on: i64,
+    off: i64,
+    unknown: i64,
+    never: i64,
+    inferred: i64,
+    /// Per bucket (not cumulative); the last is +Inf, where "never" goes.
+    buckets: [u64; BOUNDS.len() + 1],
+    finite_sum_s: f64,
+}
+
+impl Tally {
+    fn add(&mut self, c: &Connection) {
+        *match c.keepalive {
+            Some(true) => &mut self.on,
+            Some(false) => &mut self.off,
+            None => &mut self.unknown,
+        } += 1;
+        if !c.exact {
+            self.inferred += 1;
+        }
+        if c.keepalive.is_none() {
+            return; // its bound is unknown: in no bucket
+        }
+        match c.detection_bound_s {
+            None => {
+                self.never += 1;
+                self.buckets[BOUNDS.len()] += 1;
+            }
+            Some(bound) => {
+                let bucket = BOUNDS.iter().position(|&max| bound <= max).unwrap_or(BOUNDS.len());
+                self.buckets[bucket] += 1;
+                self.finite_sum_s += bound;
+            }
+        }
+    }
+}
+
+/// The detection-bound histogram of the connections open at scrape time,
+/// one per command: a snapshot, recomputed each scrape.
+#[derive(Debug)]
+struct DetectionBounds(Vec<(Owner, Tally)>);
+
+impl EncodeMetric for DetectionBounds {
+    fn encode(&self, mut encoder: MetricEncoder) -> Result<(), fmt::Error> {
+        for (owner, tally) in &self.0 {
+            let count = tally.buckets.iter().sum();
+            let buckets: Vec<(f64, u64)> =
+                BOUNDS.iter().chain([&f64::INFINITY]).copied().zip(tally.buckets).collect();
+            encoder.encode_family(owner)?.encode_histogram::<NoLabelSet>(
+                tally.finite_sum_s,
+                count,
+                &buckets,
+                None,
+            )?;
+        }
+        Ok(())
+    }
+
+    fn metric_type(&self) -> MetricType {
+        MetricType::Histogram
+    }
+}
+
+/// Registers the connection families for `connections`.
+pub fn register_connections(
+    registry: &mut Registry,
+    connections: &[Connection],
+    summary: &Summary,
+) {
+    let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
+    for c in connections {
+        tallies.entry(c.command.as_deref().unwrap_or("unknown")).or_default().add(c);
+    }
+    let by_keepalive = Family::<OwnerKeepalive, Gauge>::default();
+    let never = Family::<Owner, Gauge>::default();
+    let inferred = Family::<Owner, Gauge>::default();
+    for (command, tally) in &tallies {
+        let owner = Owner { command: command.to_string() };
+        for (keepalive, count) in [("on", tally.on), ("off", tally.off), ("unknown", tally.unknown)]
+        {
+            let labels = OwnerKeepalive { command: owner.command.clone(), keepalive };
+            by_keepalive.get_or_create(&labels).set(count);
+        }
+        never.get_or_create(&owner).set(tally.never);
+        inferred.get_or_create(&owner).set(tally.inferred);
+    }
+    let bounds = DetectionBounds(
+        tallies
+            .into_iter()
+            .map(|(command, tally)| (Owner { command: command.into() }, tally))
+            .collect(),
+    );
+    registry.register(
+        "tcp_keepalive_connections",
+        "Established TCP connections by owning command and SO_KEEPALIVE: on, off, or unknown (data in flight hides the keepalive timer from sock_diag)",
+        by_keepalive,
+    );
+    registry.register_with_unit(
+        "tcp_keepalive_detection_bound",
+        "Connections open now by the longest time they would take to notice a dead peer (keepalive, or the user timeout while sending); +Inf holds those that never would; _sum adds the finite bounds only",
+        Unit::Seconds,
+        bounds,
+    );
+    registry.register(
+        "tcp_keepalive_never_notice_connections",
+        "Connections that would never notice a dead peer: keepalive off and no user timeout",
+        never,
+    );
+    registry.register(
+        "tcp_keepalive_inferred_connections",
+        "Connections whose settings could not be read exactly (no permission, or gone meanwhile) and were inferred from sock_diag: keepalive on means the OS defaults, probably",
+        inferred,
+    );
+    let problems = Gauge::<i64>::default();
+    problems.set(i64::try_from(summary.problems).unwrap_or(i64::MAX));
+    registry.register(
+        "tcp_keepalive_scrape_problems",
+        "Connections and processes this scrape could not read exactly",
+        problems,
+    );
+}
+
+/// Registers the exporter's own families: whether this scrape read the
+/// connections, how long it took, and failures since the start.
+pub fn register_scrape(registry: &mut Registry, success: bool, took: Duration, errors: &Counter) {
+    let succeeded = Gauge::<i64>::default();
+    succeeded.set(i64::from(success));
+    registry.register(
+        "tcp_keepalive_scrape_success",
+        "1 when this scrape read the connections, 0 when it failed or timed out",
+        succeeded,
+    );
+    let duration = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+    duration.set(took.as_secs_f64());
+    registry.register_with_unit(
+        "tcp_keepalive_scrape_duration",
+        "How long this scrape took to read the connections",
+        Unit::Seconds,
+        duration,
+    );
+    registry.register(
+        "tcp_keepalive_scrape_errors",
+        "Scrapes that failed or timed out since the exporter started",
+        errors.clone(),
+    );
+}
+
+/// The registry in the OpenMetrics text format, `# EOF` included.
+pub fn encode(registry: &Registry) -> String {
+    let mut text = String::new();
+    // Writing into a String cannot fail.
+    let _ = text::encode(&mut text, registry);
+    text
+}
+
+/// `openmetrics` (as [`encode`] writes it) in Prometheus's older text format
+/// 0.0.4, for clients that do not ask for OpenMetrics (promtool, curl). The
+/// two differ only in what [`encode`] writes as: a counter's HELP and TYPE
+/// name the family without `_total`, `# UNIT` lines, and the final `# EOF`.
+pub fn classic_text(openmetrics: &str) -> String {
+    let counters: Vec<&str> = openmetrics
+        .lines()
+        .filter_map(|line| line.strip_prefix("# TYPE ")?.strip_suffix(" counter"))
+        .collect();
+    let mut text = String::with_capacity(openmetrics.len());
+    for line in openmetrics.lines() {
+        if line.starts_with("# UNIT ") || line == "# EOF" {
+            continue;
+        }
+        let counter = counters.iter().find_map(|name| {
+            ["# HELP ", "# TYPE "]
+                .into_iter()
+                .find_map(|kind| line.strip_prefix(kind)?.strip_prefix(name)?.strip_prefix(' '))
+                .map(|rest| (&line[..7], name, rest))
+        });
+        match counter {
+            Some((kind, name, rest)) => text.push_str(&format!("{kind}{name}_total {rest}")),
+            None => text.push_str(line),
+        }
+        text.push('\n');
+    }
+    text
+}
