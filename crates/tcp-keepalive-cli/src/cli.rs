@@ -1,10 +1,7 @@
 //! Argument parsing (clap derive), and what `--help` shows; each subcommand's
 //! logic lives in its own module and receives the parsed arguments.
 
-use std::fmt;
-use std::time::Duration;
-
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 use crate::output::{events_help, Exit};
 
@@ -60,7 +57,7 @@ pub enum Command {
     /// Exits with code 3 when keepalive declares the peer dead, 4 when the
     /// peer closes or resets the connection. Runs until then (Ctrl-C stops it).
     #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::watch::WatchEvent>())]
-    Watch(WatchArgs),
+    Watch(crate::watch::WatchArgs),
 
     /// Find the idle timeout of a NAT, firewall or load balancer on the path
     /// to HOST:PORT, with keepalive probes only.
@@ -73,7 +70,7 @@ pub enum Command {
     /// connections itself is reported the same way (its own idle timeout,
     /// counted from the connection's last data).
     #[command(name = "idle-timeout", after_help = after_help(), after_long_help = events_and_after_help::<crate::idle_timeout::IdleTimeoutEvent>())]
-    IdleTimeout(IdleTimeoutArgs),
+    IdleTimeout(crate::idle_timeout::IdleTimeoutArgs),
 
     /// Show the OS's keepalive defaults, where they were read, the worst-case
     /// detection time they imply, and how to change them.
@@ -99,7 +96,7 @@ pub enum Command {
     /// are null when the owner is hidden; `too_slow` is null without
     /// --max-detection.
     #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::inspect::InspectEvent>())]
-    Inspect(InspectArgs),
+    Inspect(crate::inspect::InspectArgs),
 
     /// Serve GET /metrics for Prometheus: this host's connections as counts
     /// by owning command, keepalive on or off, and how long they would take
@@ -128,120 +125,6 @@ pub enum Command {
     Man(crate::man::ManArgs),
 }
 
-/// `inspect` arguments.
-#[derive(Debug, Args)]
-pub struct InspectArgs {
-    /// Only connections of this process (repeatable).
-    #[arg(long = "pid", value_name = "PID")]
-    pub pids: Vec<u32>,
-
-    /// Only connections with this local or remote port.
-    #[arg(long, value_name = "PORT")]
-    pub port: Option<u16>,
-
-    /// Which connections: `established` (default) or `all` (listening and closing ones too).
-    #[arg(long, value_enum, default_value_t = StateFilter::Established)]
-    pub state: StateFilter,
-
-    /// Exit with code 8 when a listed connection would take longer than this
-    /// to notice a dead peer, or never would.
-    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
-    pub max_detection: Option<Typed<Duration>>,
-
-    /// Print only a summary in the Prometheus text format (for
-    /// node_exporter's textfile collector) instead of one line per connection.
-    #[arg(long, conflicts_with = "json")]
-    pub prometheus: bool,
-}
-
-/// `inspect --state`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum StateFilter {
-    /// ESTABLISHED connections only.
-    Established,
-    /// Every TCP socket, listening ones included.
-    All,
-}
-
-/// `watch` arguments.
-#[derive(Debug, Args)]
-pub struct WatchArgs {
-    /// The server: HOST:PORT, e.g. `example.com:443`, `192.0.2.7:22` or `[::1]:8080`.
-    #[arg(value_name = "HOST:PORT")]
-    pub target: String,
-
-    /// Idle time before the first probe.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
-    pub idle: Typed<Duration>,
-
-    /// Time between unanswered probes.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration, allow_hyphen_values = true)]
-    pub interval: Typed<Duration>,
-
-    /// Unanswered probes before the peer is declared dead.
-    #[arg(long, value_name = "N", default_value_t = 3, allow_negative_numbers = true)]
-    pub retries: u32,
-
-    /// TCP_USER_TIMEOUT (Linux): replaces --retries for deciding when to give up.
-    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
-    pub user_timeout: Option<Typed<Duration>>,
-
-    /// Give up connecting after this long.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
-    pub connect_timeout: Typed<Duration>,
-}
-
-/// `idle-timeout` arguments.
-#[derive(Debug, Args)]
-pub struct IdleTimeoutArgs {
-    /// The server: HOST:PORT. Any TCP server that accepts connections will do;
-    /// nothing is ever sent to it.
-    #[arg(value_name = "HOST:PORT")]
-    pub target: String,
-
-    /// The longest idle timeout to look for (at least 2s, at most 9h).
-    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration, allow_hyphen_values = true)]
-    pub max: Typed<Duration>,
-
-    /// The most connections to open, in total (at least 16).
-    #[arg(long, value_name = "N", default_value_t = 64, allow_negative_numbers = true)]
-    pub connections: usize,
-
-    /// Give up connecting after this long.
-    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
-    pub connect_timeout: Typed<Duration>,
-}
-
-/// A parsed value with the text the user typed for it, so that messages
-/// echo what was typed (`0s`, not `0ns`).
-#[derive(Clone, Debug, PartialEq)]
-pub struct Typed<T> {
-    /// The value.
-    pub value: T,
-    /// As typed.
-    pub text: String,
-}
-
-impl<T> fmt::Display for Typed<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text)
-    }
-}
-
-/// Parses a human duration (humantime): `30s`, `1m30s`, `500ms`, `2h`.
-///
-/// Zero is accepted here on purpose: whether a value is allowed for a
-/// keepalive setting is the library's decision (it names the OS limit).
-pub fn duration(text: &str) -> Result<Typed<Duration>, String> {
-    if text.trim_start().starts_with('-') {
-        return Err(format!("{text:?} is negative; durations are positive, like 30s or 500ms"));
-    }
-    let value = humantime::parse_duration(text).map_err(|e| {
-        format!("{text:?} is not a duration ({e}); write durations like 30s, 1m30s or 500ms")
-    })?;
-    Ok(Typed { value, text: text.to_string() })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -250,15 +133,5 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn durations_parse_like_the_docs_say() {
-        assert_eq!(duration("1m30s").unwrap().value, Duration::from_secs(90));
-        assert_eq!(duration("500ms").unwrap().value, Duration::from_millis(500));
-        assert_eq!(duration("0s").unwrap().text, "0s");
-        let err = duration("abc").unwrap_err();
-        assert!(err.contains("\"abc\" is not a duration"), "{err}");
-        assert!(duration("-1s").unwrap_err().contains("negative"));
     }
 }

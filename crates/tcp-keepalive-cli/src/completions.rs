@@ -2,12 +2,11 @@
 //! from the same clap definitions as `--help` (clap_complete), so it cannot
 //! fall behind the arguments.
 
-use clap::{Args, CommandFactory};
+use clap::Args;
 use clap_complete::Shell;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::cli::Cli;
 use crate::output::{Event, Exit, Outcome, Output};
 
 /// The events of `completions`: one.
@@ -33,16 +32,16 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
-/// The completion script for `shell`.
-pub fn script(shell: Shell) -> String {
+/// The completion script for `shell`, completing `cli` (the whole command line).
+pub fn script(shell: Shell, mut cli: clap::Command) -> String {
     let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "tcp-keepalive", &mut script);
+    clap_complete::generate(shell, &mut cli, "tcp-keepalive", &mut script);
     String::from_utf8_lossy(&script).into_owned()
 }
 
-/// Prints the script (with `--json`, as one `completions` event).
-pub fn run(args: &CompletionsArgs, out: &Output) -> Outcome {
-    let script = script(args.shell);
+/// Prints the script for `cli` (with `--json`, as one `completions` event).
+pub fn run(args: &CompletionsArgs, cli: clap::Command, out: &Output) -> Outcome {
+    let script = script(args.shell, cli);
     out.emit(&CompletionsEvent::Completions { shell: args.shell.to_string(), script })?;
     Ok(Exit::Success)
 }

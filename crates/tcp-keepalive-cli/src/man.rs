@@ -2,11 +2,10 @@
 //! clap definitions as `--help` (clap_mangen). The main page lists the
 //! subcommands as `tcp-keepalive-<command>(1)`; `man COMMAND` prints that page.
 
-use clap::{Args, CommandFactory};
+use clap::Args;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::cli::Cli;
 use crate::output::{Event, Exit, Failure, Outcome, Output};
 
 /// The events of `man`: one.
@@ -32,16 +31,15 @@ pub struct ManArgs {
     pub command: Option<String>,
 }
 
-/// The roff source of the page for `command` (None: the main page).
-pub fn page(command: Option<&str>) -> Result<String, Failure> {
-    let mut cli = Cli::command();
+/// The roff source of `cli`'s page for `command` (None: the main page).
+pub fn page(mut cli: clap::Command, command: Option<&str>) -> Result<String, Failure> {
+    // Named before building, which adds `help`.
+    let known: Vec<String> = cli.get_subcommands().map(|sub| sub.get_name().to_owned()).collect();
     // Building propagates the global options and names subcommands "tcp-keepalive-<command>".
     cli.build();
     let cmd = match command {
         None => cli,
         Some(name) => cli.find_subcommand(name).cloned().ok_or_else(|| {
-            let known: Vec<String> =
-                Cli::command().get_subcommands().map(|sub| sub.get_name().to_owned()).collect();
             Failure::new(
                 Exit::BadInput,
                 format!("no subcommand {name:?}; the subcommands are {}", known.join(", ")),
@@ -57,9 +55,9 @@ pub fn page(command: Option<&str>) -> Result<String, Failure> {
     Ok(String::from_utf8_lossy(&roff).into_owned())
 }
 
-/// Prints the page (with `--json`, as one `man` event).
-pub fn run(args: &ManArgs, out: &Output) -> Outcome {
-    let roff = page(args.command.as_deref())?;
+/// Prints `cli`'s page (with `--json`, as one `man` event).
+pub fn run(args: &ManArgs, cli: clap::Command, out: &Output) -> Outcome {
+    let roff = page(cli, args.command.as_deref())?;
     out.emit(&ManEvent::Man { roff })?;
     Ok(Exit::Success)
 }

@@ -19,7 +19,7 @@ use clap::Args;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::cli::{duration, Typed};
+use crate::args::{duration, Typed};
 use crate::output::Event;
 
 /// The default `--listen`: loopback only, so nothing is exposed until asked.

@@ -14,8 +14,8 @@ use signal_hook::consts::{SIGINT, SIGTERM};
 use tiny_http::{Header, Method, Request, Response, Server};
 
 use super::{metrics, ExporterArgs, ExporterEvent};
-use crate::cli::{InspectArgs, StateFilter};
 use crate::inspect::{self, Inspection};
+use crate::inspect::{InspectArgs, StateFilter};
 use crate::output::{Exit, Failure, Outcome, Output};
 
 /// Requests answered at the same time.

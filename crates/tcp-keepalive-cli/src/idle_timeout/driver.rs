@@ -9,7 +9,7 @@ pub use linux::run;
 pub fn run(
     _planner: super::Planner,
     _target: &crate::target::Target,
-    _args: &crate::cli::IdleTimeoutArgs,
+    _args: &super::IdleTimeoutArgs,
     _out: &crate::output::Output,
 ) -> crate::output::Outcome {
     Err(crate::output::Failure::linux_only(
@@ -26,8 +26,8 @@ mod linux {
     use tcp_keepalive::{Keepalive, KeepaliveExt};
 
     use super::super::planner::{Action, Planner};
+    use super::super::IdleTimeoutArgs;
     use super::super::IdleTimeoutEvent;
-    use crate::cli::IdleTimeoutArgs;
     use crate::output::{round_ms, secs, Exit, Failure, Outcome, Output};
     use crate::target::Target;
     use crate::tcp_info::{self, TcpInfo, TcpState};

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::planner::Planner;
 use crate::output::{human_s, round_ms, secs, Event};
-use crate::probe::stamp;
+use crate::sampler::stamp;
 use crate::tcp_info::TcpState;
 
 /// Below this, keepalive (1 s at the least, plus one retry) cannot keep a connection.

@@ -7,11 +7,11 @@ use rustix::net::{AddressFamily, SocketType};
 use tcp_keepalive::{Keepalive, KeepaliveExt, SocketRef};
 
 use super::owners::{self, Owner};
-use super::read::{Exact, Reader};
+use super::read::{Exact, ExactReader};
 use super::report::{prometheus, Connection, Exposition, InspectEvent, Summary};
 use super::sockets::{self, DiagSocket, PendingTimer};
-use crate::cli::{InspectArgs, StateFilter};
-use crate::output::{secs, Exit, Failure, Outcome, Output};
+use super::{InspectArgs, StateFilter};
+use crate::output::{secs, Exit, Failure, KeepaliveFields, Outcome, Output};
 use crate::tcp_info::TcpState;
 
 /// What one look at the connections found: the engine `inspect` prints and
@@ -60,7 +60,7 @@ pub fn collect(args: &InspectArgs, deadline: Option<Instant>) -> Result<Inspecti
 
     let defaults = os_defaults();
     let max = args.max_detection.as_ref().map(|m| m.value);
-    let mut reader = Reader::default();
+    let mut reader = ExactReader::default();
     let mut connections = Vec::with_capacity(found.len());
     let mut summary =
         Summary { max_detection_s: max.map(secs), too_slow: max.map(|_| 0), ..Summary::default() };
@@ -147,10 +147,7 @@ fn connection(
         remote: socket.remote.to_string(),
         state: socket.state,
         keepalive,
-        idle_s: config.idle().map(secs),
-        interval_s: config.interval().map(secs),
-        retries: config.retries(),
-        user_timeout_s: config.user_timeout().map(secs),
+        fields: KeepaliveFields::from(&config),
         detection_bound_s: bound.map(secs),
         exact,
         probes_unanswered: Some(probes),

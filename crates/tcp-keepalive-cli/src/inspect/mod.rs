@@ -27,20 +27,58 @@ mod report;
 #[cfg(target_os = "linux")]
 mod sockets;
 
+use std::time::Duration;
+
+use clap::Args;
+
 pub use report::{Connection, InspectEvent, Summary};
 
 #[cfg(target_os = "linux")]
 pub use linux::{collect, Inspection};
+
+use crate::args::{duration, Typed};
+
+/// `inspect` arguments.
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Only connections of this process (repeatable).
+    #[arg(long = "pid", value_name = "PID")]
+    pub pids: Vec<u32>,
+
+    /// Only connections with this local or remote port.
+    #[arg(long, value_name = "PORT")]
+    pub port: Option<u16>,
+
+    /// Which connections: `established` (default) or `all` (listening and closing ones too).
+    #[arg(long, value_enum, default_value_t = StateFilter::Established)]
+    pub state: StateFilter,
+
+    /// Exit with code 8 when a listed connection would take longer than this
+    /// to notice a dead peer, or never would.
+    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
+    pub max_detection: Option<Typed<Duration>>,
+
+    /// Print only a summary in the Prometheus text format (for
+    /// node_exporter's textfile collector) instead of one line per connection.
+    #[arg(long, conflicts_with = "json")]
+    pub prometheus: bool,
+}
+
+/// `inspect --state`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum StateFilter {
+    /// ESTABLISHED connections only.
+    Established,
+    /// Every TCP socket, listening ones included.
+    All,
+}
 
 #[cfg(target_os = "linux")]
 pub use linux::run;
 
 /// Elsewhere: inspect needs Linux.
 #[cfg(not(target_os = "linux"))]
-pub fn run(
-    _args: &crate::cli::InspectArgs,
-    _out: &crate::output::Output,
-) -> crate::output::Outcome {
+pub fn run(_args: &InspectArgs, _out: &crate::output::Output) -> crate::output::Outcome {
     Err(crate::output::Failure::linux_only(
         "inspect",
         "it lists connections with sock_diag and reads other processes' sockets with pidfd_getfd",

@@ -48,11 +48,11 @@ impl NotRead {
 
 /// Reads sockets of other processes, opening one pidfd per process.
 #[derive(Default)]
-pub struct Reader {
+pub struct ExactReader {
     pidfds: HashMap<u32, Result<OwnedFd, NotRead>>,
 }
 
-impl Reader {
+impl ExactReader {
     /// Reads socket `inode`, held by `pid` as descriptor `fd`.
     pub fn read(&mut self, pid: u32, fd: i32, inode: u64) -> Result<Exact, NotRead> {
         let pidfd =
@@ -142,7 +142,8 @@ mod tests {
             .with_user_timeout(Duration::from_secs(20));
         client.set_keepalive_config(&config).unwrap();
         let inode = rustix::fs::fstat(&client).unwrap().st_ino;
-        let exact = Reader::default().read(std::process::id(), client.as_raw_fd(), inode).unwrap();
+        let exact =
+            ExactReader::default().read(std::process::id(), client.as_raw_fd(), inode).unwrap();
         assert!(exact.keepalive);
         assert_eq!(exact.config, config);
         assert_eq!(exact.info.probes, 0);
@@ -159,13 +160,13 @@ mod tests {
         let (client, _server) = pair();
         let (fd, inode) = (client.as_raw_fd(), rustix::fs::fstat(&client).unwrap().st_ino);
         drop(client);
-        let closed = Reader::default().read(std::process::id(), fd, inode).unwrap_err();
+        let closed = ExactReader::default().read(std::process::id(), fd, inode).unwrap_err();
         assert!(matches!(closed, NotRead::Gone(_)), "{closed:?}");
 
         let mut child = std::process::Command::new("true").spawn().unwrap();
         let pid = child.id();
         child.wait().unwrap();
-        let exited = Reader::default().read(pid, 0, 1).unwrap_err();
+        let exited = ExactReader::default().read(pid, 0, 1).unwrap_err();
         assert!(matches!(exited, NotRead::Gone(ref why) if why.contains("exited")), "{exited:?}");
     }
 }

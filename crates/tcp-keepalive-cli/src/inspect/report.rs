@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::output::{human_s, Event};
+use crate::output::{human_s, Event, KeepaliveFields};
 use crate::tcp_info::TcpState;
 
 /// The events of `inspect`.
@@ -35,11 +35,10 @@ pub struct Connection {
     pub state: TcpState,
     /// SO_KEEPALIVE; null when it cannot be told (not exact, and data in flight).
     pub keepalive: Option<bool>,
-    pub idle_s: Option<f64>,
-    pub interval_s: Option<f64>,
-    pub retries: Option<u32>,
-    /// TCP_USER_TIMEOUT; null when unset (or not exact: unknown).
-    pub user_timeout_s: Option<f64>,
+    /// The settings in effect; `user_timeout_s` is null when unset (or,
+    /// not exact, unknown).
+    #[serde(flatten)]
+    pub fields: KeepaliveFields,
     /// Worst case from the peer's last answer until a dead peer is noticed
     /// (with keepalive off: the user timeout, which needs data being sent);
     /// null: never (or, with keepalive null, unknown).
@@ -89,18 +88,18 @@ impl Connection {
         let mut text = format!("keepalive {probably}{value}");
         if self.keepalive == Some(true) {
             let d = |s: Option<f64>| s.map_or("?".into(), human_s);
-            let retries = self.retries.map_or("?".into(), |n| n.to_string());
+            let retries = self.fields.retries.map_or("?".into(), |n| n.to_string());
             let _ = write!(
                 text,
                 " (idle {}, interval {}, {retries} retries",
-                d(self.idle_s),
-                d(self.interval_s)
+                d(self.fields.idle_s),
+                d(self.fields.interval_s)
             );
-            if let Some(user_timeout) = self.user_timeout_s {
+            if let Some(user_timeout) = self.fields.user_timeout_s {
                 let _ = write!(text, ", user timeout {}", human_s(user_timeout));
             }
             text.push(')');
-        } else if let Some(user_timeout) = self.user_timeout_s {
+        } else if let Some(user_timeout) = self.fields.user_timeout_s {
             let _ = write!(text, ", user timeout {}", human_s(user_timeout));
         }
         text

@@ -32,10 +32,11 @@ exit_codes! {
     BadInput = 2: "bad input: arguments, durations, addresses, unresolvable hosts, settings outside the OS limits",
     PeerDead = 3: "watch: keepalive (or the user timeout) declared the peer dead",
     PeerClosed = 4: "watch: the peer closed or reset the connection",
-    Unavailable = 5: "not possible here: a setting or subcommand this OS lacks, or (demo) the privilege to silence a peer",
+    Unsupported = 5: "not possible on this OS: a keepalive setting, a subcommand or a default it lacks",
     NoTimeout = 6: "idle-timeout: no idle timeout up to --max",
     Incomplete = 7: "inspect: some connection or process could not be read exactly (no such pid, it exited, the socket closed, no permission); each is shown on its line",
     SlowDetection = 8: "inspect --max-detection: a listed connection would notice a dead peer later than that, or never (or cannot be told); before 7",
+    NoPrivilege = 9: "demo: no privilege to silence a peer (CAP_NET_ADMIN), and no user namespace to get it in",
     Interrupted = 130: "interrupted (Ctrl-C)",
 }
 
@@ -84,7 +85,7 @@ impl Failure {
     /// What the Linux-only parts say elsewhere: `what` needs `why`.
     #[cfg_attr(target_os = "linux", allow(dead_code))]
     pub fn linux_only(what: &str, why: &str) -> Failure {
-        Failure::new(Exit::Unavailable, format!("{what} is Linux only: {why}"))
+        Failure::new(Exit::Unsupported, format!("{what} is Linux only: {why}"))
     }
 
     /// From an I/O error, with what was being done. The library's refusals
@@ -92,11 +93,7 @@ impl Failure {
     /// this OS lacks; every other error, `Unsupported` from the kernel
     /// included, is a system error.
     pub fn io(doing: impl fmt::Display, err: io::Error) -> Failure {
-        let exit = match SettingError::of(&err).map(SettingError::problem) {
-            Some(Problem::TooSmall { .. } | Problem::TooLarge { .. }) => Exit::BadInput,
-            Some(_) => Exit::Unavailable,
-            None => Exit::Error,
-        };
+        let exit = SettingError::of(&err).map_or(Exit::Error, |refused| refusal(refused).0);
         Failure::new(exit, format!("{doing}: {err}"))
     }
 
@@ -116,13 +113,20 @@ impl Failure {
             None => String::new(),
             Some(option) => format!(" ({option} on {})", std::env::consts::OS),
         };
-        let (exit, why) = match detail.problem() {
-            Problem::TooSmall { min } => (Exit::BadInput, format!("is below the minimum of {min}")),
-            Problem::TooLarge { max } => (Exit::BadInput, format!("is above the maximum of {max}")),
-            _ => (Exit::Unavailable, "cannot be set per socket on this OS".into()),
-        };
+        let (exit, why) = refusal(detail);
         let setting = detail.setting();
         Failure::new(exit, format!("{flag} {text}: the {setting} {why}{option}"))
+    }
+}
+
+/// The exit code for one of the library's refusals, and why, after the
+/// setting's name: a value outside the OS limits is bad input; anything else
+/// this OS cannot do.
+fn refusal(refused: &SettingError) -> (Exit, String) {
+    match refused.problem() {
+        Problem::TooSmall { min } => (Exit::BadInput, format!("is below the minimum of {min}")),
+        Problem::TooLarge { max } => (Exit::BadInput, format!("is above the maximum of {max}")),
+        _ => (Exit::Unsupported, "cannot be set per socket on this OS".into()),
     }
 }
 

@@ -3,7 +3,7 @@
 //! declared dead (exit code 3) or closes the connection (exit code 4).
 //!
 //! The connection is read with a short timeout so that, between reads, the
-//! kernel's view (`TCP_INFO` on Linux) can be sampled ([`crate::probe`]).
+//! kernel's view (`TCP_INFO` on Linux) can be sampled ([`crate::sampler`]).
 //! Anything the peer sends is read and discarded.
 
 mod events;
@@ -11,18 +11,47 @@ mod events;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
+use clap::Args;
 use tcp_keepalive::{Keepalive, KeepaliveExt, Setting};
 
-use events::Ending;
+use events::ConnectionEnd;
 pub use events::WatchEvent;
 
-use crate::cli::WatchArgs;
-use crate::output::{human, secs, Exit, Failure, Outcome, Output};
-use crate::probe::{describe, Reader, Seen};
+use crate::args::{duration, Typed};
+use crate::output::{human, secs, Exit, Failure, KeepaliveFields, Outcome, Output};
+use crate::sampler::{describe, Sampler, Seen};
 use crate::target::Target;
 
 /// How often the connection is sampled.
 const TICK: Duration = Duration::from_millis(100);
+
+/// `watch` arguments.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The server: HOST:PORT, e.g. `example.com:443`, `192.0.2.7:22` or `[::1]:8080`.
+    #[arg(value_name = "HOST:PORT")]
+    pub target: String,
+
+    /// Idle time before the first probe.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
+    pub idle: Typed<Duration>,
+
+    /// Time between unanswered probes.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration, allow_hyphen_values = true)]
+    pub interval: Typed<Duration>,
+
+    /// Unanswered probes before the peer is declared dead.
+    #[arg(long, value_name = "N", default_value_t = 3, allow_negative_numbers = true)]
+    pub retries: u32,
+
+    /// TCP_USER_TIMEOUT (Linux): replaces --retries for deciding when to give up.
+    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
+    pub user_timeout: Option<Typed<Duration>>,
+
+    /// Give up connecting after this long.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
+    pub connect_timeout: Typed<Duration>,
+}
 
 /// Runs `watch`.
 pub fn run(args: &WatchArgs, out: &Output) -> Outcome {
@@ -59,24 +88,21 @@ pub fn run(args: &WatchArgs, out: &Output) -> Outcome {
         peer: stream.peer_addr().map_or("?".into(), |a| a.to_string()),
         local: stream.local_addr().map_or("?".into(), |a| a.to_string()),
         settings: describe(&effective),
-        idle_s: effective.idle().map(secs),
-        interval_s: effective.interval().map(secs),
-        retries: effective.retries(),
-        user_timeout_s: effective.user_timeout().map(secs),
+        fields: KeepaliveFields::from(&effective),
         bound_s: bound.map(secs),
     })?;
     watch(&stream, bound, out)
 }
 
 fn watch(stream: &TcpStream, bound: Option<Duration>, out: &Output) -> Outcome {
-    let mut reader = Reader::new(stream, TICK, Instant::now())?;
+    let mut sampler = Sampler::new(stream, TICK, Instant::now())?;
     loop {
         out.check_stdout()?;
-        let seen = reader.next()?;
-        let elapsed = reader.elapsed();
-        let ending = |error: String| Ending {
+        let seen = sampler.next()?;
+        let elapsed = sampler.elapsed();
+        let end = |error: String| ConnectionEnd {
             elapsed_s: secs(elapsed),
-            since_last_ack_s: reader.since_last_ack(),
+            since_last_ack_s: sampler.since_last_ack(),
             bound_s: bound.map(secs),
             error,
         };
@@ -100,14 +126,14 @@ fn watch(stream: &TcpStream, bound: Option<Duration>, out: &Output) -> Outcome {
             Seen::Answered(sample) => (WatchEvent::Alive(sample), None),
             Seen::Data(bytes) => (WatchEvent::Data { elapsed_s: secs(elapsed), bytes }, None),
             Seen::Closed => (
-                WatchEvent::Closed(ending("the peer closed the connection (FIN)".into())),
+                WatchEvent::Closed(end("the peer closed the connection (FIN)".into())),
                 Some(Exit::PeerClosed),
             ),
             Seen::Reset(e) => (
-                WatchEvent::Closed(ending(format!("the peer reset the connection: {e}"))),
+                WatchEvent::Closed(end(format!("the peer reset the connection: {e}"))),
                 Some(Exit::PeerClosed),
             ),
-            Seen::Dead(e) => (WatchEvent::Dead(ending(e.to_string())), Some(Exit::PeerDead)),
+            Seen::Dead(e) => (WatchEvent::Dead(end(e.to_string())), Some(Exit::PeerDead)),
         };
         if exit.is_some() {
             out.progress_done();
