@@ -89,6 +89,8 @@ fn json_output_matches_the_schema_in_help() {
         ("inspect", vec!["inspect", "--json", "--pid", &me, "--max-detection", "1m"]),
         ("inspect", vec!["inspect", "--json", "--pid", "4194305", "--state", "all"]),
         ("inspect", vec!["inspect", "--json", "--prometheus"]),
+        // An address of no interface here (TEST-NET-1): it cannot listen.
+        ("exporter", vec!["exporter", "--json", "--listen", "192.0.2.1:9878"]),
     ];
     let mut seen: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (command, args) in cases {
@@ -109,6 +111,7 @@ fn json_output_matches_the_schema_in_help() {
         ("inspect", "unreadable"),
         ("inspect", "summary"),
         ("inspect", "error"),
+        ("exporter", "error"),
     ];
     for (command, event) in must {
         assert!(seen[command].iter().any(|e| e == event), "{command} never said {event}: {seen:?}");
