@@ -47,6 +47,8 @@ mod idle_timeout;
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 mod inspect;
 mod man;
+#[cfg(target_os = "linux")]
+mod metrics;
 mod output;
 mod sampler;
 mod target;

@@ -179,18 +179,18 @@ while True:
 fn processes_and_sockets_vanishing_mid_scrape_never_break_it() {
     let test = "processes_and_sockets_vanishing_mid_scrape_never_break_it";
     let Some(netns) = namespace(test) else { return };
-    let _peers = Peers::start(&netns, Some(500));
+    let _peers = Peers::start(&netns, Some(250));
     let mut churn =
         netns.command("python3").args(["-c", CHURN]).stdout(Stdio::piped()).spawn().unwrap();
     let mut ready = String::new();
     BufReader::new(churn.stdout.take().unwrap()).read_line(&mut ready).unwrap();
     assert_eq!(ready.trim(), "ready");
     let mut exporter = Exporter::start(&netns, &[]);
-    for _ in 0..100 {
+    for _ in 0..50 {
         let text = get(&netns, &exporter.url("/metrics"));
         assert_eq!(value(&text, "tcp_keepalive_scrape_success"), Some(1.0), "{text}");
         let off = value(&text, &python("tcp_keepalive_connections", "keepalive=\"off\""));
-        assert!(off >= Some(1000.0), "{text}");
+        assert!(off >= Some(500.0), "{text}");
     }
     let _ = churn.kill();
     let _ = churn.wait();

@@ -2,13 +2,10 @@
 //! afresh on each scrape by `inspect`'s engine, as counts that grow with the
 //! number of processes, never with the number of connections.
 //!
-//! - [`metrics`]: one inspection as metric families (prometheus-client).
 //! - [`server`]: HTTP (tiny_http), routing, the scrape timeout, SIGTERM.
 //!
 //! Linux only; elsewhere [`run`] says so (exit code 5).
 
-#[cfg(target_os = "linux")]
-mod metrics;
 #[cfg(target_os = "linux")]
 mod server;
 

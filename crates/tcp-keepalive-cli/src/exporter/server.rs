@@ -13,9 +13,10 @@ use prometheus_client::registry::Registry;
 use signal_hook::consts::{SIGINT, SIGTERM};
 use tiny_http::{Header, Method, Request, Response, Server};
 
-use super::{metrics, ExporterArgs, ExporterEvent};
+use super::{ExporterArgs, ExporterEvent};
 use crate::inspect::{self, Inspection};
 use crate::inspect::{InspectArgs, StateFilter};
+use crate::metrics;
 use crate::output::{Exit, Failure, Outcome, Output};
 
 /// Requests answered at the same time.

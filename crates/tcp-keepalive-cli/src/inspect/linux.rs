@@ -8,9 +8,10 @@ use tcp_keepalive::{Keepalive, KeepaliveExt, SocketRef};
 
 use super::owners::{self, Owner};
 use super::read::{Exact, ExactReader};
-use super::report::{prometheus, Connection, Exposition, InspectEvent, Summary};
+use super::report::{Connection, Exposition, InspectEvent, Summary};
 use super::sockets::{self, DiagSocket, PendingTimer};
 use super::{InspectArgs, StateFilter};
+use crate::metrics;
 use crate::output::{secs, Exit, Failure, KeepaliveFields, Outcome, Output};
 use crate::tcp_info::TcpState;
 
@@ -28,7 +29,7 @@ pub struct Inspection {
 pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
     let Inspection { connections, summary, unreadable, exit } = collect(args, None)?;
     if args.prometheus {
-        out.emit(&Exposition(prometheus(&connections, &summary)))?;
+        out.emit(&Exposition(metrics::textfile(&connections, &summary)))?;
         return Ok(exit);
     }
     for unreadable in unreadable {

@@ -6,7 +6,8 @@
 //! - [`owners`]: socket inode -> pid, descriptor and command (`/proc/*/fd`).
 //! - [`read`]: the exact settings, from a duplicate of the owner's socket
 //!   (`pidfd_getfd`), read only and closed at once.
-//! - [`report`]: the events, their text, and the Prometheus summary.
+//! - [`report`]: the events and their text (`--prometheus`: `crate::metrics`).
+//! - `linux`: [`collect`], the engine `exporter` shares, and [`run`].
 //!
 //! Where the socket cannot be duplicated (another user's process without
 //! privilege, a kernel before 5.6, the socket or process gone meanwhile),
@@ -58,8 +59,9 @@ pub struct InspectArgs {
     #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
     pub max_detection: Option<Typed<Duration>>,
 
-    /// Print only a summary in the Prometheus text format (for
-    /// node_exporter's textfile collector) instead of one line per connection.
+    /// Print only counts in the Prometheus text format, the families
+    /// `exporter` serves (for node_exporter's textfile collector), instead of
+    /// one line per connection.
     #[arg(long, conflicts_with = "json")]
     pub prometheus: bool,
 }

@@ -1,7 +1,6 @@
 //! What `inspect` reports: one event per connection and a summary, as JSON
-//! and text, and the summary in the Prometheus text exposition format.
+//! and text; the `--prometheus` text comes from `crate::metrics`.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use schemars::JsonSchema;
@@ -168,83 +167,6 @@ impl Event for InspectEvent {
             }
         }
     }
-}
-
-/// Detection-bound buckets for Prometheus (upper bounds in seconds); the
-/// last finite one is above Linux's default 2 h 11 min 15 s (7875 s).
-const BUCKETS: [(f64, &str); 6] = [
-    (60.0, "1m"),
-    (300.0, "5m"),
-    (900.0, "15m"),
-    (3600.0, "1h"),
-    (7875.0, "2h11m15s"),
-    (86_400.0, "1d"),
-];
-
-fn bucket(c: &Connection) -> &'static str {
-    match (c.keepalive, c.detection_bound_s) {
-        (None, _) => "unknown",
-        (_, None) => "never",
-        (_, Some(bound)) => {
-            BUCKETS.iter().find(|(max, _)| bound <= *max).map_or("longer", |(_, name)| name)
-        }
-    }
-}
-
-/// The summary in the Prometheus text exposition format (version 0.0.4).
-pub fn prometheus(connections: &[Connection], summary: &Summary) -> String {
-    let mut by_keepalive: BTreeMap<(String, &str), usize> = BTreeMap::new();
-    let mut by_bound: BTreeMap<(String, &str), usize> = BTreeMap::new();
-    for c in connections {
-        let command = c.command.clone().unwrap_or_else(|| "unknown".into());
-        let keepalive = match c.keepalive {
-            Some(true) => "on",
-            Some(false) => "off",
-            None => "unknown",
-        };
-        *by_keepalive.entry((command.clone(), keepalive)).or_default() += 1;
-        *by_bound.entry((command, bucket(c))).or_default() += 1;
-    }
-    let mut text = String::new();
-    let mut family =
-        |name: &str, help: &str, label: &str, counts: &BTreeMap<(String, &str), usize>| {
-            let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} gauge");
-            for ((command, value), count) in counts {
-                let _ = writeln!(
-                    text,
-                    "{name}{{command=\"{}\",{label}=\"{value}\"}} {count}",
-                    escape(command)
-                );
-            }
-        };
-    family(
-        "tcp_keepalive_connections",
-        "TCP connections by owning command and keepalive on, off or unknown.",
-        "keepalive",
-        &by_keepalive,
-    );
-    family(
-        "tcp_keepalive_connections_by_detection_bound",
-        "TCP connections by owning command and the time they would take to notice a dead peer, as a bucket: at most 1m, 5m, 15m, 1h, 2h11m15s, 1d, longer, never, unknown.",
-        "bound",
-        &by_bound,
-    );
-    let _ = writeln!(
-        text,
-        "# HELP tcp_keepalive_inspect_inferred_connections Connections whose settings were inferred, not read exactly.\n\
-         # TYPE tcp_keepalive_inspect_inferred_connections gauge\n\
-         tcp_keepalive_inspect_inferred_connections {}\n\
-         # HELP tcp_keepalive_inspect_problems Connections and processes that could not be read exactly.\n\
-         # TYPE tcp_keepalive_inspect_problems gauge\n\
-         tcp_keepalive_inspect_problems {}",
-        summary.inferred, summary.problems
-    );
-    text
-}
-
-/// A label value as the exposition format wants it.
-fn escape(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
 /// The `--prometheus` output: only the exposition text.

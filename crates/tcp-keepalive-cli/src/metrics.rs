@@ -1,4 +1,5 @@
-//! One inspection as metric families (prometheus-client, OpenMetrics text).
+//! One inspection as metric families (prometheus-client, OpenMetrics text):
+//! what `exporter` serves and `inspect --prometheus` prints.
 //!
 //! Every series is labelled by owning command only, so a fleet's series
 //! count grows with the programs it runs, not with their connections. Each
@@ -183,6 +184,14 @@ pub fn register_scrape(registry: &mut Registry, success: bool, took: Duration, e
         "Scrapes that failed or timed out since the exporter started",
         errors.clone(),
     );
+}
+
+/// `inspect --prometheus`: the connection families in the text format 0.0.4,
+/// for node_exporter's textfile collector.
+pub fn textfile(connections: &[Connection], summary: &Summary) -> String {
+    let mut registry = Registry::default();
+    register_connections(&mut registry, connections, summary);
+    classic_text(&encode(&registry))
 }
 
 /// The registry in the OpenMetrics text format, `# EOF` included.
