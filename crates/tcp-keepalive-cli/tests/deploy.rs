@@ -1,7 +1,8 @@
 //! The exporter's deployment files (deploy/): the systemd unit passes
 //! `systemd-analyze verify`, the Kubernetes DaemonSet passes checkov with
-//! only the skips it justifies. Skipped with the reason where a tool is
-//! missing (scripts/setup installs both).
+//! only the skips it justifies, the Prometheus config and alert rules pass
+//! `promtool check config`. Skipped with the reason where a tool is missing
+//! (scripts/setup installs them).
 #![cfg(target_os = "linux")]
 
 mod support;
@@ -111,4 +112,18 @@ fn the_daemonset_passes_checkov_with_only_the_skips_it_justifies() {
     for id in ["CKV_K8S_22", "CKV_K8S_20", "CKV_K8S_37", "CKV_K8S_28", "CKV_K8S_16", "CKV_K8S_31"] {
         assert!(passed.contains(id), "{id} did not pass: {passed:?}");
     }
+}
+
+#[test]
+fn the_prometheus_config_and_rules_pass_promtool() {
+    let test = "the_prometheus_config_and_rules_pass_promtool";
+    if Command::new("promtool").arg("--version").output().is_err() {
+        let why = Unavailable("promtool is not installed (apt-get install prometheus)".into());
+        return keepalive_faults::skip(test, &why);
+    }
+    let config = Path::new(REPO).join("deploy/prometheus/prometheus.yml");
+    let out = Command::new("promtool").args(["check", "config"]).arg(&config).output().unwrap();
+    let said = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "promtool check config: {said}");
+    assert!(said.contains("SUCCESS: 2 rules found"), "{said}");
 }

@@ -19,8 +19,12 @@ use keepalive_faults::netns::Netns;
 use keepalive_faults::Unavailable;
 use serde_json::Value;
 
-/// README's alert expression ("Fleet"): connections that would never notice a dead peer.
-const NEVER_NOTICE_ALERT: &str =
+/// The alert rules README's "Fleet" section shows.
+const RULES: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/prometheus/tcp-keepalive.rules.yml");
+const README: &str = include_str!("../../../README.md");
+/// Its alert on connections that would never notice a dead peer.
+const NEVER_NOTICE: &str =
     "sum by (instance, command) (tcp_keepalive_never_notice_connections) > 0";
 
 /// A Prometheus server in `netns`, scraping `target` every second; killed on drop.
@@ -45,10 +49,12 @@ impl Drop for TempDir {
     }
 }
 
-/// The scrape config README's "Fleet" section shows, with a 1 s interval.
+/// The scrape config README's "Fleet" section shows, with a 1 s interval,
+/// and its alert rules.
 fn config(target: &str) -> String {
     format!(
-        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n\
+        "global:\n  scrape_interval: 1s\n  scrape_timeout: 1s\n  evaluation_interval: 1s\n\
+         rule_files: ['{RULES}']\n\
          scrape_configs:\n  - job_name: tcp-keepalive\n    static_configs:\n      - targets: ['{target}']\n"
     )
 }
@@ -94,6 +100,9 @@ impl Prometheus {
 #[test]
 fn a_real_prometheus_scrapes_it_and_answers_queries_with_the_counts() {
     let test = "a_real_prometheus_scrapes_it_and_answers_queries_with_the_counts";
+    assert!(README.contains(NEVER_NOTICE), "README's alert is not {NEVER_NOTICE:?}");
+    let rules = std::fs::read_to_string(RULES).unwrap();
+    assert!(rules.contains(&format!("expr: {NEVER_NOTICE}\n")), "{RULES}: {rules}");
     let Some(netns) = namespace(test) else { return };
     if Command::new("prometheus").arg("--version").output().is_err() {
         let why = Unavailable("Prometheus is not installed (apt-get install prometheus)".into());
@@ -112,7 +121,12 @@ fn a_real_prometheus_scrapes_it_and_answers_queries_with_the_counts() {
         (format!("tcp_keepalive_never_notice_connections{{{python}}}"), 6.0),
         (format!("tcp_keepalive_detection_bound_seconds_bucket{{{python},le=\"+Inf\"}}"), 10.0),
         ("tcp_keepalive_scrape_success{job=\"tcp-keepalive\"}".to_string(), 1.0),
-        (format!("sum by (command) ({NEVER_NOTICE_ALERT}) and on (command) {{{python}}}"), 6.0),
+        (format!("sum by (command) ({NEVER_NOTICE}) and on (command) {{{python}}}"), 6.0),
+        // The rule holds (pending for its 30 minutes before it fires).
+        (
+            format!("ALERTS{{alertname=\"TcpConnectionsNeverNoticeDeadPeer\",{python},alertstate=\"pending\"}}"),
+            1.0,
+        ),
     ];
     let start = Instant::now();
     let mut answers = Vec::new();
