@@ -18,8 +18,15 @@ use support::BIN;
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 const INSTALLED: &str = "ExecStart=/usr/local/bin/tcp-keepalive exporter";
 
-fn read(path: &str) -> String {
-    std::fs::read_to_string(Path::new(REPO).join(path)).unwrap()
+/// A file of the repository's deploy/; `None` (the test skipped) outside the
+/// repository, e.g. in the packaged crate.
+fn read(test: &str, path: &str) -> Option<String> {
+    let text = std::fs::read_to_string(Path::new(REPO).join(path));
+    if text.is_err() {
+        let why = format!("{path} is not here (not in the repository)");
+        keepalive_faults::skip(test, &Unavailable(why));
+    }
+    text.ok()
 }
 
 /// A fresh directory under the system's temporary one.
@@ -30,14 +37,23 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// Whether `program` runs here; if not, `test` is skipped, naming `package`.
+fn installed(test: &str, program: &str, package: &str) -> bool {
+    if Command::new(program).arg("--version").output().is_ok() {
+        return true;
+    }
+    let why = format!("{program} is not installed (apt-get install {package})");
+    keepalive_faults::skip(test, &Unavailable(why));
+    false
+}
+
 #[test]
 fn the_systemd_unit_passes_systemd_analyze_verify() {
     let test = "the_systemd_unit_passes_systemd_analyze_verify";
-    if Command::new("systemd-analyze").arg("--version").output().is_err() {
-        let why = Unavailable("systemd-analyze is not installed (apt-get install systemd)".into());
-        return keepalive_faults::skip(test, &why);
+    if !installed(test, "systemd-analyze", "systemd") {
+        return;
     }
-    let unit = read("deploy/systemd/tcp-keepalive-exporter.service");
+    let Some(unit) = read(test, "deploy/systemd/tcp-keepalive-exporter.service") else { return };
     for line in [INSTALLED, "KillSignal=SIGTERM", "AmbientCapabilities=CAP_SYS_PTRACE"] {
         assert!(unit.lines().any(|l| l.starts_with(line)), "no {line:?} in the unit");
     }
@@ -82,7 +98,7 @@ fn the_daemonset_passes_checkov_with_only_the_skips_it_justifies() {
         return keepalive_faults::skip(test, &why);
     };
     let manifest = "deploy/kubernetes/daemonset.yaml";
-    let text = read(manifest);
+    let Some(text) = read(test, manifest) else { return };
     for wanted in ["hostPID: true", "drop: [\"ALL\"]", "add: [\"SYS_PTRACE\"]"] {
         assert!(text.contains(wanted), "no {wanted:?} in {manifest}");
     }
@@ -117,11 +133,14 @@ fn the_daemonset_passes_checkov_with_only_the_skips_it_justifies() {
 #[test]
 fn the_prometheus_config_and_rules_pass_promtool() {
     let test = "the_prometheus_config_and_rules_pass_promtool";
-    if Command::new("promtool").arg("--version").output().is_err() {
-        let why = Unavailable("promtool is not installed (apt-get install prometheus)".into());
-        return keepalive_faults::skip(test, &why);
+    if !installed(test, "promtool", "prometheus") {
+        return;
     }
-    let config = Path::new(REPO).join("deploy/prometheus/prometheus.yml");
+    let config = "deploy/prometheus/prometheus.yml";
+    if read(test, config).is_none() {
+        return;
+    }
+    let config = Path::new(REPO).join(config);
     let out = Command::new("promtool").args(["check", "config"]).arg(&config).output().unwrap();
     let said = String::from_utf8_lossy(&out.stdout) + String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "promtool check config: {said}");

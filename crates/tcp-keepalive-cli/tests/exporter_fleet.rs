@@ -19,10 +19,10 @@ use keepalive_faults::netns::Netns;
 use keepalive_faults::Unavailable;
 use serde_json::Value;
 
-/// The alert rules README's "Fleet" section shows.
+/// The alert rules README's "Fleet" section shows (in the repository, not in the package).
 const RULES: &str =
     concat!(env!("CARGO_MANIFEST_DIR"), "/../../deploy/prometheus/tcp-keepalive.rules.yml");
-const README: &str = include_str!("../../../README.md");
+const README: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../README.md");
 /// Its alert on connections that would never notice a dead peer.
 const NEVER_NOTICE: &str =
     "sum by (instance, command) (tcp_keepalive_never_notice_connections) > 0";
@@ -100,8 +100,12 @@ impl Prometheus {
 #[test]
 fn a_real_prometheus_scrapes_it_and_answers_queries_with_the_counts() {
     let test = "a_real_prometheus_scrapes_it_and_answers_queries_with_the_counts";
-    assert!(README.contains(NEVER_NOTICE), "README's alert is not {NEVER_NOTICE:?}");
-    let rules = std::fs::read_to_string(RULES).unwrap();
+    let (Ok(readme), Ok(rules)) = (std::fs::read_to_string(README), std::fs::read_to_string(RULES))
+    else {
+        let why = Unavailable("not in the repository: no README.md and deploy/ beside".into());
+        return keepalive_faults::skip(test, &why);
+    };
+    assert!(readme.contains(NEVER_NOTICE), "README's alert is not {NEVER_NOTICE:?}");
     assert!(rules.contains(&format!("expr: {NEVER_NOTICE}\n")), "{RULES}: {rules}");
     let Some(netns) = namespace(test) else { return };
     if Command::new("prometheus").arg("--version").output().is_err() {
