@@ -230,3 +230,72 @@ pub fn classic_text(openmetrics: &str) -> String {
     }
     text
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tcp_info::TcpState;
+
+    fn connection(keepalive: Option<bool>, bound: Option<f64>, exact: bool) -> Connection {
+        Connection {
+            pid: Some(1),
+            command: Some("app".into()),
+            uid: 0,
+            local: "127.0.0.1:1".into(),
+            remote: "127.0.0.1:2".into(),
+            state: TcpState::Established,
+            keepalive,
+            fields: Default::default(),
+            detection_bound_s: bound,
+            exact,
+            probes_unanswered: None,
+            last_data_recv_s: None,
+            problem: None,
+            too_slow: None,
+        }
+    }
+
+    #[test]
+    fn never_goes_to_inf_only_and_unknown_to_no_bucket() {
+        let connections = [
+            connection(Some(true), Some(19.0), true),
+            connection(Some(true), Some(7875.0), false),
+            connection(Some(false), None, true),
+            connection(None, None, false),
+        ];
+        let text = textfile(&connections, &Summary::default());
+        let line = |series: &str| {
+            text.lines().find(|l| l.starts_with(series)).unwrap_or_else(|| panic!("{text}"))
+        };
+        let bucket = |le: &str| {
+            line(&format!(
+                "tcp_keepalive_detection_bound_seconds_bucket{{le=\"{le}\",command=\"app\"}} "
+            ))
+        };
+        assert!(bucket("60.0").ends_with(" 1"), "{text}");
+        assert!(bucket("7875.0").ends_with(" 2"), "{text}");
+        assert!(bucket("86400.0").ends_with(" 2"), "{text}");
+        assert!(bucket("+Inf").ends_with(" 3"), "{text}");
+        assert!(line("tcp_keepalive_detection_bound_seconds_sum{").ends_with(" 7894.0"), "{text}");
+        assert!(line("tcp_keepalive_never_notice_connections{").ends_with(" 1"), "{text}");
+        assert!(line("tcp_keepalive_inferred_connections{").ends_with(" 2"), "{text}");
+        let unknown = "tcp_keepalive_connections{command=\"app\",keepalive=\"unknown\"} 1";
+        assert!(text.contains(unknown), "{text}");
+    }
+
+    #[test]
+    fn the_classic_text_names_counters_with_total_and_has_no_unit_or_eof() {
+        let mut registry = Registry::default();
+        register_scrape(&mut registry, true, Duration::from_millis(5), &Counter::default());
+        let openmetrics = encode(&registry);
+        assert!(openmetrics.contains("# TYPE tcp_keepalive_scrape_errors counter\n"));
+        assert!(openmetrics.contains("# UNIT ") && openmetrics.ends_with("# EOF\n"));
+        let classic = classic_text(&openmetrics);
+        assert!(classic.contains("# HELP tcp_keepalive_scrape_errors_total Scrapes"), "{classic}");
+        assert!(classic.contains("# TYPE tcp_keepalive_scrape_errors_total counter\n"));
+        assert!(classic.contains("\ntcp_keepalive_scrape_errors_total 0\n"), "{classic}");
+        assert!(!classic.contains("# UNIT") && !classic.contains("# EOF"), "{classic}");
+        // Everything else as it was.
+        assert!(classic.contains("# TYPE tcp_keepalive_scrape_duration_seconds gauge\n"));
+    }
+}
