@@ -1,16 +1,18 @@
 //! One inspection as metric families (prometheus-client, OpenMetrics text):
 //! what `exporter` serves and `inspect --prometheus` prints.
 //!
-//! Every series is labelled by owning command only, so a fleet's series
-//! count grows with the programs it runs, not with their connections. Each
-//! command seen gets all of its series (zeros included), so a series does
-//! not come and go as connections open, close or send data.
+//! Every series is labelled by its owner only: the command, and with every
+//! namespace read, the network namespace and the container, pod or systemd
+//! unit. So a fleet's series count grows with the programs, containers and
+//! namespaces it runs, never with their connections. Each owner seen gets
+//! all of its series (zeros included), so a series does not come and go as
+//! connections open, close or send data.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use prometheus_client::encoding::{text, EncodeLabelSet, EncodeMetric, MetricEncoder, NoLabelSet};
+use prometheus_client::encoding::{text, EncodeMetric, MetricEncoder, NoLabelSet};
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::Gauge;
@@ -23,20 +25,30 @@ use crate::inspect::{Connection, Summary};
 /// Linux's default 2 h 11 min 15 s (7200 + 9 × 75) as a bucket of its own.
 const BOUNDS: [f64; 6] = [60.0, 300.0, 900.0, 3600.0, 7875.0, 86_400.0];
 
-/// The owner label; `unknown` for a socket whose owner is hidden or gone.
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct Owner {
-    command: String,
+/// A series' labels, in order.
+type Labels = Vec<(&'static str, String)>;
+
+/// The owner's labels: `command` (`unknown` for a socket whose owner is
+/// hidden or gone) and, when `every_namespace`, `netns` (its inode),
+/// `netns_name`, `container_runtime`, `container_id`, `pod_uid` and
+/// `systemd_unit`, empty (so absent, to Prometheus) where they do not apply.
+fn owner(c: &Connection, every_namespace: bool) -> Labels {
+    let mut labels = vec![("command", c.command.clone().unwrap_or_else(|| "unknown".into()))];
+    if every_namespace {
+        let container = c.container.clone().unwrap_or_default();
+        labels.extend([
+            ("netns", c.netns_inode.map(|i| i.to_string()).unwrap_or_default()),
+            ("netns_name", c.netns_name.clone().unwrap_or_default()),
+            ("container_runtime", container.runtime.unwrap_or_default()),
+            ("container_id", container.id.unwrap_or_default()),
+            ("pod_uid", container.pod_uid.unwrap_or_default()),
+            ("systemd_unit", container.unit.unwrap_or_default()),
+        ]);
+    }
+    labels
 }
 
-#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
-struct OwnerKeepalive {
-    command: String,
-    /// `on`, `off`, or `unknown` (data in flight hides the timer).
-    keepalive: &'static str,
-}
-
-/// The counts for one command.
+/// The counts for one owner.
 #[derive(Clone, Debug, Default)]
 struct Tally {
     on: i64,
@@ -77,9 +89,9 @@ impl Tally {
 }
 
 /// The detection-bound histogram of the connections open at scrape time,
-/// one per command: a snapshot, recomputed each scrape.
+/// one per owner: a snapshot, recomputed each scrape.
 #[derive(Debug)]
-struct DetectionBounds(Vec<(Owner, Tally)>);
+struct DetectionBounds(Vec<(Labels, Tally)>);
 
 impl EncodeMetric for DetectionBounds {
     fn encode(&self, mut encoder: MetricEncoder) -> Result<(), fmt::Error> {
@@ -102,38 +114,36 @@ impl EncodeMetric for DetectionBounds {
     }
 }
 
-/// Registers the connection families for `connections`.
+/// Registers the connection families for `connections`, labelled as
+/// [`owner`] says.
 pub fn register_connections(
     registry: &mut Registry,
     connections: &[Connection],
     summary: &Summary,
+    every_namespace: bool,
 ) {
-    let mut tallies: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut tallies: BTreeMap<Labels, Tally> = BTreeMap::new();
     for c in connections {
-        tallies.entry(c.command.as_deref().unwrap_or("unknown")).or_default().add(c);
+        tallies.entry(owner(c, every_namespace)).or_default().add(c);
     }
-    let by_keepalive = Family::<OwnerKeepalive, Gauge>::default();
-    let never = Family::<Owner, Gauge>::default();
-    let inferred = Family::<Owner, Gauge>::default();
-    for (command, tally) in &tallies {
-        let owner = Owner { command: command.to_string() };
+    let by_keepalive = Family::<Labels, Gauge>::default();
+    let never = Family::<Labels, Gauge>::default();
+    let inferred = Family::<Labels, Gauge>::default();
+    for (owner, tally) in &tallies {
+        // `on`, `off`, or `unknown` (data in flight hides the timer).
         for (keepalive, count) in [("on", tally.on), ("off", tally.off), ("unknown", tally.unknown)]
         {
-            let labels = OwnerKeepalive { command: owner.command.clone(), keepalive };
+            let mut labels = owner.clone();
+            labels.push(("keepalive", keepalive.into()));
             by_keepalive.get_or_create(&labels).set(count);
         }
-        never.get_or_create(&owner).set(tally.never);
-        inferred.get_or_create(&owner).set(tally.inferred);
+        never.get_or_create(owner).set(tally.never);
+        inferred.get_or_create(owner).set(tally.inferred);
     }
-    let bounds = DetectionBounds(
-        tallies
-            .into_iter()
-            .map(|(command, tally)| (Owner { command: command.into() }, tally))
-            .collect(),
-    );
+    let bounds = DetectionBounds(tallies.into_iter().collect());
     registry.register(
         "tcp_keepalive_connections",
-        "Established TCP connections by owning command and SO_KEEPALIVE: on, off, or unknown (data in flight hides the keepalive timer from sock_diag)",
+        "Established TCP connections by owner and SO_KEEPALIVE: on, off, or unknown (data in flight hides the keepalive timer from sock_diag)",
         by_keepalive,
     );
     registry.register_with_unit(
@@ -188,9 +198,9 @@ pub fn register_scrape(registry: &mut Registry, success: bool, took: Duration, e
 
 /// `inspect --prometheus`: the connection families in the text format 0.0.4,
 /// for node_exporter's textfile collector.
-pub fn textfile(connections: &[Connection], summary: &Summary) -> String {
+pub fn textfile(connections: &[Connection], summary: &Summary, every_namespace: bool) -> String {
     let mut registry = Registry::default();
-    register_connections(&mut registry, connections, summary);
+    register_connections(&mut registry, connections, summary, every_namespace);
     classic_text(&encode(&registry))
 }
 
@@ -252,6 +262,9 @@ mod tests {
             last_data_recv_s: None,
             problem: None,
             too_slow: None,
+            netns_inode: None,
+            netns_name: None,
+            container: None,
         }
     }
 
@@ -263,7 +276,7 @@ mod tests {
             connection(Some(false), None, true),
             connection(None, None, false),
         ];
-        let text = textfile(&connections, &Summary::default());
+        let text = textfile(&connections, &Summary::default(), false);
         let line = |series: &str| {
             text.lines().find(|l| l.starts_with(series)).unwrap_or_else(|| panic!("{text}"))
         };

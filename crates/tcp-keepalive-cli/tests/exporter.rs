@@ -13,7 +13,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use exporter::{get, http, value, Exporter};
+use exporter::{get, http, sum, value, Exporter};
 use inspect::{namespace, Peers};
 use keepalive_faults::Unavailable;
 
@@ -31,7 +31,7 @@ fn a_scrape_counts_the_connections_by_process_and_keepalive() {
     let test = "a_scrape_counts_the_connections_by_process_and_keepalive";
     let Some(netns) = namespace(test) else { return };
     let _peers = Peers::start(&netns, None);
-    let exporter = Exporter::start(&netns, &[]);
+    let exporter = Exporter::start(&netns, &["--own-namespace"]);
     let text = get(&netns, &exporter.url("/metrics"));
     let count = |series: &str| value(&text, series).unwrap_or_else(|| panic!("{series}:\n{text}"));
     // keepalive_peers.py: 5 connections, both ends held by it; on: the clients
@@ -73,6 +73,31 @@ fn a_scrape_counts_the_connections_by_process_and_keepalive() {
 }
 
 #[test]
+fn every_namespace_is_read_by_default_each_series_labelled_with_it() {
+    let test = "every_namespace_is_read_by_default_each_series_labelled_with_it";
+    let Some(netns) = namespace(test) else { return };
+    let Some(other) = namespace(test) else { return };
+    let _peers = Peers::start(&other, None);
+    // The exporter in one namespace, the connections in another.
+    let exporter = Exporter::start(&netns, &[]);
+    let text = get(&netns, &exporter.url("/metrics"));
+    let theirs = |keepalive: &str| {
+        let labels =
+            [("command", "python3"), ("netns_name", other.name()), ("keepalive", keepalive)];
+        sum(&text, "tcp_keepalive_connections", &labels)
+    };
+    assert_eq!((theirs("on"), theirs("off")), (Some(3.0), Some(7.0)), "{text}");
+    let never = [("command", "python3"), ("netns_name", other.name())];
+    assert_eq!(sum(&text, "tcp_keepalive_never_notice_connections", &never), Some(6.0));
+    // Other namespaces on this machine may come and go meanwhile: only its presence.
+    assert!(value(&text, "tcp_keepalive_scrape_skipped_namespaces").is_some(), "{text}");
+    // --own-namespace: none of them.
+    let exporter = Exporter::start(&netns, &["--own-namespace"]);
+    let text = get(&netns, &exporter.url("/metrics"));
+    assert!(!text.contains("python3"), "{text}");
+}
+
+#[test]
 fn openmetrics_is_served_to_who_asks_for_it() {
     let Some(netns) = namespace("openmetrics_is_served_to_who_asks_for_it") else { return };
     let exporter = Exporter::start(&netns, &[]);
@@ -107,7 +132,7 @@ fn unknown_paths_get_404_and_other_methods_405() {
 fn concurrent_scrapes_are_each_answered_in_full() {
     let Some(netns) = namespace("concurrent_scrapes_are_each_answered_in_full") else { return };
     let _peers = Peers::start(&netns, None);
-    let exporter = Exporter::start(&netns, &[]);
+    let exporter = Exporter::start(&netns, &["--own-namespace"]);
     let url = exporter.url("/metrics");
     std::thread::scope(|scope| {
         let scrapers: Vec<_> = (0..8)
@@ -127,7 +152,7 @@ fn a_scrape_past_its_timeout_answers_in_time_and_counts_an_error() {
     let Some(netns) = namespace(test) else { return };
     // 4,000 sockets take far longer than 1 ms to read one by one.
     let _peers = Peers::start(&netns, Some(2000));
-    let mut exporter = Exporter::start(&netns, &["--scrape-timeout", "1ms"]);
+    let mut exporter = Exporter::start(&netns, &["--own-namespace", "--scrape-timeout", "1ms"]);
     let start = Instant::now();
     let text = get(&netns, &exporter.url("/metrics"));
     assert!(start.elapsed() < Duration::from_secs(1), "answered after {:?}", start.elapsed());
@@ -141,7 +166,7 @@ fn a_scrape_past_its_timeout_answers_in_time_and_counts_an_error() {
     drop(exporter);
 
     // Prometheus's own timeout header, shorter than --scrape-timeout, wins.
-    let exporter = Exporter::start(&netns, &[]);
+    let exporter = Exporter::start(&netns, &["--own-namespace"]);
     let header = ("X-Prometheus-Scrape-Timeout-Seconds", "0.002");
     let (status, text) = http(&netns, "GET", &exporter.url("/metrics"), &[header]);
     assert_eq!(status, 200);
@@ -185,7 +210,7 @@ fn processes_and_sockets_vanishing_mid_scrape_never_break_it() {
     let mut ready = String::new();
     BufReader::new(churn.stdout.take().unwrap()).read_line(&mut ready).unwrap();
     assert_eq!(ready.trim(), "ready");
-    let mut exporter = Exporter::start(&netns, &[]);
+    let mut exporter = Exporter::start(&netns, &["--own-namespace"]);
     for _ in 0..50 {
         let text = get(&netns, &exporter.url("/metrics"));
         assert_eq!(value(&text, "tcp_keepalive_scrape_success"), Some(1.0), "{text}");

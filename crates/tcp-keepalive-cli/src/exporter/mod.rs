@@ -1,6 +1,7 @@
 //! `tcp-keepalive exporter`: serves `GET /metrics` for Prometheus, computed
-//! afresh on each scrape by `inspect`'s engine, as counts that grow with the
-//! number of processes, never with the number of connections.
+//! afresh on each scrape by `inspect`'s engine (every network namespace by
+//! default), as counts that grow with the number of processes, containers
+//! and namespaces, never with the number of connections.
 //!
 //! - [`server`]: HTTP (tiny_http), routing, the scrape timeout, SIGTERM.
 //!
@@ -35,6 +36,15 @@ pub struct ExporterArgs {
     /// shorter X-Prometheus-Scrape-Timeout-Seconds from Prometheus wins.
     #[arg(long, value_name = "DURATION", default_value = "8s", value_parser = duration, allow_hyphen_values = true)]
     pub scrape_timeout: Typed<Duration>,
+
+    /// Only this network namespace's connections, labelled by command only.
+    /// By default every namespace on the host is read, as `inspect
+    /// --all-namespaces` does, and each series is labelled with its
+    /// namespace and container, pod or systemd unit; entering the others
+    /// needs CAP_SYS_ADMIN (without it they are skipped, and counted in
+    /// tcp_keepalive_scrape_skipped_namespaces).
+    #[arg(long)]
+    pub own_namespace: bool,
 }
 
 /// The events of `exporter`.
@@ -46,7 +56,8 @@ pub enum ExporterEvent {
     /// A scrape that could not inspect the connections (it still answered,
     /// with the exporter's own metrics).
     ScrapeFailed { message: String },
-    /// SIGTERM or SIGINT: the requests in progress were answered, then it stopped.
+    /// SIGTERM, SIGINT or SIGHUP: the requests in progress were answered,
+    /// then it stopped (exit code 0).
     Stopped { signal: String, scrapes: u64 },
 }
 

@@ -1,7 +1,8 @@
 //! The exporter's HTTP side (tiny_http): `GET /metrics`, a landing page at
 //! `/`, 404 for other paths and 405 for other methods; a few workers, so
 //! concurrent scrapes are each answered; each scrape bounded by a timeout;
-//! SIGTERM or SIGINT answer the requests in progress, then end with code 0.
+//! SIGTERM, SIGINT or SIGHUP answer the requests in progress, then end with
+//! code 0 (a service stopped as asked, not a failure).
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
@@ -9,8 +10,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
-use signal_hook::consts::{SIGINT, SIGTERM};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 use tiny_http::{Header, Method, Request, Response, Server};
 
 use super::{ExporterArgs, ExporterEvent};
@@ -35,16 +37,17 @@ const CLASSIC: &str = "text/plain; version=0.0.4; charset=utf-8";
 struct Shared {
     out: Output,
     timeout: Duration,
+    every_namespace: bool,
     /// Failed scrapes since the start (tcp_keepalive_scrape_errors_total).
     errors: Counter,
     scrapes: AtomicU64,
     running: AtomicUsize,
 }
 
-/// Runs the exporter until SIGTERM or SIGINT.
+/// Runs the exporter until SIGTERM, SIGINT or SIGHUP.
 pub fn run(args: &ExporterArgs, out: &Output) -> Outcome {
     let signal = Arc::new(AtomicUsize::new(0));
-    for number in [SIGTERM, SIGINT] {
+    for number in [SIGTERM, SIGINT, SIGHUP] {
         signal_hook::flag::register_usize(number, Arc::clone(&signal), number as usize)
             .map_err(|e| Failure::io("cannot handle SIGTERM", e))?;
     }
@@ -55,6 +58,7 @@ pub fn run(args: &ExporterArgs, out: &Output) -> Outcome {
     let shared = Arc::new(Shared {
         out: out.clone(),
         timeout: args.scrape_timeout.value,
+        every_namespace: !args.own_namespace,
         errors: Counter::default(),
         scrapes: AtomicU64::new(0),
         running: AtomicUsize::new(0),
@@ -73,6 +77,7 @@ pub fn run(args: &ExporterArgs, out: &Output) -> Outcome {
     });
     let signal = match signal.load(Ordering::Relaxed) {
         number if number == SIGINT as usize => "SIGINT",
+        number if number == SIGHUP as usize => "SIGHUP",
         _ => "SIGTERM",
     };
     let scrapes = shared.scrapes.load(Ordering::Relaxed);
@@ -140,10 +145,19 @@ fn scrape(shared: &Arc<Shared>, timeout: Duration) -> String {
     let mut registry = Registry::default();
     let success = match inspect_within(shared, timeout) {
         Ok(inspection) => {
+            let Inspection { connections, summary, skipped, .. } = &inspection;
             metrics::register_connections(
                 &mut registry,
-                &inspection.connections,
-                &inspection.summary,
+                connections,
+                summary,
+                shared.every_namespace,
+            );
+            let namespaces = Gauge::<i64>::default();
+            namespaces.set(i64::try_from(skipped.len()).unwrap_or(i64::MAX));
+            registry.register(
+                "tcp_keepalive_scrape_skipped_namespaces",
+                "Network namespaces this scrape could not enter (CAP_SYS_ADMIN is needed), so their connections are missing",
+                namespaces,
             );
             true
         }
@@ -154,7 +168,23 @@ fn scrape(shared: &Arc<Shared>, timeout: Duration) -> String {
         }
     };
     metrics::register_scrape(&mut registry, success, started.elapsed(), &shared.errors);
-    metrics::encode(&registry)
+    let text = metrics::encode(&registry);
+    drop(registry);
+    release_freed_memory();
+    text
+}
+
+/// Hands the memory a scrape freed back to the OS. glibc keeps freed memory
+/// in each thread's arena, so scrapes on different threads would each keep
+/// their peak resident (measured: RSS wandering 4 MB over 60 scrapes of
+/// 10,000 connections without it).
+fn release_freed_memory() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: malloc_trim only releases free memory of the allocator's
+    // arenas; it takes no pointer and is thread-safe (it locks each arena).
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// `inspect`'s engine on a thread of its own, waited for `timeout`:
@@ -168,8 +198,9 @@ fn inspect_within(shared: &Arc<Shared>, timeout: Duration) -> Result<Inspection,
     }
     let (sender, receiver) = mpsc::channel();
     let running = Arc::clone(shared);
+    let args = all_connections(shared.every_namespace);
     let spawned = thread::Builder::new().name("scrape".into()).spawn(move || {
-        let inspection = inspect::collect(&all_connections(), Some(deadline));
+        let inspection = inspect::collect(&args, Some(deadline));
         running.running.fetch_sub(1, Ordering::AcqRel);
         // The scrape may have stopped waiting.
         let _ = sender.send(inspection);
@@ -186,13 +217,15 @@ fn inspect_within(shared: &Arc<Shared>, timeout: Duration) -> Result<Inspection,
     }
 }
 
-/// What the exporter asks `inspect`'s engine for: every established connection.
-fn all_connections() -> InspectArgs {
+/// What the exporter asks `inspect`'s engine for: every established
+/// connection, of every namespace unless `--own-namespace`.
+fn all_connections(every_namespace: bool) -> InspectArgs {
     InspectArgs {
         pids: Vec::new(),
         port: None,
         state: StateFilter::Established,
         max_detection: None,
         prometheus: false,
+        all_namespaces: every_namespace,
     }
 }

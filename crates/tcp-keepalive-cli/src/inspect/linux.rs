@@ -3,14 +3,14 @@
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
-use rustix::net::{AddressFamily, SocketType};
-use tcp_keepalive::{Keepalive, KeepaliveExt, SocketRef};
+use tcp_keepalive::Keepalive;
 
+use super::containers;
 use super::owners::{self, Owner};
 use super::read::{Exact, ExactReader};
 use super::report::{Connection, Exposition, InspectEvent, Summary};
-use super::sockets::{self, DiagSocket, PendingTimer};
-use super::{InspectArgs, StateFilter};
+use super::sockets::{DiagSocket, PendingTimer};
+use super::{listing, namespaces, InspectArgs, StateFilter};
 use crate::metrics;
 use crate::output::{secs, Exit, Failure, KeepaliveFields, Outcome, Output};
 use crate::tcp_info::TcpState;
@@ -21,23 +21,29 @@ pub struct Inspection {
     pub connections: Vec<Connection>,
     pub summary: Summary,
     pub unreadable: Vec<owners::Unreadable>,
+    pub skipped: Vec<namespaces::Skipped>,
     /// `inspect`'s exit code for it.
     pub exit: Exit,
 }
 
 /// Runs `inspect`.
 pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
-    let Inspection { connections, summary, unreadable, exit } = collect(args, None)?;
+    let Inspection { connections, summary, unreadable, skipped, exit } = collect(args, None)?;
     if args.prometheus {
-        out.emit(&Exposition(metrics::textfile(&connections, &summary)))?;
+        let text = metrics::textfile(&connections, &summary, args.all_namespaces);
+        out.emit(&Exposition(text))?;
         return Ok(exit);
+    }
+    for skipped in skipped {
+        let (netns_inode, netns_name, problem) = (skipped.inode, skipped.name, skipped.problem);
+        out.emit(&InspectEvent::SkippedNamespace { netns_inode, netns_name, problem })?;
     }
     for unreadable in unreadable {
         let (pid, problem) = (unreadable.pid, unreadable.problem);
         out.emit(&InspectEvent::Unreadable { pid, problem })?;
     }
     for connection in connections {
-        out.emit(&InspectEvent::Connection(connection))?;
+        out.emit(&InspectEvent::Connection(Box::new(connection)))?;
     }
     out.emit(&InspectEvent::Summary(summary))?;
     Ok(exit)
@@ -47,33 +53,43 @@ pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
 /// one. Past `deadline` it stops (checked between sockets) with an error.
 pub fn collect(args: &InspectArgs, deadline: Option<Instant>) -> Result<Inspection, Failure> {
     let established_only = args.state == StateFilter::Established;
-    let mut found = sockets::dump(established_only)
-        .map_err(|e| Failure::io("cannot list the TCP connections (sock_diag)", e))?;
-    if let Some(port) = args.port {
-        found.retain(|s| s.local.port() == port || s.remote.port() == port);
+    let found = match args.all_namespaces {
+        true => namespaces::list(),
+        false => namespaces::own(),
     }
-    let inodes: HashSet<u64> = found.iter().map(|s| s.inode).filter(|&i| i != 0).collect();
+    .map_err(|e| Failure::io("cannot open the network namespaces", e))?;
+    let mut listing = listing::list(found, established_only)?;
+    let found = &mut listing.sockets;
+    if let Some(port) = args.port {
+        found.retain(|s| s.socket.local.port() == port || s.socket.remote.port() == port);
+    }
+    let inodes: HashSet<u64> = found.iter().map(|s| s.socket.inode).filter(|&i| i != 0).collect();
     let owners = owners::scan(&args.pids, |inode| inodes.contains(&inode));
     if !args.pids.is_empty() {
-        found.retain(|s| owners.by_inode.contains_key(&s.inode));
+        found.retain(|s| owners.by_inode.contains_key(&s.socket.inode));
     }
-    found.sort_by_key(|s| (owners.by_inode.get(&s.inode).map(|o| o.pid), s.local, s.remote));
+    found.sort_by_key(|s| {
+        let pid = owners.by_inode.get(&s.socket.inode).map(|o| o.pid);
+        (s.space, pid, s.socket.local, s.socket.remote)
+    });
 
-    let defaults = os_defaults();
     let max = args.max_detection.as_ref().map(|m| m.value);
     let mut reader = ExactReader::default();
+    let mut containers = containers::ByPid::default();
     let mut connections = Vec::with_capacity(found.len());
     let mut summary =
         Summary { max_detection_s: max.map(secs), too_slow: max.map(|_| 0), ..Summary::default() };
-    for socket in &found {
+    for listed in &listing.sockets {
         if deadline.is_some_and(|deadline| Instant::now() > deadline) {
             let message = format!(
                 "timed out after reading {} of {} connections",
                 connections.len(),
-                found.len()
+                listing.sockets.len()
             );
             return Err(Failure::new(Exit::Error, message));
         }
+        let socket = &listed.socket;
+        let space = &listing.spaces[listed.space];
         let owner = owners.by_inode.get(&socket.inode);
         let read = match owner {
             Some(o) => {
@@ -82,18 +98,24 @@ pub fn collect(args: &InspectArgs, deadline: Option<Instant>) -> Result<Inspecti
             None => Err(unowned(socket, owners.hidden)),
         };
         let faulty = matches!(read, Err(Some(_)));
-        let connection = connection(socket, owner, read, defaults, max);
+        let mut connection = connection(socket, owner, read, space.defaults, max);
+        connection.container = owner.and_then(|o| containers.of(o.pid));
+        if args.all_namespaces {
+            (connection.netns_inode, connection.netns_name) =
+                (Some(space.inode), space.name.clone());
+        }
         count(&mut summary, &connection, faulty);
         connections.push(connection);
     }
-    summary.problems += owners.unreadable.len();
+    summary.problems += owners.unreadable.len() + listing.skipped.len();
     let exit = match (summary.too_slow, summary.problems) {
         (Some(slow), _) if slow > 0 => Exit::SlowDetection,
         (_, 0) => Exit::Success,
         _ => Exit::Incomplete,
     };
     summary.exit_code = exit as u8;
-    Ok(Inspection { connections, summary, unreadable: owners.unreadable, exit })
+    let (unreadable, skipped) = (owners.unreadable, listing.skipped);
+    Ok(Inspection { connections, summary, unreadable, skipped, exit })
 }
 
 /// Why a socket has no owner to read it from: `Some` (a fault) when owners
@@ -155,6 +177,9 @@ fn connection(
         last_data_recv_s: Some(secs(last_data)),
         problem,
         too_slow,
+        netns_inode: None,
+        netns_name: None,
+        container: None,
     }
 }
 
@@ -191,11 +216,4 @@ fn count(summary: &mut Summary, c: &Connection, faulty: bool) {
     if let (Some(true), Some(slow)) = (c.too_slow, &mut summary.too_slow) {
         *slow += 1;
     }
-}
-
-/// The values a fresh socket here gets (the namespace's sysctls), as the
-/// library reads them; `None` if that fails.
-fn os_defaults() -> Option<Keepalive> {
-    let socket = rustix::net::socket(AddressFamily::INET, SocketType::STREAM, None).ok()?;
-    SocketRef::from(&socket).keepalive_config().ok()
 }

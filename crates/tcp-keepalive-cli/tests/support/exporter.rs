@@ -127,3 +127,22 @@ pub fn value(text: &str, series: &str) -> Option<f64> {
         (name == series).then(|| value.parse().unwrap())
     })
 }
+
+/// The sum of every `metric` series whose labels include all of `labels`
+/// (name, value); `None` when there is none.
+pub fn sum(text: &str, metric: &str, labels: &[(&str, &str)]) -> Option<f64> {
+    let prefix = format!("{metric}{{");
+    let matching: Vec<f64> = text
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix(&prefix)?;
+            let (set, value) = rest.rsplit_once("} ")?;
+            let set: Vec<&str> = set.split(',').collect();
+            labels
+                .iter()
+                .all(|(k, v)| set.contains(&format!("{k}=\"{v}\"").as_str()))
+                .then(|| value.parse().unwrap())
+        })
+        .collect();
+    (!matching.is_empty()).then(|| matching.iter().sum())
+}
