@@ -223,10 +223,10 @@ fn processes_and_sockets_vanishing_mid_scrape_never_break_it() {
 }
 
 #[test]
-fn sigterm_and_sigint_end_it_cleanly() {
-    let Some(netns) = namespace("sigterm_and_sigint_end_it_cleanly") else { return };
-    for signal in ["TERM", "INT"] {
-        let mut exporter = Exporter::start(&netns, &[]);
+fn sigterm_sigint_and_sighup_end_it_cleanly() {
+    let Some(netns) = namespace("sigterm_sigint_and_sighup_end_it_cleanly") else { return };
+    for signal in ["TERM", "INT", "HUP"] {
+        let mut exporter = Exporter::start(&netns, &["--own-namespace"]);
         get(&netns, &exporter.url("/metrics"));
         let status = exporter.signal_and_wait(signal, Duration::from_secs(2));
         assert_eq!(status.and_then(|s| s.code()), Some(0), "SIG{signal}: {status:?}");
