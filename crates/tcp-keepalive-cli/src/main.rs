@@ -7,14 +7,15 @@
 //! tcp-keepalive watch HOST:PORT [--idle 10s --interval 5s --retries 3 --user-timeout 30s]
 //! tcp-keepalive idle-timeout HOST:PORT [--max 10m --connections 64]
 //! tcp-keepalive defaults
-//! tcp-keepalive inspect [--pid PID --port PORT --state all --max-detection 5m --prometheus]
-//! tcp-keepalive exporter [--listen 127.0.0.1:9878]
+//! tcp-keepalive inspect [--pid PID --port PORT --state all --max-detection 5m --prometheus --all-namespaces]
+//! tcp-keepalive apply --pid PID --idle 30s --interval 5s --retries 3 [--port P --remote HOST[:PORT] --listeners --dry-run --all-namespaces]
+//! tcp-keepalive exporter [--listen 127.0.0.1:9878 --scrape-timeout 8s --own-namespace]
 //! tcp-keepalive completions bash|zsh|fish|powershell|elvish
 //! tcp-keepalive man [COMMAND]
 //! ```
 //!
 //! Where a change goes: `cli` (arguments and `--help`), one module per
-//! subcommand (`demo`, `watch`, `idle_timeout`, `defaults`, `inspect`,
+//! subcommand (`demo`, `watch`, `idle_timeout`, `defaults`, `inspect`, `apply`,
 //! `exporter`), each with one enum of its events; `sampler` (what `demo` and
 //! `watch` share: sampling a connection), `output`
 //! (printing events, exit codes, errors, Ctrl-C), `target` (HOST:PORT),

@@ -19,6 +19,7 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::{Registry, Unit};
 
+use crate::inspect::report::SocketKind;
 use crate::inspect::{Connection, Summary};
 
 /// The histogram's finite upper bounds, in seconds: 1 min to 1 day, with
@@ -123,7 +124,8 @@ pub fn register_connections(
     every_namespace: bool,
 ) {
     let mut tallies: BTreeMap<Labels, Tally> = BTreeMap::new();
-    for c in connections {
+    // Listeners and TIME_WAIT sockets (`inspect --state all`) are not connections.
+    for c in connections.iter().filter(|c| c.kind == SocketKind::Connection) {
         tallies.entry(owner(c, every_namespace)).or_default().add(c);
     }
     let by_keepalive = Family::<Labels, Gauge>::default();
@@ -248,6 +250,7 @@ mod tests {
 
     fn connection(keepalive: Option<bool>, bound: Option<f64>, exact: bool) -> Connection {
         Connection {
+            kind: SocketKind::Connection,
             pid: Some(1),
             command: Some("app".into()),
             uid: 0,
@@ -256,9 +259,12 @@ mod tests {
             state: TcpState::Established,
             keepalive,
             fields: Default::default(),
+            assumed: Vec::new(),
             detection_bound_s: bound,
             exact,
             probes_unanswered: None,
+            keepalive_timer_s: None,
+            zero_window: false,
             last_data_recv_s: None,
             problem: None,
             too_slow: None,
