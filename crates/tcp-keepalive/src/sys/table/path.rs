@@ -1,0 +1,195 @@
+//! `Keepalive::for_path`: the config that keeps a flow alive through a path
+//! that forgets idle flows, and notices a dead peer in time, on one OS's table.
+
+use std::io;
+use std::time::Duration;
+
+use super::{from_nanos_saturating, Platform, TcpOption, Unit};
+use crate::Keepalive;
+
+#[cfg(test)]
+mod tests;
+
+const SECOND: u128 = 1_000_000_000;
+
+/// How late an OS's keepalive timer may fire after the time it was armed
+/// for: up to `1 / divisor` of that time, plus `plus`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TimerSlack {
+    pub divisor: u32,
+    pub plus: Duration,
+}
+
+impl TimerSlack {
+    /// For an OS whose timer code was not read for this: as late as Linux's
+    /// timer wheel (1/8), plus one slow tick of the BSDs' TCP timers (500 ms).
+    pub const ASSUMED: TimerSlack = TimerSlack { divisor: 8, plus: Duration::from_millis(500) };
+
+    /// The latest the timer fires, armed for `nanos`.
+    fn latest(&self, nanos: u128) -> u128 {
+        nanos + nanos.div_ceil(self.divisor.max(1).into()) + self.plus.as_nanos()
+    }
+}
+
+/// What the path's own timeout may be off by (its timer, a measurement, a
+/// rounded figure in its documentation): 1 % of it, at least 1 s.
+pub(crate) fn path_allowance(path_timeout: u128) -> u128 {
+    (path_timeout / 100).max(SECOND)
+}
+
+/// Unanswered probes before giving up, when the detection time leaves room:
+/// two lost probes are survived, and a dead peer is still noticed soon.
+const PREFERRED_RETRIES: u32 = 3;
+
+impl TcpOption {
+    /// The option's unit in nanoseconds (1 for a count).
+    pub(super) fn unit_nanos(&self) -> u128 {
+        match self.unit {
+            Unit::Seconds => SECOND,
+            Unit::Millis => 1_000_000,
+            Unit::HalfSeconds => SECOND / 2,
+            Unit::Count => 1,
+        }
+    }
+
+    /// The smallest value, in nanoseconds.
+    fn smallest_nanos(&self) -> u128 {
+        u128::from(self.smallest()) * self.unit_nanos()
+    }
+
+    /// `nanos` rounded down to whole units and clamped to the maximum (the
+    /// caller checks the minimum).
+    fn floor_raw(&self, nanos: u128) -> u32 {
+        (nanos / self.unit_nanos()).min(self.max.into()) as u32
+    }
+
+    fn nanos(&self, raw: u32) -> u128 {
+        u128::from(raw) * self.unit_nanos()
+    }
+}
+
+/// The three options `for_path` sets.
+struct Tuning {
+    idle: TcpOption,
+    interval: TcpOption,
+    retries: TcpOption,
+}
+
+impl Platform {
+    /// The config for a path that forgets a flow idle for `path_timeout`, that
+    /// notices a dead peer within `detect_within`.
+    pub fn for_path(
+        &self,
+        path_timeout: Duration,
+        detect_within: Duration,
+    ) -> io::Result<Keepalive> {
+        let (Some(idle), Some(interval), Some(retries)) = (self.idle, self.interval, self.retries)
+        else {
+            let what = format!(
+                "Keepalive::for_path needs the idle time, interval and probe count, which cannot be set per socket on {}",
+                self.os
+            );
+            return Err(io::Error::new(io::ErrorKind::Unsupported, what));
+        };
+        let tuning = Tuning { idle, interval, retries };
+        let (path, detect) = (path_timeout.as_nanos(), detect_within.as_nanos());
+        let Some(idle_cap) = self.idle_cap(&tuning, path) else {
+            let shortest = from_nanos_saturating(self.shortest_path_timeout(&tuning));
+            return Err(refusal(format!(
+                "path idle timeout {path_timeout:?} is too short for keepalive on {}: the shortest it can keep a flow alive through is {shortest:?} \
+                 (idle {:?}, the least {}, plus the margin for the OS timer and the path's own error)",
+                self.os,
+                from_nanos_saturating(idle.smallest_nanos()),
+                idle.name,
+            )));
+        };
+        let fastest = self.config(&tuning, idle.smallest(), interval.smallest(), 1);
+        let shortest_detection = self.detection_bound(&fastest).unwrap_or(Duration::MAX);
+        if detect < shortest_detection.as_nanos() {
+            return Err(refusal(format!(
+                "detection time {detect_within:?} is too short on {}: the shortest this OS can meet is {shortest_detection:?} \
+                 (idle, one probe interval and one probe, each at the OS minimum)",
+                self.os
+            )));
+        }
+        let config = self.fit(&tuning, idle_cap, detect);
+        debug_assert!(self.detection_bound(&config).is_some_and(|b| b.as_nanos() <= detect));
+        Ok(config)
+    }
+
+    /// The largest idle time, in the idle option's units, whose probe still
+    /// reaches a path with this timeout in time: the probe goes out at most
+    /// the timer slack late, and the path may forget up to its allowance early.
+    fn idle_cap(&self, tuning: &Tuning, path: u128) -> Option<u32> {
+        let slack = self.keepalive_timer_slack;
+        let fits = |raw: u32| slack.latest(tuning.idle.nanos(raw)) + path_allowance(path) <= path;
+        let room = path.saturating_sub(path_allowance(path) + slack.plus.as_nanos());
+        let divisor = u128::from(slack.divisor.max(1));
+        let mut raw = tuning.idle.floor_raw(room * divisor / (divisor + 1));
+        while raw >= tuning.idle.smallest() && !fits(raw) {
+            raw -= 1;
+        }
+        (raw >= tuning.idle.smallest()).then_some(raw)
+    }
+
+    /// The shortest path timeout that [`idle_cap`](Self::idle_cap) accepts.
+    fn shortest_path_timeout(&self, tuning: &Tuning) -> u128 {
+        let latest = self.keepalive_timer_slack.latest(tuning.idle.smallest_nanos());
+        // The allowance is 1 s up to a 100 s path, 1 % above it.
+        (latest + SECOND).max((latest * 100).div_ceil(99))
+    }
+
+    fn config(&self, tuning: &Tuning, idle: u32, interval: u32, retries: u32) -> Keepalive {
+        let duration = |option: &TcpOption, raw| from_nanos_saturating(option.nanos(raw));
+        Keepalive::new()
+            .with_idle(duration(&tuning.idle, idle))
+            .with_interval(duration(&tuning.interval, interval))
+            .with_retries(retries.clamp(tuning.retries.smallest(), tuning.retries.max))
+    }
+
+    /// Idle as long as the path allows but at most half the detection time;
+    /// the rest split among [`PREFERRED_RETRIES`] probes, each interval no
+    /// longer than the idle cap (so that after a lost probe the next still
+    /// comes before the path forgets). Then shortened, step by step, until
+    /// this OS's detection bound fits.
+    fn fit(&self, tuning: &Tuning, idle_cap: u32, detect: u128) -> Keepalive {
+        let Tuning { idle: idle_option, interval: interval_option, .. } = tuning;
+        let smallest_interval = interval_option.smallest_nanos();
+        let mut idle = idle_option.floor_raw(detect / 2).min(idle_cap).max(idle_option.smallest());
+        if idle_option.nanos(idle) + smallest_interval > detect {
+            let room = detect.saturating_sub(smallest_interval);
+            idle = idle_option.floor_raw(room).max(idle_option.smallest());
+        }
+        let budget = detect.saturating_sub(idle_option.nanos(idle));
+        let mut retries = PREFERRED_RETRIES.min(tuning.retries.max);
+        let longest_interval = interval_option.floor_raw(idle_option.nanos(idle_cap));
+        let mut interval = interval_option
+            .floor_raw(budget / u128::from(retries))
+            .min(longest_interval)
+            .max(interval_option.smallest());
+        if interval_option.nanos(interval) * u128::from(retries) > budget {
+            retries = (budget / smallest_interval).clamp(1, retries.into()) as u32;
+        }
+        loop {
+            let config = self.config(tuning, idle, interval, retries);
+            let fits = self.detection_bound(&config).is_some_and(|b| b.as_nanos() <= detect);
+            if fits {
+                return config;
+            }
+            // Fewer probes first, then shorter intervals, then a shorter idle.
+            if retries > 1 {
+                retries -= 1;
+            } else if interval > interval_option.smallest() {
+                interval -= 1;
+            } else if idle > idle_option.smallest() {
+                idle -= 1;
+            } else {
+                return config;
+            }
+        }
+    }
+}
+
+fn refusal(message: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, message)
+}
