@@ -5,6 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use tcp_keepalive::Middlebox;
 
 use crate::output::{events_help, Exit};
 
@@ -68,7 +69,9 @@ pub enum Command {
     /// Holds connections idle for different lengths of time and checks, with
     /// one keepalive probe each, which ones the path forgot. It never sends
     /// application bytes, so it is safe against any TCP server. Reports the
-    /// timeout within about ±1s and recommends keepalive settings below it.
+    /// timeout within about ±1s, and ends with the keepalive plan for it:
+    /// `Keepalive::for_path` with the lower end of the measured interval (so
+    /// no advice reaches it), as `watch` flags and as one line of Rust.
     /// Takes about 1.2 to 2.2 times the timeout. A server that closes idle
     /// connections itself is reported the same way (its own idle timeout,
     /// counted from the connection's last data).
@@ -134,6 +137,13 @@ pub struct InspectArgs {
     #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
     pub max_detection: Option<Typed<Duration>>,
 
+    /// A path (NAT, firewall, load balancer) that forgets flows idle this
+    /// long: a duration, or a known middlebox's name (see below). Each
+    /// connection then says whether it survives that path (keepalive on, and
+    /// its first probe leaves in time); exit code 9 when one would be dropped.
+    #[arg(long, value_name = "DURATION|NAME", value_parser = path_timeout, allow_hyphen_values = true, long_help = path_timeout_help())]
+    pub path_timeout: Option<PathTimeout>,
+
     /// Print only a summary in the Prometheus text format (for
     /// node_exporter's textfile collector) instead of one line per connection.
     #[arg(long, conflicts_with = "json")]
@@ -172,6 +182,18 @@ pub struct WatchArgs {
     #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
     pub user_timeout: Option<Typed<Duration>>,
 
+    /// Instead of --idle, --interval and --retries: the settings
+    /// `Keepalive::for_path` plans for a path that forgets flows idle this
+    /// long (a duration, or a known middlebox's name as in `inspect
+    /// --path-timeout`). Exit code 2 when no settings can keep such a path.
+    #[arg(long, value_name = "DURATION|NAME", value_parser = path_timeout, allow_hyphen_values = true, conflicts_with_all = ["idle", "interval", "retries"])]
+    pub path_timeout: Option<PathTimeout>,
+
+    /// With --path-timeout: the dead-peer detection time to plan for
+    /// (default: twice the path timeout).
+    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true, requires = "path_timeout")]
+    pub detect_within: Option<Typed<Duration>>,
+
     /// Give up connecting after this long.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
     pub connect_timeout: Typed<Duration>,
@@ -193,9 +215,77 @@ pub struct IdleTimeoutArgs {
     #[arg(long, value_name = "N", default_value_t = 64, allow_negative_numbers = true)]
     pub connections: usize,
 
+    /// The dead-peer detection time the plan is made for (default: twice
+    /// the lower end of the measured timeout). The plan is
+    /// `Keepalive::for_path(lower end, this)`.
+    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
+    pub detect_within: Option<Typed<Duration>>,
+
     /// Give up connecting after this long.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
     pub connect_timeout: Typed<Duration>,
+}
+
+/// A path's idle timeout, as typed: a duration, or a known middlebox's name
+/// (the library's [`Middlebox`] table).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PathTimeout {
+    /// The timeout.
+    pub value: Duration,
+    /// As typed.
+    pub text: String,
+    /// The middlebox it names, if it is a name.
+    pub middlebox: Option<&'static Middlebox>,
+}
+
+impl fmt::Display for PathTimeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.middlebox {
+            Some(m) => write!(f, "{} ({})", m.name, crate::output::human(m.idle_timeout)),
+            None => f.write_str(&self.text),
+        }
+    }
+}
+
+/// The names `--path-timeout` accepts, with their timeouts, one per line.
+fn middlebox_names() -> String {
+    let rows = Middlebox::ALL.iter().map(|m| {
+        format!("  {:<20} {:>10}  {}", m.name, crate::output::human(m.idle_timeout), m.description)
+    });
+    rows.collect::<Vec<_>>().join("\n")
+}
+
+fn path_timeout_help() -> String {
+    format!(
+        "A path (NAT, firewall, load balancer) that forgets flows idle this long: a duration, \
+         or one of these names (each vendor's default; the sources are in the library's \
+         `paths` docs):\n{}\n\n\
+         Each connection then gets `survives_path`: true when keepalive is on and its first \
+         probe leaves before the path forgets the flow (the idle time as the OS runs it, \
+         fired as late as the OS keepalive timer may), false otherwise; null when the values \
+         are not known exactly, and for listening sockets. Exit code 9 when a listed \
+         connection would be dropped.",
+        middlebox_names()
+    )
+}
+
+/// Parses a path timeout: a middlebox's name, or a duration above zero.
+pub fn path_timeout(text: &str) -> Result<PathTimeout, String> {
+    if let Some(middlebox) = Middlebox::named(text) {
+        let value = middlebox.idle_timeout;
+        return Ok(PathTimeout { value, text: text.to_string(), middlebox: Some(middlebox) });
+    }
+    if !text.trim_start().starts_with(|c: char| c.is_ascii_digit() || c == '-') {
+        return Err(format!(
+            "{text:?} is neither a duration nor a known middlebox; give a duration like 350s or 20m, or one of:\n{}",
+            middlebox_names()
+        ));
+    }
+    let Typed { value, text } = duration(text)?;
+    if value.is_zero() {
+        return Err(format!("{text:?}: a path that forgets flows at once cannot be kept alive; give a duration above zero"));
+    }
+    Ok(PathTimeout { value, text, middlebox: None })
 }
 
 /// A parsed value with the text the user typed for it, so that messages
@@ -246,5 +336,20 @@ mod tests {
         let err = duration("abc").unwrap_err();
         assert!(err.contains("\"abc\" is not a duration"), "{err}");
         assert!(duration("-1s").unwrap_err().contains("negative"));
+    }
+
+    #[test]
+    fn path_timeouts_are_durations_or_known_names() {
+        let named = path_timeout("aws-nat-gateway").unwrap();
+        assert_eq!(named.value, Duration::from_secs(350));
+        assert_eq!(named.to_string(), "aws-nat-gateway (5 min 50 s)");
+        assert_eq!(path_timeout("90s").unwrap().value, Duration::from_secs(90));
+        let unknown = path_timeout("aws-nat").unwrap_err();
+        assert!(
+            unknown.contains("\"aws-nat\" is neither") && unknown.contains("aws-nat-gateway"),
+            "{unknown}"
+        );
+        assert!(path_timeout("0s").unwrap_err().contains("above zero"));
+        assert!(path_timeout("-5s").unwrap_err().contains("negative"));
     }
 }

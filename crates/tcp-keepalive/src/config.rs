@@ -346,6 +346,30 @@ impl Keepalive {
         crate::sys::PLATFORM.for_path(path_idle_timeout, detect_within)
     }
 
+    /// Whether, with keepalive on, this config sends its first probe on an
+    /// idle connection before a path that forgets flows idle for
+    /// `path_idle_timeout` does so: the idle time as this OS runs it (rounded
+    /// up to its unit), fired as late as its keepalive timer may (see
+    /// [`for_path`](Self::for_path)), is below the timeout. Each answered
+    /// probe refreshes the flow, so the connection then survives the path.
+    /// `None` when the idle time is unknown.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tcp_keepalive::Keepalive;
+    ///
+    /// let nat = Duration::from_secs(350);
+    /// let linux_default = Keepalive::new().with_idle(Duration::from_secs(7200));
+    /// assert_eq!(linux_default.probes_within(nat), Some(false));
+    /// assert_eq!(Keepalive::new().probes_within(nat), None);
+    /// # #[cfg(not(any(target_os = "openbsd", target_os = "haiku")))]
+    /// assert_eq!(Keepalive::for_path(nat, Duration::from_secs(60))?.probes_within(nat), Some(true));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn probes_within(&self, path_idle_timeout: Duration) -> Option<bool> {
+        crate::sys::PLATFORM.probes_within(self, path_idle_timeout)
+    }
+
     pub(crate) fn set(
         idle: Option<Duration>,
         interval: Option<Duration>,

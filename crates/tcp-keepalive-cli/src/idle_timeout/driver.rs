@@ -127,8 +127,9 @@ mod linux {
             conns.push(Some(Conn::open(target)?));
         }
         let peer = conns[0].as_ref().and_then(|c| c.stream.peer_addr().ok());
+        let peer = peer.map_or(args.target.clone(), |a| a.to_string());
         out.emit(&IdleTimeoutEvent::Start {
-            peer: peer.map_or(args.target.clone(), |a| a.to_string()),
+            peer: peer.clone(),
             max_s: secs(args.max.value),
             grid_s: planner.grid().to_vec(),
             max_connections: args.connections,
@@ -208,7 +209,9 @@ mod linux {
         }
         out.progress_done();
         drop(conns);
-        let result = IdleTimeoutEvent::result(&planner, start.elapsed(), probes);
+        let detect_within = args.detect_within.as_ref().map(|d| d.value);
+        let result =
+            IdleTimeoutEvent::result(&planner, start.elapsed(), probes, &peer, detect_within);
         out.emit(&result)?;
         Ok(if planner.finding().hi.is_some() { Exit::Success } else { Exit::NoTimeout })
     }

@@ -71,6 +71,7 @@
 //!   The result is then the server's own idle timeout.
 
 mod driver;
+mod plan;
 mod planner;
 mod report;
 
@@ -99,6 +100,12 @@ pub fn run(args: &IdleTimeoutArgs, out: &Output) -> Outcome {
             "--connections {} is below the minimum of 16",
             args.connections
         )));
+    }
+    if let Some(detect) = &args.detect_within {
+        // Checked before measuring: no path timeout makes a too short one possible.
+        tcp_keepalive::Keepalive::for_path(Duration::MAX, detect.value)
+            .map_err(|e| Failure::bad_input(format!("--detect-within {detect}: {e}")))
+            .map(drop)?;
     }
     let planner = Planner::new(max.value.as_secs_f64(), args.connections)
         .map_err(|e| Failure::bad_input(format!("{e}; raise --connections or lower --max")))?;

@@ -6,13 +6,11 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::plan::{plan, Plan};
 use super::planner::Planner;
 use crate::output::{human_s, round_ms, secs, Event};
 use crate::probe::stamp;
 use crate::tcp_info::TcpState;
-
-/// Below this, keepalive (1 s at the least, plus one retry) cannot keep a connection.
-const SHORTEST_KEEPABLE: f64 = 2.0;
 
 /// The events of `idle-timeout`.
 #[derive(Serialize, JsonSchema)]
@@ -50,11 +48,15 @@ pub struct Answer {
     pub answered_s: Option<f64>,
     /// The smallest idle age at which a connection was forgotten or closed.
     pub forgotten_s: Option<f64>,
-    /// Keepalive settings so that the first probe and one retry arrive in
-    /// time (null: keepalive cannot keep these connections, because the
-    /// timeout is too short or the peer itself closed them).
+    /// The plan's idle time and interval, in whole seconds (null: no plan).
     pub recommended_idle_s: Option<u64>,
     pub recommended_interval_s: Option<u64>,
+    /// `Keepalive::for_path`'s settings for the lower end of the measured
+    /// interval (null: no plan, and `plan_error` says why).
+    pub plan: Option<Plan>,
+    /// Why there is no plan: the peer itself closed idle connections (probes
+    /// do not reset its timer), or `Keepalive::for_path` refused.
+    pub plan_error: Option<String>,
     pub closed_by_peer: bool,
     pub anomalies: usize,
     pub elapsed_s: f64,
@@ -64,18 +66,38 @@ pub struct Answer {
 
 impl IdleTimeoutEvent {
     /// The `result` event of a finished search.
-    pub fn result(planner: &Planner, elapsed: Duration, probes: usize) -> IdleTimeoutEvent {
+    pub fn result(
+        planner: &Planner,
+        elapsed: Duration,
+        probes: usize,
+        peer: &str,
+        detect_within: Option<Duration>,
+    ) -> IdleTimeoutEvent {
         let f = planner.finding();
-        // Probes do not reset a server application's own idle timer.
-        let recommended = recommend(f.lo).filter(|_| !f.closed_by_peer);
+        let planned = match (f.hi, f.closed_by_peer) {
+            (None, _) => Err(None),
+            // Probes do not reset a server application's own idle timer.
+            (Some(_), true) => Err(Some(
+                "the peer itself closed idle connections: keepalive probes do not reset its timer"
+                    .to_string(),
+            )),
+            (Some(_), false) => plan(peer, f.lo, detect_within).map_err(Some),
+        };
+        let (plan, plan_error) = match planned {
+            Ok(plan) => (Some(plan), None),
+            Err(error) => (None, error),
+        };
+        let whole = |s: f64| s as u64;
         IdleTimeoutEvent::Result(Answer {
             found: f.hi.is_some(),
             idle_timeout_s: f.hi.map(|hi| round_ms((f.lo + hi) / 2.0)),
             plus_minus_s: f.hi.map(|hi| round_ms((hi - f.lo) / 2.0)),
             answered_s: f.answered.then_some(round_ms(f.lo)),
             forgotten_s: f.hi.map(round_ms),
-            recommended_idle_s: recommended.map(|r| r.0),
-            recommended_interval_s: recommended.map(|r| r.1),
+            recommended_idle_s: plan.as_ref().map(|p| whole(p.idle_s)),
+            recommended_interval_s: plan.as_ref().map(|p| whole(p.interval_s)),
+            plan,
+            plan_error,
             closed_by_peer: f.closed_by_peer,
             anomalies: f.anomalies,
             elapsed_s: secs(elapsed),
@@ -83,14 +105,6 @@ impl IdleTimeoutEvent {
             probes,
         })
     }
-}
-
-/// The settings to recommend for a path that forgets flows after more than
-/// `lo` seconds: the first probe and one retry both arrive before that.
-/// `None` when no keepalive setting can.
-fn recommend(lo: f64) -> Option<(u64, u64)> {
-    (lo >= SHORTEST_KEEPABLE)
-        .then(|| ((lo * 0.8).floor() as u64, ((lo * 0.1).floor() as u64).max(1)))
 }
 
 impl Event for IdleTimeoutEvent {
@@ -129,22 +143,28 @@ impl Answer {
                 let how = if closed_by_peer { "closed" } else { "forgotten" };
                 let evidence = match self.answered_s {
                     Some(lo) => format!(
-                        "a probe after {lo:.1}s idle was answered; a connection was {how} after {hi:.1}s"
+                        "a probe after {lo}s idle was answered; a connection was {how} after {hi}s"
                     ),
-                    None => format!("no probe was answered; a connection was {how} after {hi:.1}s"),
+                    None => format!("no probe was answered; a connection was {how} after {hi}s"),
                 };
-                lines.push(format!("Idle timeout: {estimate:.1}s ± {plus_minus:.1}s ({evidence})."));
-                match (self.recommended_idle_s, self.recommended_interval_s) {
-                    _ if closed_by_peer => lines.push(format!(
-                        "The peer itself closed idle connections: likely the server's own idle timeout, counted from the last data. \
-                         Keepalive probes do not reset it; to keep such connections, send data within {}.",
-                        human_s(self.answered_s.unwrap_or(hi))
-                    )),
-                    (Some(idle), Some(interval)) => lines.push(format!(
-                        "Recommended: keepalive idle {idle}s, interval {interval}s (so the first probe and one retry arrive in time), e.g.\n  tcp-keepalive watch HOST:PORT --idle {idle}s --interval {interval}s"
-                    )),
-                    _ => lines.push(format!(
-                        "Connections are {how} within {SHORTEST_KEEPABLE}s: keepalive (1s at the least) cannot keep them."
+                // The same millisecond figures as the JSON.
+                lines.push(format!("Idle timeout: {estimate}s ± {plus_minus}s ({evidence})."));
+                match (&self.plan, &self.plan_error) {
+                    _ if closed_by_peer => lines.push(match self.answered_s {
+                        Some(lo) => format!(
+                            "The peer itself closed idle connections: likely the server's own idle timeout, counted from the last data. \
+                             Keepalive probes do not reset it; to keep such connections, send data at least every {} \
+                             (below the {lo}s that were kept).",
+                            human_s(below(lo))
+                        ),
+                        None => "The peer itself closed idle connections before any probe was answered: \
+                                 keepalive cannot keep them; send data at once."
+                            .to_string(),
+                    }),
+                    (Some(plan), _) => lines.push(plan.text()),
+                    (None, error) => lines.push(format!(
+                        "No keepalive plan: {}",
+                        error.as_deref().unwrap_or("nothing was measured")
                     )),
                 }
                 lines.push(format!(
@@ -167,16 +187,59 @@ impl Answer {
     }
 }
 
+/// A time safely below `lo` seconds, for advice: less the path's own error
+/// (1 %, at least 1 s), and never more than half of it off.
+fn below(lo: f64) -> f64 {
+    round_ms((lo - (lo / 100.0).max(1.0)).max(lo / 2.0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn recommendations_leave_room_for_one_lost_probe() {
-        for lo in [2.0, 4.6, 60.0, 349.0] {
-            let (idle, interval) = recommend(lo).unwrap();
-            assert!(idle >= 1 && ((idle + interval) as f64) <= lo, "{lo}: {idle} + {interval}");
+    fn advice_stays_below_the_lower_end() {
+        for lo in [0.02, 1.0, 1.5, 9.02, 60.0, 349.0] {
+            assert!(below(lo) < lo && below(lo) > 0.0, "{lo}: {}", below(lo));
         }
-        assert_eq!(recommend(1.9), None);
+        assert_eq!(below(9.02), 8.02);
+    }
+
+    fn answer(closed_by_peer: bool) -> Answer {
+        let plan = (!closed_by_peer).then(|| plan("192.0.2.7:80", 8.989, None).unwrap());
+        Answer {
+            found: true,
+            idle_timeout_s: Some(9.011),
+            plus_minus_s: Some(0.022),
+            answered_s: Some(8.989),
+            forgotten_s: Some(9.033),
+            recommended_idle_s: plan.as_ref().map(|p| p.idle_s as u64),
+            recommended_interval_s: plan.as_ref().map(|p| p.interval_s as u64),
+            plan,
+            plan_error: None,
+            closed_by_peer,
+            anomalies: 0,
+            elapsed_s: 12.0,
+            connections: 20,
+            probes: 10,
+        }
+    }
+
+    /// The text gives the JSON's figures, and advises nothing at or past the
+    /// lower end of the measured interval (8.989 s).
+    #[test]
+    fn the_text_agrees_with_the_json_and_stays_below_the_lower_end() {
+        let text = answer(false).text();
+        assert!(text.contains("Idle timeout: 9.011s ± 0.022s"), "{text}");
+        let evidence =
+            "(a probe after 8.989s idle was answered; a connection was forgotten after 9.033s)";
+        assert!(text.contains(evidence), "{text}");
+        assert!(text.contains("for a path timeout of 8.989s"), "{text}");
+        assert!(text.contains("idle 7s, interval 3s, 3 retries"), "{text}");
+        let watch = "tcp-keepalive watch 192.0.2.7:80 --idle 7s --interval 3s --retries 3";
+        assert!(text.contains(watch), "{text}");
+        assert!(text.contains("Keepalive::for_path(std::time::Duration::from_millis(8989), std::time::Duration::from_millis(17978))?;"), "{text}");
+        let text = answer(true).text();
+        assert!(text.contains("send data at least every 7.99s"), "{text}");
     }
 }

@@ -33,8 +33,15 @@ pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
     let max = args.max_detection.as_ref().map(|m| m.value);
     let mut reader = Reader::default();
     let mut connections = Vec::with_capacity(found.len());
-    let mut summary =
-        Summary { max_detection_s: max.map(secs), too_slow: max.map(|_| 0), ..Summary::default() };
+    let path = args.path_timeout.as_ref().map(|p| p.value);
+    let mut summary = Summary {
+        max_detection_s: max.map(secs),
+        too_slow: max.map(|_| 0),
+        path_timeout_s: path.map(secs),
+        path_name: args.path_timeout.as_ref().and_then(|p| Some(p.middlebox?.name.to_string())),
+        dropped_by_path: path.map(|_| 0),
+        ..Summary::default()
+    };
     for socket in &found {
         let owner = owners.by_inode.get(&socket.inode);
         let read = match owner {
@@ -44,14 +51,15 @@ pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
             None => Err(unowned(socket, owners.hidden)),
         };
         let faulty = matches!(read, Err(Some(_)));
-        let connection = connection(socket, owner, read, defaults, max);
+        let connection = connection(socket, owner, read, defaults, Limits { max, path });
         count(&mut summary, &connection, faulty);
         connections.push(connection);
     }
     summary.problems += owners.unreadable.len();
-    let exit = match (summary.too_slow, summary.problems) {
-        (Some(slow), _) if slow > 0 => Exit::SlowDetection,
-        (_, 0) => Exit::Success,
+    let exit = match (summary.dropped_by_path, summary.too_slow, summary.problems) {
+        (Some(dropped), _, _) if dropped > 0 => Exit::DroppedByPath,
+        (_, Some(slow), _) if slow > 0 => Exit::SlowDetection,
+        (_, _, 0) => Exit::Success,
         _ => Exit::Incomplete,
     };
     summary.exit_code = exit as u8;
@@ -84,13 +92,20 @@ fn unowned(socket: &DiagSocket, hidden: usize) -> Option<String> {
     }
 }
 
+/// What each connection is checked against: `--max-detection`, `--path-timeout`.
+#[derive(Clone, Copy)]
+struct Limits {
+    max: Option<Duration>,
+    path: Option<Duration>,
+}
+
 /// The line for `socket`: exact when it was read, else inferred.
 fn connection(
     socket: &DiagSocket,
     owner: Option<&Owner>,
     read: Result<Exact, Option<String>>,
     defaults: Option<Keepalive>,
-    max: Option<Duration>,
+    Limits { max, path }: Limits,
 ) -> Connection {
     let (keepalive, config, exact, problem, probes, last_data) = match read {
         Ok(e) => {
@@ -115,6 +130,13 @@ fn connection(
         _ => config.user_timeout(),
     };
     let too_slow = max.map(|max| keepalive.is_none() || bound.is_none_or(|b| b > max));
+    // A listener has no flow for a path to forget; inferred values are guesses.
+    let has_flow = socket.state != TcpState::Listen;
+    let survives_path = path.filter(|_| exact && has_flow).and_then(|path| match keepalive {
+        Some(true) => config.probes_within(path),
+        Some(false) => Some(false),
+        None => None,
+    });
     Connection {
         pid: owner.map(|o| o.pid),
         command: owner.map(|o| o.command.clone()),
@@ -133,6 +155,7 @@ fn connection(
         last_data_recv_s: Some(secs(last_data)),
         problem,
         too_slow,
+        survives_path,
     }
 }
 
@@ -168,6 +191,9 @@ fn count(summary: &mut Summary, c: &Connection, faulty: bool) {
     }
     if let (Some(true), Some(slow)) = (c.too_slow, &mut summary.too_slow) {
         *slow += 1;
+    }
+    if let (Some(false), Some(dropped)) = (c.survives_path, &mut summary.dropped_by_path) {
+        *dropped += 1;
     }
 }
 

@@ -56,6 +56,11 @@ pub struct Connection {
     /// With --max-detection: whether this connection would notice a dead peer
     /// later than that, never, or cannot be told; null without it.
     pub too_slow: Option<bool>,
+    /// With --path-timeout: true when keepalive is on and the first probe
+    /// leaves before the path forgets the flow, false otherwise (exit code
+    /// 9); null when the values are not known exactly, for a listening
+    /// socket, and without --path-timeout.
+    pub survives_path: Option<bool>,
 }
 
 /// Counts over the listed connections.
@@ -74,6 +79,11 @@ pub struct Summary {
     pub max_detection_s: Option<f64>,
     /// With --max-detection: connections slower than it (exit code 8).
     pub too_slow: Option<usize>,
+    /// With --path-timeout: its value, and the name it was given by (a known middlebox).
+    pub path_timeout_s: Option<f64>,
+    pub path_name: Option<String>,
+    /// With --path-timeout: connections that path would drop (exit code 9).
+    pub dropped_by_path: Option<usize>,
     pub exit_code: u8,
 }
 
@@ -144,6 +154,9 @@ impl Event for InspectEvent {
                 if c.too_slow == Some(true) {
                     line.push_str("; SLOWER than --max-detection");
                 }
+                if c.survives_path == Some(false) {
+                    line.push_str("; DROPPED by the path (--path-timeout)");
+                }
                 if let Some(problem) = &c.problem {
                     let _ = write!(
                         line,
@@ -161,6 +174,14 @@ impl Event for InspectEvent {
                 );
                 if let (Some(max), Some(slow)) = (s.max_detection_s, s.too_slow) {
                     let _ = write!(text, "; {slow} slower than --max-detection {}", human_s(max));
+                }
+                if let (Some(path), Some(dropped)) = (s.path_timeout_s, s.dropped_by_path) {
+                    let name = s.path_name.as_ref().map_or(String::new(), |n| format!(" ({n})"));
+                    let _ = write!(
+                        text,
+                        "; {dropped} dropped by a path forgetting flows idle {}{name}",
+                        human_s(path)
+                    );
                 }
                 if s.problems > 0 {
                     let _ = write!(text, "; {} problems", s.problems);
@@ -240,6 +261,17 @@ pub fn prometheus(connections: &[Connection], summary: &Summary) -> String {
          tcp_keepalive_inspect_problems {}",
         summary.inferred, summary.problems
     );
+    if let (Some(path), Some(dropped)) = (summary.path_timeout_s, summary.dropped_by_path) {
+        let _ = writeln!(
+            text,
+            "# HELP tcp_keepalive_inspect_path_timeout_seconds The --path-timeout the connections were checked against.\n\
+             # TYPE tcp_keepalive_inspect_path_timeout_seconds gauge\n\
+             tcp_keepalive_inspect_path_timeout_seconds {path}\n\
+             # HELP tcp_keepalive_inspect_dropped_by_path Connections a path forgetting flows idle for --path-timeout would drop (keepalive off, or its first probe too late).\n\
+             # TYPE tcp_keepalive_inspect_dropped_by_path gauge\n\
+             tcp_keepalive_inspect_dropped_by_path {dropped}"
+        );
+    }
     text
 }
 

@@ -36,6 +36,7 @@ exit_codes! {
     NoTimeout = 6: "idle-timeout: no idle timeout up to --max",
     Incomplete = 7: "inspect: some connection or process could not be read exactly (no such pid, it exited, the socket closed, no permission); each is shown on its line",
     SlowDetection = 8: "inspect --max-detection: a listed connection would notice a dead peer later than that, or never (or cannot be told); before 7",
+    DroppedByPath = 9: "inspect --path-timeout: a listed connection would be dropped by that path (keepalive off, or its first probe too late); before 8 and 7",
     Interrupted = 130: "interrupted (Ctrl-C)",
 }
 

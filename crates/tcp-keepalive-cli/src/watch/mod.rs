@@ -16,7 +16,7 @@ use tcp_keepalive::{Keepalive, KeepaliveExt, Setting};
 use events::Ending;
 pub use events::WatchEvent;
 
-use crate::cli::WatchArgs;
+use crate::cli::{PathTimeout, Typed, WatchArgs};
 use crate::output::{human, secs, Exit, Failure, Outcome, Output};
 use crate::probe::{describe, Reader, Seen};
 use crate::target::Target;
@@ -26,10 +26,13 @@ const TICK: Duration = Duration::from_millis(100);
 
 /// Runs `watch`.
 pub fn run(args: &WatchArgs, out: &Output) -> Outcome {
-    let mut config = Keepalive::new()
-        .with_idle(args.idle.value)
-        .with_interval(args.interval.value)
-        .with_retries(args.retries);
+    let mut config = match &args.path_timeout {
+        Some(path) => for_path(path, args.detect_within.as_ref())?,
+        None => Keepalive::new()
+            .with_idle(args.idle.value)
+            .with_interval(args.interval.value)
+            .with_retries(args.retries),
+    };
     if let Some(user_timeout) = &args.user_timeout {
         config = config.with_user_timeout(user_timeout.value);
     }
@@ -66,6 +69,19 @@ pub fn run(args: &WatchArgs, out: &Output) -> Outcome {
         bound_s: bound.map(secs),
     })?;
     watch(&stream, bound, out)
+}
+
+/// `--path-timeout` (and `--detect-within`, by default twice the path
+/// timeout) as `Keepalive::for_path` plans them; its refusal is bad input.
+fn for_path(
+    path: &PathTimeout,
+    detect_within: Option<&Typed<Duration>>,
+) -> Result<Keepalive, Failure> {
+    let detect = detect_within.map_or(path.value.saturating_mul(2), |d| d.value);
+    Keepalive::for_path(path.value, detect).map_err(|e| {
+        let detect = detect_within.map_or(String::new(), |d| format!(" --detect-within {d}"));
+        Failure::bad_input(format!("--path-timeout {path}{detect}: {e}"))
+    })
 }
 
 fn watch(stream: &TcpStream, bound: Option<Duration>, out: &Output) -> Outcome {

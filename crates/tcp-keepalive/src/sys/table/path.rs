@@ -97,10 +97,10 @@ impl Platform {
             let shortest = from_nanos_saturating(self.shortest_path_timeout(&tuning));
             return Err(refusal(format!(
                 "path idle timeout {path_timeout:?} is too short for keepalive on {}: the shortest it can keep a flow alive through is {shortest:?} \
-                 (idle {:?}, the least {}, plus the margin for the OS timer and the path's own error)",
+                 (the least idle time, {} {:?}, plus the margin for the OS timer and the path's own error)",
                 self.os,
-                from_nanos_saturating(idle.smallest_nanos()),
                 idle.name,
+                from_nanos_saturating(idle.smallest_nanos()),
             )));
         };
         let fastest = self.config(&tuning, idle.smallest(), interval.smallest(), 1);
@@ -115,6 +115,15 @@ impl Platform {
         let config = self.fit(&tuning, idle_cap, detect);
         debug_assert!(self.detection_bound(&config).is_some_and(|b| b.as_nanos() <= detect));
         Ok(config)
+    }
+
+    /// Whether keepalive with `config` sends its first probe on an idle
+    /// connection before a path with this idle timeout forgets the flow: the
+    /// idle time as this OS runs it, fired as late as its timer may, is below
+    /// `path_timeout`. `None` when the idle time is unknown.
+    pub fn probes_within(&self, config: &Keepalive, path_timeout: Duration) -> Option<bool> {
+        let idle = self.as_run(crate::Setting::Idle, crate::Value::Duration(config.idle()?));
+        Some(self.keepalive_timer_slack.latest(idle) < path_timeout.as_nanos())
     }
 
     /// The largest idle time, in the idle option's units, whose probe still

@@ -50,6 +50,30 @@ fn check_promises(p: &Platform, path: Duration, detect: Duration, k: &Keepalive)
     let bound = p.detection_bound(k).expect("every value set");
     assert!(bound <= detect, "{}: bound {bound:?} over {detect:?} for {k:?}", p.os);
     assert_eq!(k.user_timeout(), None);
+    assert_eq!(p.probes_within(k, path), Some(true), "{}: {k:?} for {path:?}", p.os);
+}
+
+#[test]
+fn probes_within_counts_the_os_unit_and_timer_slack() {
+    let linux = table("Linux");
+    let idle = |d: Duration| Keepalive::new().with_idle(d);
+    // 8 s fires by 9.01 s at the latest.
+    assert_eq!(linux.probes_within(&idle(S(8)), Duration::from_millis(9011)), Some(true));
+    assert_eq!(linux.probes_within(&idle(S(8)), Duration::from_millis(9010)), Some(false));
+    // 7.2 s runs as 8 s.
+    assert_eq!(linux.probes_within(&idle(Duration::from_millis(7200)), S(9)), Some(false));
+    assert_eq!(linux.probes_within(&idle(S(10)), S(5)), Some(false));
+    assert_eq!(linux.probes_within(&Keepalive::new(), S(5)), None);
+    let netbsd = table("NetBSD");
+    // Half-seconds: 2.2 s runs as 2.5 s, latest 2.5 + 0.3125 + 0.5.
+    assert_eq!(
+        netbsd.probes_within(&idle(Duration::from_millis(2200)), Duration::from_millis(3313)),
+        Some(true)
+    );
+    assert_eq!(
+        netbsd.probes_within(&idle(Duration::from_millis(2200)), Duration::from_millis(3312)),
+        Some(false)
+    );
 }
 
 #[test]
