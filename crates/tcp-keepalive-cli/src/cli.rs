@@ -92,7 +92,8 @@ pub enum Command {
     /// changed). Without the permission for that (ptrace access to the
     /// owner, kernel 5.6+), they are inferred from sock_diag: a pending
     /// keepalive timer means on, with the OS defaults as "probably", and the
-    /// line says `exact: false` and why. Exit code 8 with --max-detection
+    /// line says `exact: false` and why. Exit code 9 with --path-timeout
+    /// when the path would drop a connection; else 8 with --max-detection
     /// when a connection is slower than that or never notices; else 7 when
     /// something could not be read exactly.
     ///
@@ -100,7 +101,7 @@ pub enum Command {
     /// exact, and data in flight hides the timer); `detection_bound_s` null
     /// means never (or unknown, with `keepalive` null); `pid` and `command`
     /// are null when the owner is hidden; `too_slow` is null without
-    /// --max-detection.
+    /// --max-detection, `survives_path` without --path-timeout.
     #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::inspect::InspectEvent>())]
     Inspect(InspectArgs),
 

@@ -4,10 +4,10 @@
 //!
 //! ```text
 //! tcp-keepalive demo                      # loopback, no setup, ~4 s
-//! tcp-keepalive watch HOST:PORT [--idle 10s --interval 5s --retries 3 --user-timeout 30s]
-//! tcp-keepalive idle-timeout HOST:PORT [--max 10m --connections 64]
+//! tcp-keepalive watch HOST:PORT [--idle 10s --interval 5s --retries 3 --user-timeout 30s | --path-timeout aws-nat-gateway]
+//! tcp-keepalive idle-timeout HOST:PORT [--max 10m --connections 64 --detect-within 1m]
 //! tcp-keepalive defaults
-//! tcp-keepalive inspect [--pid PID --port PORT --state all --max-detection 5m --prometheus]
+//! tcp-keepalive inspect [--pid PID --port PORT --state all --max-detection 5m --path-timeout 350s --prometheus]
 //! tcp-keepalive completions bash|zsh|fish|powershell|elvish
 //! tcp-keepalive man [COMMAND]
 //! ```
