@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use tcp_keepalive::{Keepalive, KeepaliveExt};
 
-use crate::output::{human, secs, Event, Exit, Failure, Outcome, Output};
+use crate::output::{human, os_name, secs, Event, Exit, Failure, KeepaliveFields, Outcome, Output};
 
 /// The events of `defaults`: one.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -26,9 +26,9 @@ pub enum DefaultsEvent {
         source: &'static str,
         /// Why the sysctls could not be read (Linux; the socket's values are used then).
         sysctl_error: Option<String>,
-        idle_s: Option<f64>,
-        interval_s: Option<f64>,
-        retries: Option<u32>,
+        /// The defaults (no OS has a default user timeout: null).
+        #[serde(flatten)]
+        fields: KeepaliveFields,
         /// idle + interval × retries: the worst case from the peer's last sign of
         /// life until a dead idle connection is dropped, once keepalive is on.
         detection_bound_s: Option<f64>,
@@ -51,9 +51,8 @@ pub struct Sysctl {
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct SocketDefaults {
     keepalive_on: bool,
-    idle_s: Option<f64>,
-    interval_s: Option<f64>,
-    retries: Option<u32>,
+    #[serde(flatten)]
+    fields: KeepaliveFields,
 }
 
 /// Runs `defaults`.
@@ -75,26 +74,20 @@ pub fn run(out: &Output) -> Outcome {
         (_, None) => {
             let why = sysctl_error.map_or(String::new(), |e| format!(" ({e})"));
             return Err(Failure::new(
-                Exit::Unavailable,
-                format!("cannot read the keepalive defaults on {}{why}: a fresh socket reports none either", os()),
+                Exit::Unsupported,
+                format!("cannot read the keepalive defaults on {}{why}: a fresh socket reports none either", os_name()),
             ));
         }
     };
     out.emit(&DefaultsEvent::Defaults {
-        os: os(),
+        os: os_name(),
         source,
         sysctl_error,
-        idle_s: config.idle().map(secs),
-        interval_s: config.interval().map(secs),
-        retries: config.retries(),
+        fields: KeepaliveFields::from(&config),
         detection_bound_s: config.detection_bound().map(secs),
         sysctls,
-        socket: socket.map(|(on, c)| SocketDefaults {
-            keepalive_on: on,
-            idle_s: c.idle().map(secs),
-            interval_s: c.interval().map(secs),
-            retries: c.retries(),
-        }),
+        socket: socket
+            .map(|(on, c)| SocketDefaults { keepalive_on: on, fields: KeepaliveFields::from(&c) }),
         change: how_to_change(),
     })?;
     Ok(Exit::Success)
@@ -105,9 +98,7 @@ impl Event for DefaultsEvent {
         let DefaultsEvent::Defaults {
             os,
             sysctl_error,
-            idle_s,
-            interval_s,
-            retries,
+            fields,
             detection_bound_s,
             sysctls,
             socket,
@@ -121,6 +112,7 @@ impl Event for DefaultsEvent {
             }
             (true, None) => "as a fresh socket reports them".to_string(),
         };
+        let KeepaliveFields { idle_s, interval_s, retries, .. } = fields;
         let mut lines = vec![format!("Keepalive defaults on {os} ({from}):")];
         let show = |s: &Option<f64>| {
             s.map_or("unknown".to_string(), |s| human(Duration::from_secs_f64(s)))
@@ -134,9 +126,7 @@ impl Event for DefaultsEvent {
             let retries = retries.map_or("unknown".into(), |n| n.to_string());
             lines.push(format!("  unanswered probes:               {retries}"));
         } else if let Some(socket) = socket {
-            let agrees = socket.idle_s == *idle_s
-                && socket.interval_s == *interval_s
-                && socket.retries == *retries;
+            let agrees = socket.fields == *fields;
             let same = if agrees { "the same values" } else { "different values (see --json)" };
             lines.push(format!("  a fresh socket reports {same}"));
         }
@@ -163,16 +153,6 @@ impl Event for DefaultsEvent {
 fn socket_defaults() -> Option<(bool, Keepalive)> {
     let socket = TcpListener::bind("127.0.0.1:0").ok()?;
     Some((socket.keepalive().ok()?, socket.keepalive_config().ok()?))
-}
-
-fn os() -> &'static str {
-    match std::env::consts::OS {
-        "linux" => "Linux",
-        "macos" => "macOS",
-        "freebsd" => "FreeBSD",
-        "windows" => "Windows",
-        other => other,
-    }
 }
 
 /// The sysctls, or why they cannot be read.

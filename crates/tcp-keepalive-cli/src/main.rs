@@ -14,7 +14,7 @@
 //!
 //! Where a change goes: `cli` (arguments and `--help`), one module per
 //! subcommand (`demo`, `watch`, `idle_timeout`, `defaults`, `inspect`), each with one
-//! enum of its events; `probe` (what `demo` and `watch` share), `output`
+//! enum of its events; `sampler` (what `demo` and `watch` share: sampling a connection), `output`
 //! (printing events, exit codes, errors, Ctrl-C), `target` (HOST:PORT),
 //! `tcp_info` (the kernel's view of a connection).
 //!
@@ -30,6 +30,9 @@
 //!
 //! See [`output::Exit`], which `--help` renders too.
 
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+mod apply;
+mod args;
 mod cli;
 mod completions;
 mod defaults;
@@ -43,7 +46,8 @@ mod idle_timeout;
 mod inspect;
 mod man;
 mod output;
-mod probe;
+mod path_timeout;
+mod sampler;
 mod target;
 mod tcp_info;
 mod watch;
@@ -51,7 +55,7 @@ mod watch;
 use std::process::ExitCode;
 
 use clap::error::ErrorKind;
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 
 use crate::cli::{Cli, Command};
 use crate::output::{Exit, Failure, Output};
@@ -73,8 +77,9 @@ fn main() -> ExitCode {
         Command::IdleTimeout(args) => idle_timeout::run(args, &out),
         Command::Defaults => defaults::run(&out),
         Command::Inspect(args) => inspect::run(args, &out),
-        Command::Completions(args) => completions::run(args, &out),
-        Command::Man(args) => man::run(args, &out),
+        Command::Apply(args) => apply::run(args, &out),
+        Command::Completions(args) => completions::run(args, Cli::command(), &out),
+        Command::Man(args) => man::run(args, Cli::command(), &out),
     };
     out.exit(outcome)
 }
@@ -100,7 +105,7 @@ fn argument_error(err: clap::Error) -> ExitCode {
         let message = message.split_whitespace().collect::<Vec<_>>().join(" ");
         let failure = Failure::new(Exit::BadInput, message);
         // The message is on stderr already (with clap's tips): only the event here.
-        Output::new(true).emit_ending(&failure);
+        Output::new(true).emit_failure(&failure);
     }
     Exit::BadInput.into()
 }

@@ -4,7 +4,7 @@
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::Duration;
 
-use crate::cli::Typed;
+use crate::args::Typed;
 use crate::output::{Exit, Failure};
 
 /// A server to connect to: its addresses, and how long each try may take.

@@ -210,7 +210,7 @@ fn prometheus_output_passes_promtool() {
     let path = ["--path-timeout", "aws-nat-gateway"];
     let out = inspect(&netns, false, &[&["--prometheus", "--pid", &pid][..], &path].concat());
     // Two clients probe within 350 s (idle 7 s, 5 s); the other 8 sockets never do.
-    assert_eq!(out.status.code(), Some(9), "{out:?}");
+    assert_eq!(out.status.code(), Some(10), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.contains("tcp_keepalive_inspect_dropped_by_path 8\n"), "{text}");
     assert!(text.contains("tcp_keepalive_inspect_path_timeout_seconds 350\n"), "{text}");

@@ -249,7 +249,7 @@ fn inspect_predicts_which_connections_the_path_drops() {
             (*name, survives.unwrap_or_else(|| panic!("{name}: {event}")))
         })
         .collect();
-    assert_eq!(code, Some(9), "a connection would be dropped: exit code 9");
+    assert_eq!(code, Some(10), "a connection would be dropped: exit code 10");
     // The text marks the same connections.
     let pid = std::process::id().to_string();
     let args = ["inspect", "--pid", &pid, "--path-timeout", "5s"];

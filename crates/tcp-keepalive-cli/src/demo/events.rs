@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::output::{human_s, Event};
-use crate::probe::{stamp, Sample};
+use crate::output::{human_s, Event, KeepaliveFields};
+use crate::sampler::{stamp, Sample};
 
 /// The events of `demo`.
 #[derive(Serialize, JsonSchema)]
@@ -16,9 +16,8 @@ pub enum DemoEvent {
         silenced_by: String,
         /// The keepalive connection's settings as text.
         settings: String,
-        idle_s: f64,
-        interval_s: f64,
-        retries: u32,
+        #[serde(flatten)]
+        fields: KeepaliveFields,
         bound_s: f64,
     },
     /// A probe went out on the keepalive connection, unanswered.

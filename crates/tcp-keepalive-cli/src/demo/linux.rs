@@ -7,8 +7,10 @@ use std::time::{Duration, Instant};
 use tcp_keepalive::{Keepalive, KeepaliveExt};
 
 use super::DemoEvent;
-use crate::output::{human, round_ms, secs, Exit, Failure, Outcome, Output};
-use crate::probe::{describe, Reader, Sample, Seen};
+use crate::output::{
+    human, plural, round_ms, secs, Exit, Failure, KeepaliveFields, Outcome, Output,
+};
+use crate::sampler::{describe, Sample, Sampler, Seen};
 use crate::tcp_info;
 
 /// The demo's settings: a dead peer is detected within 1s + 3 × 1s.
@@ -52,9 +54,7 @@ pub fn run(out: &Output) -> Outcome {
     out.emit(&DemoEvent::DemoStart {
         silenced_by: silenced_by.into(),
         settings: describe(&SETTINGS),
-        idle_s: 1.0,
-        interval_s: 1.0,
-        retries: 3,
+        fields: KeepaliveFields::from(&SETTINGS),
         bound_s: secs(bound),
     })?;
 
@@ -89,11 +89,11 @@ fn wait_for_death(
     bound: Duration,
     out: &Output,
 ) -> Result<Duration, Failure> {
-    let mut reader = Reader::new(client, TICK, connected_at)?;
+    let mut sampler = Sampler::new(client, TICK, connected_at)?;
     loop {
         out.check_stdout()?;
-        let seen = reader.next()?;
-        let elapsed = reader.elapsed();
+        let seen = sampler.next()?;
+        let elapsed = sampler.elapsed();
         match seen {
             Seen::Dead(e) => {
                 out.progress_done();
@@ -106,7 +106,8 @@ fn wait_for_death(
                 let probes = info.map_or(0, |i| i.probes);
                 out.progress(|| {
                     format!(
-                        "waiting in read(): {probes} probe(s) unanswered, dead within {}",
+                        "waiting in read(): {} unanswered, dead within {}",
+                        plural(probes, "probe", "probes"),
                         human(bound)
                     )
                 });
@@ -140,7 +141,7 @@ fn prepare() -> Result<&'static str, Failure> {
     };
     if let Err(userns) = keepalive_faults::enter_user_netns() {
         return Err(Failure::new(
-            Exit::Unavailable,
+            Exit::NoPrivilege,
             format!(
                 "the demo must make a loopback peer go silent, and cannot here.\n  \
                  - {why}\n  \
@@ -153,7 +154,7 @@ fn prepare() -> Result<&'static str, Failure> {
     }
     keepalive_faults::can_silence().map_err(|still| {
         Failure::new(
-            Exit::Unavailable,
+            Exit::NoPrivilege,
             format!(
                 "inside a new user+network namespace the peer still cannot be silenced: {still}"
             ),

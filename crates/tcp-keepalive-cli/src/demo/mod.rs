@@ -15,7 +15,7 @@
 //! itself into a new unprivileged user + network namespace (`unshare(2)`,
 //! then uid/gid maps and loopback up; the same as `unshare -rn`), where it
 //! has that capability over its own loopback. If that is not possible
-//! either, it exits with code 5 and says what is missing.
+//! either, it exits with code 9 and says what is missing.
 //!
 //! Linux only; elsewhere [`run`] says so (exit code 5).
 

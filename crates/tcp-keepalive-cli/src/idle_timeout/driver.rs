@@ -9,7 +9,7 @@ pub use linux::run;
 pub fn run(
     _planner: super::Planner,
     _target: &crate::target::Target,
-    _args: &crate::cli::IdleTimeoutArgs,
+    _args: &super::IdleTimeoutArgs,
     _out: &crate::output::Output,
 ) -> crate::output::Outcome {
     Err(crate::output::Failure::linux_only(
@@ -26,8 +26,8 @@ mod linux {
     use tcp_keepalive::{Keepalive, KeepaliveExt};
 
     use super::super::planner::{Action, Planner};
+    use super::super::IdleTimeoutArgs;
     use super::super::IdleTimeoutEvent;
-    use crate::cli::IdleTimeoutArgs;
     use crate::output::{round_ms, secs, Exit, Failure, Outcome, Output};
     use crate::target::Target;
     use crate::tcp_info::{self, TcpInfo, TcpState};
@@ -127,14 +127,15 @@ mod linux {
             conns.push(Some(Conn::open(target)?));
         }
         let peer = conns[0].as_ref().and_then(|c| c.stream.peer_addr().ok());
-        let peer = peer.map_or(args.target.clone(), |a| a.to_string());
+        let peer_text = peer.map_or(args.target.clone(), |a| a.to_string());
         out.emit(&IdleTimeoutEvent::Start {
-            peer: peer.clone(),
+            peer: peer_text.clone(),
             max_s: secs(args.max.value),
             grid_s: planner.grid().to_vec(),
             max_connections: args.connections,
         })?;
         let mut probes = 0;
+        let mut closed = 0;
         while !planner.done() {
             std::thread::sleep(TICK);
             out.check_stdout()?;
@@ -175,13 +176,18 @@ mod linux {
                     }
                     Sampled::Closed { age, state } => {
                         planner.closed(id, age.as_secs_f64());
-                        let idle_s = secs(age);
-                        out.emit(&IdleTimeoutEvent::Closed {
-                            connection: id,
-                            elapsed_s,
-                            idle_s,
-                            state,
-                        })?;
+                        closed += 1;
+                        // Once: a server closing idle connections closes them all alike.
+                        if closed == 1 {
+                            let idle_s = secs(age);
+                            let connection = id;
+                            out.emit(&IdleTimeoutEvent::Closed {
+                                connection,
+                                elapsed_s,
+                                idle_s,
+                                state,
+                            })?;
+                        }
                         *slot = None;
                     }
                 }
@@ -210,8 +216,9 @@ mod linux {
         out.progress_done();
         drop(conns);
         let detect_within = args.detect_within.as_ref().map(|d| d.value);
+        let elapsed = start.elapsed();
         let result =
-            IdleTimeoutEvent::result(&planner, start.elapsed(), probes, &peer, detect_within);
+            IdleTimeoutEvent::result(&planner, peer_text, elapsed, probes, closed, detect_within);
         out.emit(&result)?;
         Ok(if planner.finding().hi.is_some() { Exit::Success } else { Exit::NoTimeout })
     }

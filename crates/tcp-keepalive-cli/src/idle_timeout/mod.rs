@@ -77,15 +77,44 @@ mod report;
 
 use std::time::Duration;
 
+use clap::Args;
+
 pub use report::IdleTimeoutEvent;
 
-use crate::cli::IdleTimeoutArgs;
+use crate::args::{count, duration, Typed};
 use crate::output::{Failure, Outcome, Output};
 use crate::target::Target;
 use planner::Planner;
 
 /// The longest `--max`: `TCP_KEEPIDLE`'s limit (32767 s) is the parking value.
 const MAX_MAX: Duration = Duration::from_secs(9 * 3600);
+
+/// `idle-timeout` arguments.
+#[derive(Debug, Args)]
+pub struct IdleTimeoutArgs {
+    /// The server: HOST:PORT. Any TCP server that accepts connections will do;
+    /// nothing is ever sent to it.
+    #[arg(value_name = "HOST:PORT")]
+    pub target: String,
+
+    /// The longest idle timeout to look for (at least 2s, at most 9h).
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = duration, allow_hyphen_values = true)]
+    pub max: Typed<Duration>,
+
+    /// The most connections to open, in total (at least 16).
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = count::<usize>, allow_negative_numbers = true)]
+    pub connections: usize,
+
+    /// The dead-peer detection time the plan is made for (default: twice
+    /// the lower end of the measured timeout). The plan is
+    /// `Keepalive::for_path(lower end, this)`.
+    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
+    pub detect_within: Option<Typed<Duration>>,
+
+    /// Give up connecting after this long.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
+    pub connect_timeout: Typed<Duration>,
+}
 
 /// Runs `idle-timeout`.
 pub fn run(args: &IdleTimeoutArgs, out: &Output) -> Outcome {

@@ -8,8 +8,8 @@ use serde::Serialize;
 
 use super::plan::{plan, Plan};
 use super::planner::Planner;
-use crate::output::{human_s, round_ms, secs, Event};
-use crate::probe::stamp;
+use crate::output::{human_s, plural, round_ms, secs, secs_text, Event};
+use crate::sampler::stamp;
 use crate::tcp_info::TcpState;
 
 /// The events of `idle-timeout`.
@@ -29,7 +29,8 @@ pub enum IdleTimeoutEvent {
         lo_s: f64,
         hi_s: Option<f64>,
     },
-    /// The peer closed a connection that had been idle (no data) this long.
+    /// The peer closed a connection that had been idle (no data) this long:
+    /// told for the first one only; `result` counts them all.
     Closed { connection: usize, elapsed_s: f64, idle_s: f64, state: TcpState },
     /// The answer.
     Result(Answer),
@@ -38,6 +39,8 @@ pub enum IdleTimeoutEvent {
 /// What the search found.
 #[derive(Serialize, JsonSchema)]
 pub struct Answer {
+    /// The address measured.
+    pub peer: String,
     /// Whether a timeout was found below `--max`.
     pub found: bool,
     /// The estimate, the middle of `answered_s` (or 0) and `forgotten_s`.
@@ -58,6 +61,8 @@ pub struct Answer {
     /// do not reset its timer), or `Keepalive::for_path` refused.
     pub plan_error: Option<String>,
     pub closed_by_peer: bool,
+    /// How many connections the peer closed itself.
+    pub closed_connections: usize,
     pub anomalies: usize,
     pub elapsed_s: f64,
     pub connections: usize,
@@ -65,12 +70,14 @@ pub struct Answer {
 }
 
 impl IdleTimeoutEvent {
-    /// The `result` event of a finished search.
+    /// The `result` event of a search of `peer`, finished after `elapsed`,
+    /// with the plan for `detect_within` (by default twice the lower end).
     pub fn result(
         planner: &Planner,
+        peer: String,
         elapsed: Duration,
         probes: usize,
-        peer: &str,
+        closed_connections: usize,
         detect_within: Option<Duration>,
     ) -> IdleTimeoutEvent {
         let f = planner.finding();
@@ -81,7 +88,7 @@ impl IdleTimeoutEvent {
                 "the peer itself closed idle connections: keepalive probes do not reset its timer"
                     .to_string(),
             )),
-            (Some(_), false) => plan(peer, f.lo, detect_within).map_err(Some),
+            (Some(_), false) => plan(&peer, f.lo, detect_within).map_err(Some),
         };
         let (plan, plan_error) = match planned {
             Ok(plan) => (Some(plan), None),
@@ -89,6 +96,7 @@ impl IdleTimeoutEvent {
         };
         let whole = |s: f64| s as u64;
         IdleTimeoutEvent::Result(Answer {
+            peer,
             found: f.hi.is_some(),
             idle_timeout_s: f.hi.map(|hi| round_ms((f.lo + hi) / 2.0)),
             plus_minus_s: f.hi.map(|hi| round_ms((hi - f.lo) / 2.0)),
@@ -99,6 +107,7 @@ impl IdleTimeoutEvent {
             plan,
             plan_error,
             closed_by_peer: f.closed_by_peer,
+            closed_connections,
             anomalies: f.anomalies,
             elapsed_s: secs(elapsed),
             connections: planner.opened(),
@@ -107,14 +116,20 @@ impl IdleTimeoutEvent {
     }
 }
 
+/// A time safely below `lo` seconds, for advice: less the path's own error
+/// (1 %, at least 1 s), and never more than half of it off.
+fn below(lo: f64) -> f64 {
+    round_ms((lo - (lo / 100.0).max(1.0)).max(lo / 2.0))
+}
+
 impl Event for IdleTimeoutEvent {
     fn text(&self) -> String {
         match self {
             IdleTimeoutEvent::Start { peer, max_s, grid_s, .. } => format!(
                 "Measuring the idle timeout of the path to {peer}, up to {}, with keepalive probes only.\n\
-                 {} connections hold still; each is probed once it has been idle {}…{}.",
+                 {} hold still; each is probed once it has been idle {}…{}.",
                 human_s(*max_s),
-                grid_s.len(),
+                plural(grid_s.len() as u64, "connection", "connections"),
                 human_s(grid_s.first().copied().unwrap_or_default()),
                 human_s(grid_s.last().copied().unwrap_or_default()),
             ),
@@ -125,9 +140,9 @@ impl Event for IdleTimeoutEvent {
                 if *answered { "answered" } else { "no answer: forgotten" }
             ),
             IdleTimeoutEvent::Closed { elapsed_s, idle_s, state, .. } => format!(
-                "{}the peer closed a connection idle for {} ({state})",
+                "{}the peer closed a connection idle for {} ({state}); the result counts any others",
                 stamp(*elapsed_s),
-                human_s(*idle_s)
+                secs_text(*idle_s)
             ),
             IdleTimeoutEvent::Result(answer) => answer.text(),
         }
@@ -143,59 +158,108 @@ impl Answer {
                 let how = if closed_by_peer { "closed" } else { "forgotten" };
                 let evidence = match self.answered_s {
                     Some(lo) => format!(
-                        "a probe after {lo}s idle was answered; a connection was {how} after {hi}s"
+                        "a probe after {} idle was answered; a connection was {how} after {}",
+                        secs_text(lo),
+                        secs_text(hi)
                     ),
-                    None => format!("no probe was answered; a connection was {how} after {hi}s"),
+                    None => format!(
+                        "no probe was answered; a connection was {how} after {}",
+                        secs_text(hi)
+                    ),
                 };
-                // The same millisecond figures as the JSON.
-                lines.push(format!("Idle timeout: {estimate}s ± {plus_minus}s ({evidence})."));
+                lines.push(format!(
+                    "Idle timeout: {} ± {} ({evidence}).",
+                    secs_text(estimate),
+                    secs_text(plus_minus)
+                ));
+                let closed = plural(self.closed_connections as u64, "idle connection", "idle connections");
                 match (&self.plan, &self.plan_error) {
+                    // Advice stays below the lower end of the measured interval.
                     _ if closed_by_peer => lines.push(match self.answered_s {
                         Some(lo) => format!(
-                            "The peer itself closed idle connections: likely the server's own idle timeout, counted from the last data. \
+                            "The peer itself closed {closed}: likely the server's own idle timeout, counted from the last data. \
                              Keepalive probes do not reset it; to keep such connections, send data at least every {} \
-                             (below the {lo}s that were kept).",
-                            human_s(below(lo))
+                             (below the {} that were kept).",
+                            secs_text(below(lo)),
+                            secs_text(lo)
                         ),
-                        None => "The peer itself closed idle connections before any probe was answered: \
-                                 keepalive cannot keep them; send data at once."
-                            .to_string(),
+                        None => format!(
+                            "The peer itself closed {closed} before any probe was answered: keepalive cannot keep them."
+                        ),
                     }),
                     (Some(plan), _) => lines.push(plan.text()),
                     (None, error) => lines.push(format!(
-                        "No keepalive plan: {}",
+                        "No keepalive plan: {}.",
                         error.as_deref().unwrap_or("nothing was measured")
                     )),
                 }
                 lines.push(format!(
-                    "Measured in {} ({:.1} × the timeout) with {connections} connections and {probes} probes.",
+                    "Measured in {} ({:.1} × the timeout) with {} and {}.",
                     human_s(self.elapsed_s),
                     self.elapsed_s / estimate.max(0.001),
+                    plural(connections as u64, "connection", "connections"),
+                    plural(probes as u64, "probe", "probes"),
                 ));
             }
             _ => lines.push(format!(
-                "No idle timeout up to {}: the path kept connections idle that long (measured with {connections} connections).",
-                human_s(self.answered_s.unwrap_or_default())
+                "No idle timeout up to {}: the path kept connections idle that long (measured with {}).",
+                human_s(self.answered_s.unwrap_or_default()),
+                plural(connections as u64, "connection", "connections")
             )),
         }
         if anomalies > 0 {
             lines.push(format!(
-                "Warning: {anomalies} answers contradicted the others (packet loss?); the result may be off."
+                "Warning: {} contradicted the others (packet loss?); the result may be off.",
+                plural(anomalies as u64, "answer", "answers")
             ));
         }
         lines.join("\n")
     }
 }
 
-/// A time safely below `lo` seconds, for advice: less the path's own error
-/// (1 %, at least 1 s), and never more than half of it off.
-fn below(lo: f64) -> f64 {
-    round_ms((lo - (lo / 100.0).max(1.0)).max(lo / 2.0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn answer(closed_by_peer: bool) -> Answer {
+        let plan = (!closed_by_peer).then(|| plan("192.0.2.7:22", 349.489, None).unwrap());
+        Answer {
+            peer: "192.0.2.7:22".into(),
+            found: true,
+            idle_timeout_s: Some(349.511),
+            plus_minus_s: Some(0.022),
+            answered_s: Some(349.489),
+            forgotten_s: Some(349.533),
+            recommended_idle_s: plan.as_ref().map(|p| p.idle_s as u64),
+            recommended_interval_s: plan.as_ref().map(|p| p.interval_s as u64),
+            plan,
+            plan_error: None,
+            closed_by_peer,
+            closed_connections: if closed_by_peer { 21 } else { 0 },
+            anomalies: 1,
+            elapsed_s: 420.0,
+            connections: 40,
+            probes: 51,
+        }
+    }
+
+    #[test]
+    fn the_text_says_what_the_json_says_and_names_the_address_measured() {
+        let text = answer(false).text();
+        assert!(text.contains("349.511s ± 0.022s"), "{text}");
+        assert!(text.contains("after 349.489s idle") && text.contains("after 349.533s"), "{text}");
+        assert!(text.contains("1 answer contradicted"), "{text}");
+        // The for_path plan for the lower end, 349.489 s: never at or past it.
+        assert!(text.contains("for a path timeout of 349.489s"), "{text}");
+        assert!(text.contains("idle 307s, interval 130s, 3 retries"), "{text}");
+        let watch = "tcp-keepalive watch 192.0.2.7:22 --idle 307s --interval 130s --retries 3";
+        assert!(text.contains(watch), "{text}");
+        let rust = "Keepalive::for_path(std::time::Duration::from_millis(349489), std::time::Duration::from_millis(698978))?;";
+        assert!(text.contains(rust), "{text}");
+        let text = answer(true).text();
+        assert!(text.contains("closed 21 idle connections"), "{text}");
+        assert!(text.contains("send data at least every 345.994s (below the 349.489s"), "{text}");
+    }
 
     #[test]
     fn advice_stays_below_the_lower_end() {
@@ -203,43 +267,5 @@ mod tests {
             assert!(below(lo) < lo && below(lo) > 0.0, "{lo}: {}", below(lo));
         }
         assert_eq!(below(9.02), 8.02);
-    }
-
-    fn answer(closed_by_peer: bool) -> Answer {
-        let plan = (!closed_by_peer).then(|| plan("192.0.2.7:80", 8.989, None).unwrap());
-        Answer {
-            found: true,
-            idle_timeout_s: Some(9.011),
-            plus_minus_s: Some(0.022),
-            answered_s: Some(8.989),
-            forgotten_s: Some(9.033),
-            recommended_idle_s: plan.as_ref().map(|p| p.idle_s as u64),
-            recommended_interval_s: plan.as_ref().map(|p| p.interval_s as u64),
-            plan,
-            plan_error: None,
-            closed_by_peer,
-            anomalies: 0,
-            elapsed_s: 12.0,
-            connections: 20,
-            probes: 10,
-        }
-    }
-
-    /// The text gives the JSON's figures, and advises nothing at or past the
-    /// lower end of the measured interval (8.989 s).
-    #[test]
-    fn the_text_agrees_with_the_json_and_stays_below_the_lower_end() {
-        let text = answer(false).text();
-        assert!(text.contains("Idle timeout: 9.011s ± 0.022s"), "{text}");
-        let evidence =
-            "(a probe after 8.989s idle was answered; a connection was forgotten after 9.033s)";
-        assert!(text.contains(evidence), "{text}");
-        assert!(text.contains("for a path timeout of 8.989s"), "{text}");
-        assert!(text.contains("idle 7s, interval 3s, 3 retries"), "{text}");
-        let watch = "tcp-keepalive watch 192.0.2.7:80 --idle 7s --interval 3s --retries 3";
-        assert!(text.contains(watch), "{text}");
-        assert!(text.contains("Keepalive::for_path(std::time::Duration::from_millis(8989), std::time::Duration::from_millis(17978))?;"), "{text}");
-        let text = answer(true).text();
-        assert!(text.contains("send data at least every 7.99s"), "{text}");
     }
 }

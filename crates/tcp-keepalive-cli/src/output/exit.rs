@@ -21,7 +21,7 @@ macro_rules! exit_codes {
 
         impl Exit {
             /// Every code with its meaning, in order.
-            pub const TABLE: &[(u8, &str)] = &[$(($code, $meaning),)*];
+            pub const TABLE: &[(Exit, &str)] = &[$((Exit::$name, $meaning),)*];
         }
     };
 }
@@ -32,20 +32,55 @@ exit_codes! {
     BadInput = 2: "bad input: arguments, durations, addresses, unresolvable hosts, settings outside the OS limits",
     PeerDead = 3: "watch: keepalive (or the user timeout) declared the peer dead",
     PeerClosed = 4: "watch: the peer closed or reset the connection",
-    Unavailable = 5: "not possible here: a setting or subcommand this OS lacks, or (demo) the privilege to silence a peer",
+    Unsupported = 5: "not possible on this OS: a keepalive setting, a subcommand or a default it lacks",
     NoTimeout = 6: "idle-timeout: no idle timeout up to --max",
-    Incomplete = 7: "inspect: some connection or process could not be read exactly (no such pid, it exited, the socket closed, no permission); each is shown on its line",
+    Incomplete = 7: "inspect: some connection or process could not be read exactly (no such pid, it exited, the socket closed, no permission); apply: some socket or process could not be configured (no such pid, it exited, the socket closed); each is shown on its line",
     SlowDetection = 8: "inspect --max-detection: a listed connection would notice a dead peer later than that, or never (or cannot be told); before 7",
-    DroppedByPath = 9: "inspect --path-timeout: a listed connection would be dropped by that path (keepalive off, or its first probe too late); before 8 and 7",
-    Interrupted = 130: "interrupted (Ctrl-C)",
+    NoPrivilege = 9: "demo: no privilege to silence a peer (CAP_NET_ADMIN), and no user namespace to get it in; apply: no permission to reach a process's sockets (ptrace access), shown on its line",
+    DroppedByPath = 10: "inspect --path-timeout: a listed connection would be dropped by that path (keepalive off, or its first probe too late); before 8 and 7",
+    Interrupted = 130: "interrupted (Ctrl-C, SIGTERM or SIGHUP)",
 }
 
 impl Exit {
-    /// The table as `--help` shows it.
+    /// The whole table as `--help` shows it.
     pub fn help() -> String {
-        let mut text = String::from("Exit codes:\n");
-        for (code, meaning) in Exit::TABLE {
-            text.push_str(&format!("  {code:>3}  {meaning}\n"));
+        Exit::lines("Exit codes:", |_| true)
+    }
+
+    /// The codes `subcommand` can end with, as its `--help` shows them, and
+    /// where the whole table is; every code for a subcommand not in
+    /// [`Exit::specific_to`].
+    pub fn help_for(subcommand: &str) -> String {
+        let Some(specific) = Exit::specific_to(subcommand) else { return Exit::help() };
+        let heading = "Exit codes (every code: tcp-keepalive --help):";
+        Exit::lines(heading, |exit| Exit::COMMON.contains(&exit) || specific.contains(&exit))
+    }
+
+    /// What every subcommand can end with: success, an error, bad input, a signal.
+    const COMMON: &[Exit] = &[Exit::Success, Exit::Error, Exit::BadInput, Exit::Interrupted];
+
+    /// The codes only some subcommands end with, by subcommand; `None` for a
+    /// subcommand this list lacks (a new one must be added here).
+    fn specific_to(subcommand: &str) -> Option<&'static [Exit]> {
+        Some(match subcommand {
+            "demo" => &[Exit::Unsupported, Exit::NoPrivilege],
+            "watch" => &[Exit::PeerDead, Exit::PeerClosed, Exit::Unsupported],
+            "idle-timeout" => &[Exit::Unsupported, Exit::NoTimeout],
+            "defaults" => &[Exit::Unsupported],
+            "inspect" => {
+                &[Exit::Unsupported, Exit::Incomplete, Exit::SlowDetection, Exit::DroppedByPath]
+            }
+            "apply" => &[Exit::Unsupported, Exit::Incomplete, Exit::NoPrivilege],
+            "completions" | "man" => &[],
+            _ => return None,
+        })
+    }
+
+    /// `heading`, then one line per code that `shown` keeps.
+    fn lines(heading: &str, shown: impl Fn(Exit) -> bool) -> String {
+        let mut text = format!("{heading}\n");
+        for &(exit, meaning) in Exit::TABLE.iter().filter(|(exit, _)| shown(*exit)) {
+            text.push_str(&format!("  {:>3}  {meaning}\n", exit as u8));
         }
         text
     }
@@ -85,7 +120,7 @@ impl Failure {
     /// What the Linux-only parts say elsewhere: `what` needs `why`.
     #[cfg_attr(target_os = "linux", allow(dead_code))]
     pub fn linux_only(what: &str, why: &str) -> Failure {
-        Failure::new(Exit::Unavailable, format!("{what} is Linux only: {why}"))
+        Failure::new(Exit::Unsupported, format!("{what} is Linux only: {why}"))
     }
 
     /// From an I/O error, with what was being done. The library's refusals
@@ -93,11 +128,7 @@ impl Failure {
     /// this OS lacks; every other error, `Unsupported` from the kernel
     /// included, is a system error.
     pub fn io(doing: impl fmt::Display, err: io::Error) -> Failure {
-        let exit = match SettingError::of(&err).map(SettingError::problem) {
-            Some(Problem::TooSmall { .. } | Problem::TooLarge { .. }) => Exit::BadInput,
-            Some(_) => Exit::Unavailable,
-            None => Exit::Error,
-        };
+        let exit = SettingError::of(&err).map_or(Exit::Error, |refused| refusal(refused).0);
         Failure::new(exit, format!("{doing}: {err}"))
     }
 
@@ -115,15 +146,22 @@ impl Failure {
         };
         let option = match detail.option() {
             None => String::new(),
-            Some(option) => format!(" ({option} on {})", std::env::consts::OS),
+            Some(option) => format!(" ({option} on {})", super::os_name()),
         };
-        let (exit, why) = match detail.problem() {
-            Problem::TooSmall { min } => (Exit::BadInput, format!("is below the minimum of {min}")),
-            Problem::TooLarge { max } => (Exit::BadInput, format!("is above the maximum of {max}")),
-            _ => (Exit::Unavailable, "cannot be set per socket on this OS".into()),
-        };
+        let (exit, why) = refusal(detail);
         let setting = detail.setting();
         Failure::new(exit, format!("{flag} {text}: the {setting} {why}{option}"))
+    }
+}
+
+/// The exit code for one of the library's refusals, and why, after the
+/// setting's name: a value outside the OS limits is bad input; anything else
+/// this OS cannot do.
+fn refusal(refused: &SettingError) -> (Exit, String) {
+    match refused.problem() {
+        Problem::TooSmall { min } => (Exit::BadInput, format!("is below the minimum of {min}")),
+        Problem::TooLarge { max } => (Exit::BadInput, format!("is above the maximum of {max}")),
+        _ => (Exit::Unsupported, "cannot be set per socket on this OS".into()),
     }
 }
 
@@ -153,5 +191,8 @@ mod tests {
         let help = Exit::help();
         assert!(help.contains("  130  interrupted"), "{help}");
         assert_eq!(help.lines().count(), Exit::TABLE.len() + 1);
+        let watch = Exit::help_for("watch");
+        assert!(watch.contains("    3  watch:") && !watch.contains("    7  "), "{watch}");
+        assert_eq!(Exit::help_for("a-new-subcommand").lines().count(), Exit::TABLE.len() + 1);
     }
 }

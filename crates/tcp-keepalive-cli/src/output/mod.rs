@@ -11,6 +11,7 @@
 mod exit;
 mod format;
 mod schema;
+mod settings;
 
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
@@ -20,8 +21,9 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 pub use exit::{Exit, Failure, Outcome};
-pub use format::{human, human_s, round_ms, secs};
+pub use format::{human, human_s, os_name, plural, round_ms, secs, secs_text};
 pub use schema::events_help;
+pub use settings::KeepaliveFields;
 
 /// An event a subcommand reports: one JSON line, or its text.
 pub trait Event: Serialize + JsonSchema {
@@ -32,10 +34,10 @@ pub trait Event: Serialize + JsonSchema {
 /// The last event of a run that did not end normally; every subcommand has them.
 #[derive(Serialize, JsonSchema)]
 #[serde(tag = "event", rename_all = "snake_case")]
-pub enum Ending {
+pub enum FailureEvent {
     /// The run failed; the message is also printed on stderr.
     Error { message: String, exit_code: u8 },
-    /// Ctrl-C stopped the run.
+    /// Ctrl-C, SIGTERM or SIGHUP stopped the run.
     Interrupted { message: String, exit_code: u8 },
 }
 
@@ -113,13 +115,14 @@ impl Output {
         }
     }
 
-    /// From now on Ctrl-C ends the run: the progress line goes, an
+    /// From now on Ctrl-C (and SIGTERM, SIGHUP) ends the run: the progress line goes, an
     /// `interrupted` event is the last line, and the exit code is 130. It
     /// starts a thread, so the demo calls it only after entering its namespace.
     pub fn exit_on_ctrl_c(&self) {
         let out = self.clone();
         let installed = ctrlc::set_handler(move || {
-            let failure = Failure::new(Exit::Interrupted, "interrupted (Ctrl-C)");
+            let failure =
+                Failure::new(Exit::Interrupted, "interrupted (Ctrl-C, SIGTERM or SIGHUP)");
             let exit = out.end(Err(failure));
             std::process::exit(i32::from(exit as u8));
         });
@@ -136,23 +139,23 @@ impl Output {
             Err(failure) if failure.message.is_empty() => return failure.exit,
             Err(failure) => failure,
         };
-        self.emit_ending(&failure);
+        self.emit_failure(&failure);
         eprintln!("tcp-keepalive: {}", failure.message);
         failure.exit
     }
 
     /// With `--json`, the `error` or `interrupted` event for `failure`.
-    pub fn emit_ending(&self, failure: &Failure) {
+    pub fn emit_failure(&self, failure: &Failure) {
         if !self.json {
             return;
         }
         let (message, exit_code) = (failure.message.clone(), failure.exit as u8);
-        let ending = match failure.exit {
-            Exit::Interrupted => Ending::Interrupted { message, exit_code },
-            _ => Ending::Error { message, exit_code },
+        let event = match failure.exit {
+            Exit::Interrupted => FailureEvent::Interrupted { message, exit_code },
+            _ => FailureEvent::Error { message, exit_code },
         };
         // The message is on stderr as well; a broken stdout cannot take more.
-        let _ = self.emit(&ending);
+        let _ = self.emit(&event);
     }
 
     /// [`Output::end`] as the process's exit code.
@@ -161,7 +164,7 @@ impl Output {
     }
 }
 
-impl Event for Ending {
+impl Event for FailureEvent {
     /// Endings go to stderr ([`Output::end`]), never to stdout as text.
     fn text(&self) -> String {
         String::new()

@@ -4,7 +4,7 @@
 use schemars::JsonSchema;
 use serde_json::Value;
 
-use super::Ending;
+use super::FailureEvent;
 
 /// `JSON events (--json) ...` and one line per event: `name {field: type, ...}`,
 /// with the events every subcommand shares (`error`, `interrupted`) last.
@@ -13,7 +13,7 @@ pub fn events_help<E: JsonSchema>() -> String {
         "JSON events (--json), one object per line, named by its \"event\" field; \
          durations are seconds in fields ending in _s:\n",
     );
-    for schema in [schemars::schema_for!(E), schemars::schema_for!(Ending)] {
+    for schema in [schemars::schema_for!(E), schemars::schema_for!(FailureEvent)] {
         let root = schema.as_value();
         for variant in root.get("oneOf").and_then(Value::as_array).into_iter().flatten() {
             text.push_str(&format!("  {}\n", line(root, variant)));

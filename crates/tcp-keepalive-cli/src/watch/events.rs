@@ -3,8 +3,8 @@
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::output::{human_s, Event};
-use crate::probe::{stamp, Sample};
+use crate::output::{human_s, Event, KeepaliveFields};
+use crate::sampler::{stamp, Sample};
 
 /// The events of `watch`.
 #[derive(Serialize, JsonSchema)]
@@ -16,10 +16,8 @@ pub enum WatchEvent {
         local: String,
         /// The settings as text, e.g. "idle 10s, interval 5s, 3 retries".
         settings: String,
-        idle_s: Option<f64>,
-        interval_s: Option<f64>,
-        retries: Option<u32>,
-        user_timeout_s: Option<f64>,
+        #[serde(flatten)]
+        fields: KeepaliveFields,
         /// Worst case from the peer's last answer to "declared dead".
         bound_s: Option<f64>,
     },
@@ -30,14 +28,14 @@ pub enum WatchEvent {
     /// The peer sent data (read and discarded).
     Data { elapsed_s: f64, bytes: usize },
     /// Keepalive (or the user timeout) declared the peer dead (exit code 3).
-    Dead(Ending),
+    Dead(ConnectionEnd),
     /// The peer closed (FIN) or reset (RST) the connection (exit code 4).
-    Closed(Ending),
+    Closed(ConnectionEnd),
 }
 
 /// How the connection ended.
 #[derive(Serialize, JsonSchema)]
-pub struct Ending {
+pub struct ConnectionEnd {
     pub elapsed_s: f64,
     /// From the peer's last answer (ACK) to the end, when known (Linux).
     pub since_last_ack_s: Option<f64>,

@@ -3,7 +3,7 @@
 //! declared dead (exit code 3) or closes the connection (exit code 4).
 //!
 //! The connection is read with a short timeout so that, between reads, the
-//! kernel's view (`TCP_INFO` on Linux) can be sampled ([`crate::probe`]).
+//! kernel's view (`TCP_INFO` on Linux) can be sampled ([`crate::sampler`]).
 //! Anything the peer sends is read and discarded.
 
 mod events;
@@ -11,47 +11,86 @@ mod events;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use tcp_keepalive::{Keepalive, KeepaliveExt, Setting};
+use clap::Args;
+use tcp_keepalive::KeepaliveExt;
 
-use events::Ending;
+use events::ConnectionEnd;
 pub use events::WatchEvent;
 
-use crate::cli::{PathTimeout, Typed, WatchArgs};
-use crate::output::{human, secs, Exit, Failure, Outcome, Output};
-use crate::probe::{describe, Reader, Seen};
+use crate::args::{count, duration, KeepaliveFlags, Typed};
+use crate::output::{human, plural, secs, Exit, KeepaliveFields, Outcome, Output};
+use crate::path_timeout::{self, path_timeout, PathTimeout};
+use crate::sampler::{describe, Sampler, Seen};
 use crate::target::Target;
 
 /// How often the connection is sampled.
 const TICK: Duration = Duration::from_millis(100);
 
+/// `watch` arguments.
+#[derive(Debug, Args)]
+pub struct WatchArgs {
+    /// The server: HOST:PORT, e.g. `example.com:443`, `192.0.2.7:22` or `[::1]:8080`.
+    #[arg(value_name = "HOST:PORT")]
+    pub target: String,
+
+    /// Idle time before the first probe.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
+    pub idle: Typed<Duration>,
+
+    /// Time between unanswered probes.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration, allow_hyphen_values = true)]
+    pub interval: Typed<Duration>,
+
+    /// Unanswered probes before the peer is declared dead.
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = count::<u32>, allow_negative_numbers = true)]
+    pub retries: u32,
+
+    /// TCP_USER_TIMEOUT (Linux): replaces --retries for deciding when to give up.
+    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
+    pub user_timeout: Option<Typed<Duration>>,
+
+    /// Instead of --idle, --interval and --retries: the settings
+    /// `Keepalive::for_path` plans for a path that forgets flows idle this
+    /// long (a duration, or a known middlebox's name as in `inspect
+    /// --path-timeout`). Exit code 2 when no settings can keep such a path.
+    #[arg(long, value_name = "DURATION|NAME", value_parser = path_timeout, allow_hyphen_values = true, conflicts_with_all = ["idle", "interval", "retries"])]
+    pub path_timeout: Option<PathTimeout>,
+
+    /// With --path-timeout: the dead-peer detection time to plan for
+    /// (default: twice the path timeout).
+    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true, requires = "path_timeout")]
+    pub detect_within: Option<Typed<Duration>>,
+
+    /// Give up connecting after this long.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
+    pub connect_timeout: Typed<Duration>,
+}
+
 /// Runs `watch`.
 pub fn run(args: &WatchArgs, out: &Output) -> Outcome {
-    let mut config = match &args.path_timeout {
-        Some(path) => for_path(path, args.detect_within.as_ref())?,
-        None => Keepalive::new()
-            .with_idle(args.idle.value)
-            .with_interval(args.interval.value)
-            .with_retries(args.retries),
-    };
-    if let Some(user_timeout) = &args.user_timeout {
-        config = config.with_user_timeout(user_timeout.value);
-    }
-    let typed = |setting| match setting {
-        Setting::Idle => Some(("--idle", args.idle.text.clone())),
-        Setting::Interval => Some(("--interval", args.interval.text.clone())),
-        Setting::Retries => Some(("--retries", args.retries.to_string())),
-        Setting::UserTimeout => {
-            args.user_timeout.as_ref().map(|t| ("--user-timeout", t.text.clone()))
-        }
-        _ => None,
+    let flags = KeepaliveFlags {
+        idle: &args.idle,
+        interval: &args.interval,
+        retries: args.retries,
+        user_timeout: args.user_timeout.as_ref(),
     };
     // Refuse bad settings before touching the network.
-    config.check().map_err(|e| Failure::setting("invalid keepalive settings", e, typed))?;
+    let config = match &args.path_timeout {
+        Some(path) => {
+            let mut config = path_timeout::plan(path, args.detect_within.as_ref())?;
+            if let Some(user_timeout) = &args.user_timeout {
+                config = config.with_user_timeout(user_timeout.value);
+            }
+            config.check().map_err(|e| flags.failure("invalid keepalive settings", e))?;
+            config
+        }
+        None => flags.checked()?,
+    };
     let target = Target::new(&args.target, &args.connect_timeout)?;
     let stream = target.connect()?;
     stream
         .set_keepalive_config(&config)
-        .map_err(|e| Failure::setting("cannot apply the keepalive settings", e, typed))?;
+        .map_err(|e| flags.failure("cannot apply the keepalive settings", e))?;
     // What is in effect, after rounding (where the OS reports it).
     let effective = match stream.keepalive_config() {
         Ok(read) if read.idle().is_some() => read,
@@ -62,37 +101,21 @@ pub fn run(args: &WatchArgs, out: &Output) -> Outcome {
         peer: stream.peer_addr().map_or("?".into(), |a| a.to_string()),
         local: stream.local_addr().map_or("?".into(), |a| a.to_string()),
         settings: describe(&effective),
-        idle_s: effective.idle().map(secs),
-        interval_s: effective.interval().map(secs),
-        retries: effective.retries(),
-        user_timeout_s: effective.user_timeout().map(secs),
+        fields: KeepaliveFields::from(&effective),
         bound_s: bound.map(secs),
     })?;
     watch(&stream, bound, out)
 }
 
-/// `--path-timeout` (and `--detect-within`, by default twice the path
-/// timeout) as `Keepalive::for_path` plans them; its refusal is bad input.
-fn for_path(
-    path: &PathTimeout,
-    detect_within: Option<&Typed<Duration>>,
-) -> Result<Keepalive, Failure> {
-    let detect = detect_within.map_or(path.value.saturating_mul(2), |d| d.value);
-    Keepalive::for_path(path.value, detect).map_err(|e| {
-        let detect = detect_within.map_or(String::new(), |d| format!(" --detect-within {d}"));
-        Failure::bad_input(format!("--path-timeout {path}{detect}: {e}"))
-    })
-}
-
 fn watch(stream: &TcpStream, bound: Option<Duration>, out: &Output) -> Outcome {
-    let mut reader = Reader::new(stream, TICK, Instant::now())?;
+    let mut sampler = Sampler::new(stream, TICK, Instant::now())?;
     loop {
         out.check_stdout()?;
-        let seen = reader.next()?;
-        let elapsed = reader.elapsed();
-        let ending = |error: String| Ending {
+        let seen = sampler.next()?;
+        let elapsed = sampler.elapsed();
+        let end = |error: String| ConnectionEnd {
             elapsed_s: secs(elapsed),
-            since_last_ack_s: reader.since_last_ack(),
+            since_last_ack_s: sampler.since_last_ack(),
             bound_s: bound.map(secs),
             error,
         };
@@ -100,9 +123,9 @@ fn watch(stream: &TcpStream, bound: Option<Duration>, out: &Output) -> Outcome {
             Seen::Quiet(Some(info)) => {
                 out.progress(|| {
                     format!(
-                        "idle {}, {} probe(s) unanswered, last answer {} ago",
+                        "idle {}, {} unanswered, last answer {} ago",
                         human(info.idle()),
-                        info.probes,
+                        plural(info.probes, "probe", "probes"),
                         human(info.last_ack_recv)
                     )
                 });
@@ -116,14 +139,14 @@ fn watch(stream: &TcpStream, bound: Option<Duration>, out: &Output) -> Outcome {
             Seen::Answered(sample) => (WatchEvent::Alive(sample), None),
             Seen::Data(bytes) => (WatchEvent::Data { elapsed_s: secs(elapsed), bytes }, None),
             Seen::Closed => (
-                WatchEvent::Closed(ending("the peer closed the connection (FIN)".into())),
+                WatchEvent::Closed(end("the peer closed the connection (FIN)".into())),
                 Some(Exit::PeerClosed),
             ),
             Seen::Reset(e) => (
-                WatchEvent::Closed(ending(format!("the peer reset the connection: {e}"))),
+                WatchEvent::Closed(end(format!("the peer reset the connection: {e}"))),
                 Some(Exit::PeerClosed),
             ),
-            Seen::Dead(e) => (WatchEvent::Dead(ending(e.to_string())), Some(Exit::PeerDead)),
+            Seen::Dead(e) => (WatchEvent::Dead(end(e.to_string())), Some(Exit::PeerDead)),
         };
         if exit.is_some() {
             out.progress_done();

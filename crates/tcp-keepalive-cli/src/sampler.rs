@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use tcp_keepalive::Keepalive;
 
-use crate::output::{human, human_s, secs, Failure};
+use crate::output::{human, human_s, plural, secs, Failure};
 use crate::tcp_info::{self, TcpInfo, TcpState};
 
 /// The keepalive state of a connection at one moment, as events carry it.
@@ -51,7 +51,7 @@ pub fn stamp(elapsed_s: f64) -> String {
     format!("[{}] ", human_s(elapsed_s))
 }
 
-/// What one round of [`Reader::next`] saw.
+/// What one round of [`Sampler::next`] saw.
 pub enum Seen {
     /// Nothing new; the sample, where `TCP_INFO` can be read.
     Quiet(Option<TcpInfo>),
@@ -70,7 +70,7 @@ pub enum Seen {
 }
 
 /// Reads a connection round by round and tells what changed.
-pub struct Reader<'a> {
+pub struct Sampler<'a> {
     stream: &'a TcpStream,
     start: Instant,
     probes: u8,
@@ -78,13 +78,13 @@ pub struct Reader<'a> {
     buf: [u8; 4096],
 }
 
-impl<'a> Reader<'a> {
+impl<'a> Sampler<'a> {
     /// Reads `stream` in rounds of `tick`; times count from `start`.
     pub fn new(stream: &'a TcpStream, tick: Duration, start: Instant) -> Result<Self, Failure> {
         stream
             .set_read_timeout(Some(tick))
             .map_err(|e| Failure::io("cannot set a read timeout", e))?;
-        Ok(Reader { stream, start, probes: 0, last_ack_at: None, buf: [0; 4096] })
+        Ok(Sampler { stream, start, probes: 0, last_ack_at: None, buf: [0; 4096] })
     }
 
     /// Time since `start`.
@@ -161,10 +161,10 @@ fn is_keepalive_death(e: &io::Error) -> bool {
 pub fn describe(config: &Keepalive) -> String {
     let show = |d: Option<Duration>| d.map_or("OS default".into(), human);
     let mut text = format!(
-        "idle {}, interval {}, {} retries",
+        "idle {}, interval {}, {}",
         show(config.idle()),
         show(config.interval()),
-        config.retries().map_or("OS default".into(), |n| n.to_string())
+        config.retries().map_or("OS default retries".into(), |n| plural(n, "retry", "retries"))
     );
     if let Some(user_timeout) = config.user_timeout() {
         text.push_str(&format!(", user timeout {}", human(user_timeout)));
