@@ -56,7 +56,7 @@ pub struct Answer {
     pub recommended_interval_s: Option<u64>,
     /// `Keepalive::for_path`'s settings for the lower end of the measured
     /// interval (null: no plan, and `plan_error` says why).
-    pub plan: Option<Plan>,
+    pub plan: Option<Box<Plan>>,
     /// Why there is no plan: the peer itself closed idle connections (probes
     /// do not reset its timer), or `Keepalive::for_path` refused.
     pub plan_error: Option<String>,
@@ -91,7 +91,7 @@ impl IdleTimeoutEvent {
             (Some(_), false) => plan(&peer, f.lo, detect_within).map_err(Some),
         };
         let (plan, plan_error) = match planned {
-            Ok(plan) => (Some(plan), None),
+            Ok(plan) => (Some(Box::new(plan)), None),
             Err(error) => (None, error),
         };
         let whole = |s: f64| s as u64;
@@ -222,7 +222,8 @@ mod tests {
     use super::*;
 
     fn answer(closed_by_peer: bool) -> Answer {
-        let plan = (!closed_by_peer).then(|| plan("192.0.2.7:22", 349.489, None).unwrap());
+        let plan =
+            (!closed_by_peer).then(|| Box::new(plan("192.0.2.7:22", 349.489, None).unwrap()));
         Answer {
             peer: "192.0.2.7:22".into(),
             found: true,
