@@ -1,9 +1,11 @@
-//! `watch`, `idle-timeout` and `inspect --path-timeout` end to end, through the built binary, across
-//! three network namespaces: client, middlebox (nftables forward chain,
-//! policy drop, accepting `ct state established,related` and new SYNs, with a
-//! short `nf_conntrack_tcp_timeout_established` and `nf_conntrack_tcp_loose=0`)
-//! and server. Needs root; skipped with the reason otherwise. The namespaces
-//! are deleted by `Topology`'s drop, also when a test fails.
+//! `watch`, `idle-timeout` and `inspect --path-timeout` end to end, through
+//! the built binary, across three network namespaces: client, middlebox
+//! (nftables forward chain, policy drop, accepting `ct state
+//! established,related` and new SYNs, with a short
+//! `nf_conntrack_tcp_timeout_established` and `nf_conntrack_tcp_loose=0`) and
+//! server. Needs root; skipped with the reason otherwise. The namespaces are
+//! deleted by `Topology`'s drop, also when a test fails. What a path drops is
+//! checked by sending through it: a byte that comes back from the echo server.
 #![cfg(target_os = "linux")]
 
 use std::collections::HashMap;
