@@ -308,14 +308,17 @@ impl Keepalive {
     ///   fewer probes, then shorter values, when time is short. The result's
     ///   [`detection_bound`](Self::detection_bound) is at most `detect_within`
     ///   under this OS's semantics, and every value is within its limits.
-    /// - No user timeout is set.
+    /// - **User timeout**: none, unless this OS's detection bound needs one
+    ///   (to cover a write while keepalive probes); then one as long as the
+    ///   idle time plus every probe, and the rest shortened to fit.
     ///
     /// # Errors
     ///
     /// [`InvalidInput`](std::io::ErrorKind::InvalidInput) when no config
     /// can do it: the message names the shortest path timeout, or the shortest
     /// detection time, this OS can meet. [`Unsupported`](std::io::ErrorKind::Unsupported)
-    /// where the OS has no per-socket idle time, interval or count (OpenBSD, Haiku).
+    /// where the OS has no per-socket idle time, interval or count (OpenBSD,
+    /// Haiku), or where nothing it has bounds the detection time.
     ///
     /// ```
     /// use std::time::Duration;

@@ -93,6 +93,16 @@ impl Platform {
         };
         let tuning = Tuning { idle, interval, retries };
         let (path, detect) = (path_timeout.as_nanos(), detect_within.as_nanos());
+        let fits = |k: &Keepalive| self.bound(k).is_some_and(|b| b.as_nanos() <= detect);
+        let fastest = self.candidate(&tuning, idle.smallest(), 0);
+        let Some(shortest_detection) = self.bound(&fastest) else {
+            let what = format!(
+                "Keepalive::for_path cannot bound dead-peer detection on {}: a write while keepalive probes \
+                 leaves the connection to the system's retransmission limit, and there is no per-socket user timeout",
+                self.os
+            );
+            return Err(io::Error::new(io::ErrorKind::Unsupported, what));
+        };
         let Some(idle_cap) = self.idle_cap(&tuning, path) else {
             let shortest = from_nanos_saturating(self.shortest_path_timeout(&tuning));
             return Err(refusal(format!(
@@ -103,8 +113,6 @@ impl Platform {
                 from_nanos_saturating(idle.smallest_nanos()),
             )));
         };
-        let fastest = self.config(&tuning, idle.smallest(), interval.smallest(), 1);
-        let shortest_detection = self.detection_bound(&fastest).unwrap_or(Duration::MAX);
         if detect < shortest_detection.as_nanos() {
             return Err(refusal(format!(
                 "detection time {detect_within:?} is too short on {}: the shortest this OS can meet is {shortest_detection:?} \
@@ -112,9 +120,26 @@ impl Platform {
                 self.os
             )));
         }
-        let config = self.fit(&tuning, idle_cap, detect);
-        debug_assert!(self.detection_bound(&config).is_some_and(|b| b.as_nanos() <= detect));
-        Ok(config)
+        let planned = self.candidate(&tuning, idle_cap, detect);
+        if fits(&planned) {
+            return Ok(planned);
+        }
+        // The bound adds more than the idle figure (a user timeout after a
+        // write): the largest idle budget, to the millisecond, that still fits.
+        let (mut fitting, mut too_long) = (0, detect);
+        while too_long - fitting > 1_000_000 {
+            let middle = fitting + (too_long - fitting) / 2;
+            match fits(&self.candidate(&tuning, idle_cap, middle)) {
+                true => fitting = middle,
+                false => too_long = middle,
+            }
+        }
+        Ok(self.candidate(&tuning, idle_cap, fitting))
+    }
+
+    /// The detection bound `for_path` keeps within `detect_within`.
+    fn bound(&self, config: &Keepalive) -> Option<Duration> {
+        self.detection_bound(config)
     }
 
     /// Whether keepalive with `config` sends its first probe on an idle
@@ -156,45 +181,41 @@ impl Platform {
             .with_retries(retries.clamp(tuning.retries.smallest(), tuning.retries.max))
     }
 
-    /// Idle as long as the path allows but at most half the detection time;
-    /// the rest split among [`PREFERRED_RETRIES`] probes, each interval no
-    /// longer than the idle cap (so that after a lost probe the next still
-    /// comes before the path forgets). Then shortened, step by step, until
-    /// this OS's detection bound fits.
-    fn fit(&self, tuning: &Tuning, idle_cap: u32, detect: u128) -> Keepalive {
+    /// The config for an idle figure (idle time plus every probe) of
+    /// `budget`: idle as long as the path allows but at most half of it; the
+    /// rest split among [`PREFERRED_RETRIES`] probes, each interval no longer
+    /// than the idle cap (so that after a lost probe the next still comes
+    /// before the path forgets); fewer probes, then the OS minimums, when the
+    /// budget is short. Where this OS's bound is more than the idle figure
+    /// (a write while keepalive probes, bounded only by a user timeout), a
+    /// user timeout as long as the idle figure.
+    fn candidate(&self, tuning: &Tuning, idle_cap: u32, budget: u128) -> Keepalive {
         let Tuning { idle: idle_option, interval: interval_option, .. } = tuning;
         let smallest_interval = interval_option.smallest_nanos();
-        let mut idle = idle_option.floor_raw(detect / 2).min(idle_cap).max(idle_option.smallest());
-        if idle_option.nanos(idle) + smallest_interval > detect {
-            let room = detect.saturating_sub(smallest_interval);
+        let mut idle = idle_option.floor_raw(budget / 2).min(idle_cap).max(idle_option.smallest());
+        if idle_option.nanos(idle) + smallest_interval > budget {
+            let room = budget.saturating_sub(smallest_interval);
             idle = idle_option.floor_raw(room).max(idle_option.smallest());
         }
-        let budget = detect.saturating_sub(idle_option.nanos(idle));
+        let rest = budget.saturating_sub(idle_option.nanos(idle));
         let mut retries = PREFERRED_RETRIES.min(tuning.retries.max);
         let longest_interval = interval_option.floor_raw(idle_option.nanos(idle_cap));
-        let mut interval = interval_option
-            .floor_raw(budget / u128::from(retries))
+        let interval = interval_option
+            .floor_raw(rest / u128::from(retries))
             .min(longest_interval)
             .max(interval_option.smallest());
-        if interval_option.nanos(interval) * u128::from(retries) > budget {
-            retries = (budget / smallest_interval).clamp(1, retries.into()) as u32;
+        if interval_option.nanos(interval) * u128::from(retries) > rest {
+            retries = (rest / smallest_interval).clamp(1, retries.into()) as u32;
         }
-        loop {
-            let config = self.config(tuning, idle, interval, retries);
-            let fits = self.detection_bound(&config).is_some_and(|b| b.as_nanos() <= detect);
-            if fits {
-                return config;
+        let probes = self.config(tuning, idle, interval, retries);
+        let figure =
+            idle_option.nanos(idle) + interval_option.nanos(interval) * u128::from(retries);
+        match self.user_timeout {
+            Some(option) if !self.bound(&probes).is_some_and(|b| b.as_nanos() <= figure) => {
+                let raw = option.floor_raw(figure).max(option.smallest());
+                probes.with_user_timeout(from_nanos_saturating(option.nanos(raw)))
             }
-            // Fewer probes first, then shorter intervals, then a shorter idle.
-            if retries > 1 {
-                retries -= 1;
-            } else if interval > interval_option.smallest() {
-                interval -= 1;
-            } else if idle > idle_option.smallest() {
-                idle -= 1;
-            } else {
-                return config;
-            }
+            _ => probes,
         }
     }
 }

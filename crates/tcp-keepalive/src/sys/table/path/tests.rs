@@ -49,7 +49,12 @@ fn check_promises(p: &Platform, path: Duration, detect: Duration, k: &Keepalive)
     assert_eq!(p.nearest_supported(k), *k, "{}: nothing rounds or clamps {k:?}", p.os);
     let bound = p.detection_bound(k).expect("every value set");
     assert!(bound <= detect, "{}: bound {bound:?} over {detect:?} for {k:?}", p.os);
-    assert_eq!(k.user_timeout(), None);
+    if k.user_timeout().is_some() {
+        // Only where the bound needs one: without it, it would exceed the idle figure.
+        let without = Keepalive::set(k.idle(), k.interval(), k.retries(), None);
+        let figure = idle + interval * k.retries().unwrap();
+        assert!(!p.detection_bound(&without).is_some_and(|b| b <= figure), "{}: {k:?}", p.os);
+    }
     assert_eq!(p.probes_within(k, path), Some(true), "{}: {k:?} for {path:?}", p.os);
 }
 
@@ -107,6 +112,11 @@ fn netbsd_plans_in_half_seconds() {
 #[test]
 fn refusals_name_what_this_os_can_meet() {
     for p in tunable() {
+        let Some(shortest_detection) = shortest_detection(p) else {
+            let err = p.for_path(S(3600), S(3600)).unwrap_err();
+            assert_eq!(err.kind(), ErrorKind::Unsupported, "{}: {err}", p.os);
+            continue;
+        };
         let shortest_path = p.shortest_path_timeout(&tuning(p));
         let shortest_path = Duration::from_nanos(shortest_path as u64);
         let ok = p.for_path(shortest_path, S(3600)).unwrap();
@@ -117,7 +127,6 @@ fn refusals_name_what_this_os_can_meet() {
         assert!(message.contains(&format!("{shortest_path:?}")), "{}: {message}", p.os);
         assert!(message.contains(p.os) && message.contains("path idle timeout"), "{message}");
 
-        let shortest_detection = shortest_detection(p);
         let ok = p.for_path(S(3600), shortest_detection).unwrap();
         check_promises(p, S(3600), shortest_detection, &ok);
         let err = p.for_path(S(3600), shortest_detection - Duration::from_millis(1)).unwrap_err();
@@ -152,11 +161,17 @@ fn least(option: Option<TcpOption>) -> Duration {
     }
 }
 
-/// Detection with every value at the OS minimum and one probe.
-fn shortest_detection(p: &Platform) -> Duration {
+/// Detection with every value at the OS minimum and one probe, with a user
+/// timeout as long as that where the bound needs one; `None` when no config
+/// bounds it.
+fn shortest_detection(p: &Platform) -> Option<Duration> {
+    let figure = least(p.idle) + least(p.interval);
     let fastest =
         Keepalive::new().with_idle(least(p.idle)).with_interval(least(p.interval)).with_retries(1);
-    p.detection_bound(&fastest).unwrap()
+    match p.detection_bound(&fastest) {
+        Some(bound) if bound <= figure => Some(bound),
+        _ => p.user_timeout.and_then(|_| p.detection_bound(&fastest.with_user_timeout(figure))),
+    }
 }
 
 fn tuning(p: &Platform) -> super::Tuning {
@@ -195,7 +210,11 @@ mod property {
         fn for_path_keeps_its_promises_or_says_why_not(path in any_duration(), detect in any_duration()) {
             for p in tunable() {
                 let shortest_path = p.shortest_path_timeout(&tuning(p));
-                let shortest_detection = shortest_detection(p);
+                let Some(shortest_detection) = shortest_detection(p) else {
+                    let refused = p.for_path(path, detect).unwrap_err();
+                    prop_assert_eq!(refused.kind(), ErrorKind::Unsupported);
+                    continue;
+                };
                 let possible = path.as_nanos() >= shortest_path && detect >= shortest_detection;
                 match p.for_path(path, detect) {
                     Ok(k) => {
