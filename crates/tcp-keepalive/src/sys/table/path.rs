@@ -211,7 +211,7 @@ impl Platform {
         let figure =
             idle_option.nanos(idle) + interval_option.nanos(interval) * u128::from(retries);
         match self.user_timeout {
-            Some(option) if !self.bound(&probes).is_some_and(|b| b.as_nanos() <= figure) => {
+            Some(option) if self.bound(&probes).is_none_or(|b| b.as_nanos() > figure) => {
                 let raw = option.floor_raw(figure).max(option.smallest());
                 probes.with_user_timeout(from_nanos_saturating(option.nanos(raw)))
             }
