@@ -62,10 +62,12 @@ mod accept;
 mod config;
 mod error;
 mod ext;
+mod liveness;
 mod middlebox;
 mod sys;
 #[cfg(feature = "tokio")]
-mod tokio;
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod tokio;
 
 pub use accept::AcceptKeepalive;
 pub use config::Keepalive;
@@ -81,4 +83,5 @@ pub mod paths {}
 
 pub use error::{Problem, Setting, SettingError, Value};
 pub use ext::{KeepaliveExt, SocketRef};
+pub use liveness::Liveness;
 pub use middlebox::Middlebox;

@@ -16,6 +16,7 @@ use std::{error, fmt, io};
 use crate::ext::{Role, SocketRef};
 use crate::{Keepalive, SettingError};
 
+pub(crate) mod liveness;
 pub(crate) mod platform;
 pub(crate) mod table;
 
@@ -115,6 +116,15 @@ pub(crate) fn syscall_failed(option: &str, applied: &[&str], err: io::Error) -> 
         format!("setting {option} failed after {} had been applied", applied.join(", "))
     };
     with_context(context, err)
+}
+
+/// `liveness()` asked of a listening socket, out of line.
+#[cold]
+pub(crate) fn liveness_of_a_listener() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "liveness() checks a connection, and this is a listening socket",
+    )
 }
 
 /// Adds which option could not be read to an OS error.

@@ -14,6 +14,13 @@
 
 use std::time::Duration;
 
+use crate::sys::liveness::LivenessCheck;
+use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
+// Only for the check against libc, made where this table is the host's.
+#[allow(unused_imports)]
+use crate::sys::platform::poll_4_4bsd::{
+    MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
+};
 use crate::sys::table::{
     OnListener::NotInherited, Platform, TcpOption, TimerSlack, UserTimeoutScope,
 };
@@ -68,3 +75,12 @@ pub(crate) const PLATFORM: Platform = Platform {
     host_clamps_silently: false,
     keepalive_timer_slack: TimerSlack::ASSUMED,
 };
+
+same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);
+
+/// `poll`'s number type.
+pub(crate) type Nfds = std::ffi::c_ulong;
+
+/// As illumos, whose sockfs Solaris shares (closed source: assumed, uncertain).
+/// Compiled only, never run.
+pub(crate) const LIVENESS: LivenessCheck = FOUR_FOUR_BSD;
