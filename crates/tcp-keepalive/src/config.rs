@@ -332,7 +332,15 @@ impl Keepalive {
     /// let config = Keepalive::for_path(nat.idle_timeout, Duration::from_secs(60))?;
     /// assert!(config.idle().unwrap() < nat.idle_timeout);
     /// assert!(config.detection_bound().unwrap() <= Duration::from_secs(60));
-    /// stream.set_keepalive_config(&config)?;
+    /// match stream.set_keepalive_config(&config) {
+    ///     // Windows before 10 1703 has no per-socket probe count. Nothing was
+    ///     // changed: the times alone still keep the flow alive.
+    ///     Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+    ///         let times = Keepalive::new().with_idle(config.idle().unwrap());
+    ///         stream.set_keepalive_config(&times.with_interval(config.interval().unwrap()))?
+    ///     }
+    ///     other => other?,
+    /// }
     ///
     /// // Too short for any config: the error names what this OS can do.
     /// let err = Keepalive::for_path(Duration::from_millis(500), Duration::from_secs(60)).unwrap_err();
