@@ -223,13 +223,17 @@ fn prometheus_output_passes_promtool() {
     // Two clients probe within 350 s (idle 7 s, 5 s); the other 8 sockets never do.
     assert_eq!(out.status.code(), Some(10), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("tcp_keepalive_inspect_dropped_by_path 8\n"), "{text}");
-    assert!(text.contains("tcp_keepalive_inspect_path_timeout_seconds 350\n"), "{text}");
+    let dropped = "tcp_keepalive_dropped_by_path_connections{command=\"python3\"} 8\n";
+    assert!(text.contains(dropped), "{text}");
+    assert!(text.contains("tcp_keepalive_path_timeout_seconds 350"), "{text}");
     assert!(
         text.contains("tcp_keepalive_connections{command=\"python3\",keepalive=\"on\"} 3"),
         "{text}"
     );
-    assert!(text.contains("bound=\"never\"} 6"), "{text}");
+    assert!(
+        text.contains("tcp_keepalive_never_notice_connections{command=\"python3\"} 6"),
+        "{text}"
+    );
     let (ok, said) = Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(Stdio::piped())

@@ -70,6 +70,7 @@ impl Exit {
             "inspect" => {
                 &[Exit::Unsupported, Exit::Incomplete, Exit::SlowDetection, Exit::DroppedByPath]
             }
+            "exporter" => &[Exit::Unsupported],
             "apply" => &[Exit::Unsupported, Exit::Incomplete, Exit::NoPrivilege],
             "completions" | "man" => &[],
             _ => return None,
