@@ -46,6 +46,7 @@ struct Shared {
 
 /// Runs the exporter until SIGTERM, SIGINT or SIGHUP.
 pub fn run(args: &ExporterArgs, out: &Output) -> Outcome {
+    one_arena();
     let signal = Arc::new(AtomicUsize::new(0));
     for number in [SIGTERM, SIGINT, SIGHUP] {
         signal_hook::flag::register_usize(number, Arc::clone(&signal), number as usize)
@@ -184,6 +185,17 @@ fn release_freed_memory() {
     // arenas; it takes no pointer and is thread-safe (it locks each arena).
     unsafe {
         libc::malloc_trim(0);
+    }
+}
+
+/// One malloc arena for all threads: each scrape runs on a new thread, and
+/// glibc would otherwise give threads arenas of their own, each keeping its
+/// share of a scrape's peak.
+fn one_arena() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt takes no pointer; called before the threads start.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
     }
 }
 
