@@ -8,8 +8,11 @@
 use std::io;
 use std::time::Duration;
 
+mod path;
 #[cfg(test)]
 mod tests;
+
+pub(crate) use path::TimerSlack;
 
 use crate::error::{Problem, Setting, SettingError, Value};
 use crate::Keepalive;
@@ -166,6 +169,8 @@ pub(crate) struct Platform {
     /// is read back, and a changed one undone and refused.
     #[cfg_attr(windows, allow(dead_code))] // Read by the Unix/WASI backend only.
     pub host_clamps_silently: bool,
+    /// How late the keepalive timer may fire (`Keepalive::for_path`'s margin).
+    pub keepalive_timer_slack: TimerSlack,
 }
 
 /// The options to write, in order, with their raw values. Built before any
@@ -198,6 +203,7 @@ impl Platform {
             user_timeout: None,
             user_timeout_scope: UserTimeoutScope::NONE,
             host_clamps_silently: false,
+            keepalive_timer_slack: TimerSlack::ASSUMED,
         }
     }
 
@@ -328,13 +334,7 @@ impl Platform {
                 Value::Count(n) => n.into(),
             };
         };
-        let raw = option.raw(value).max(option.smallest().into());
-        raw * match option.unit {
-            Unit::Seconds => 1_000_000_000,
-            Unit::Millis => 1_000_000,
-            Unit::HalfSeconds => 500_000_000,
-            Unit::Count => 1,
-        }
+        option.raw(value).max(option.smallest().into()) * option.unit_nanos()
     }
 
     /// The worst case from the peer's last sign of life until the OS drops a

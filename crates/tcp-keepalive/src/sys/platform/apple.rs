@@ -35,7 +35,7 @@ use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
 use crate::sys::platform::poll_4_4bsd::{
     MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
-use crate::sys::table::{OnListener, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{OnListener, Platform, TcpOption, TimerSlack, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
@@ -81,6 +81,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     ),
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: TWO_RETRANSMISSION_TIMEOUTS },
     host_clamps_silently: false,
+    keepalive_timer_slack: TimerSlack::ASSUMED,
 };
 
 same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);

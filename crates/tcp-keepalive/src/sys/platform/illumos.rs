@@ -32,7 +32,7 @@ use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
 use crate::sys::platform::poll_4_4bsd::{
     MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
-use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, TimerSlack, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
@@ -75,6 +75,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     ),
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(2 * 60) },
     host_clamps_silently: false,
+    keepalive_timer_slack: TimerSlack::ASSUMED,
 };
 
 same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);

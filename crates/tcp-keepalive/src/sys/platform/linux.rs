@@ -17,8 +17,10 @@
 //! The socket level's numbers are the asm-generic ones, except on mips and sparc,
 //! where Linux kept the numbers of the Unix it first had to be compatible with.
 
+use std::time::Duration;
+
 use crate::sys::liveness::LivenessCheck;
-use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, TimerSlack, UserTimeoutScope};
 
 const MIPS: bool = cfg!(any(
     target_arch = "mips",
@@ -78,6 +80,11 @@ pub(crate) const PLATFORM: Platform = Platform {
     ),
     user_timeout_scope: UserTimeoutScope::DataAndIdleProbes,
     host_clamps_silently: false,
+    // kernel/time/timer.c: the keepalive timer (`sk_timer`, armed by
+    // `inet_csk_reset_keepalive_timer`) sits in the timer wheel, which rounds an
+    // expiry up to its level's granularity, at most 1/8 of the time armed for
+    // (the level table in that file's header), plus one jiffy (10 ms at HZ=100).
+    keepalive_timer_slack: TimerSlack { divisor: 8, plus: Duration::from_millis(10) },
 };
 
 // liveness(): poll's bits, the same on every Linux ABI but POLLRDHUP on sparc.
