@@ -76,7 +76,7 @@ impl AcceptKeepalive {
     /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     /// ```
     pub fn new<L: KeepaliveExt + ?Sized>(listener: &L, config: &Keepalive) -> io::Result<Self> {
-        Self::on(&sys::PLATFORM, listener.socket_ref(), config)
+        Self::on(sys::platform(), listener.socket_ref(), config)
     }
 
     /// `new` for the table of any OS: the unit tests pick another OS's strategy.
@@ -121,7 +121,7 @@ impl AcceptKeepalive {
     pub fn apply<S: KeepaliveExt + ?Sized>(&self, stream: &S) -> io::Result<()> {
         if self.per_stream {
             let stream = stream.socket_ref();
-            sys::refuse_listener(self.listener_refusal.as_ref(), stream)?;
+            sys::refuse_listener(self.listener_refusal.as_ref(), stream.handle, stream.role)?;
             sys::write_plan(stream.handle, &self.plan, &self.config)?;
         }
         Ok(())

@@ -4,7 +4,8 @@
 use std::io;
 use std::net::{TcpListener, TcpStream};
 
-use crate::{sys, Keepalive};
+use crate::sys::{self, Role};
+use crate::Keepalive;
 
 /// Keepalive control for TCP sockets.
 ///
@@ -125,7 +126,8 @@ pub trait KeepaliveExt: sealed::Socket {
     /// # }
     /// ```
     fn set_keepalive_config(&self, config: &Keepalive) -> io::Result<()> {
-        sys::set_config(self.socket_ref(), config)
+        let socket = self.socket_ref();
+        sys::set_config(socket.handle, socket.role, config)
     }
 
     /// The keepalive values in effect. For an option never set on this socket
@@ -176,16 +178,6 @@ pub trait KeepaliveExt: sealed::Socket {
 pub struct SocketRef<'a> {
     pub(crate) handle: sys::Handle<'a>,
     pub(crate) role: Role,
-}
-
-/// What a socket is known to be, so that listener checks need no system call
-/// for the types that say it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Role {
-    Listener,
-    Stream,
-    /// A [`SocketRef`] built from any owner: ask the kernel when it matters.
-    Unknown,
 }
 
 impl<'a> SocketRef<'a> {

@@ -5,7 +5,8 @@
 
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
-use crate::ext::{sealed, Role};
+use crate::ext::sealed;
+use crate::sys::Role;
 use crate::{KeepaliveExt, SocketRef};
 
 macro_rules! tokio_socket {

@@ -8,9 +8,10 @@ use std::os::fd::BorrowedFd;
 use std::time::Duration;
 
 use super::AcceptKeepalive;
-use crate::ext::{Role, SocketRef};
+use crate::ext::SocketRef;
 use crate::sys::platform::every_os::{apple, linux, netbsd};
-use crate::sys::table::{OnListener, Platform};
+use crate::sys::table::{OnListener, Plan, Platform};
+use crate::sys::Role;
 use crate::{Keepalive, KeepaliveExt, Problem, SettingError};
 
 fn config() -> Keepalive {
@@ -28,6 +29,10 @@ fn linux_per_stream() -> Platform {
         option.as_mut().unwrap().on_listener = OnListener::NotInherited;
     }
     p
+}
+
+fn plan_for(platform: &Platform, socket: SocketRef<'_>, config: &Keepalive) -> io::Result<Plan> {
+    crate::sys::plan_for(platform, socket.handle, socket.role, config)
 }
 
 fn as_listener(listener: &TcpListener) -> SocketRef<'_> {
@@ -92,37 +97,37 @@ fn apple_listeners_are_refused_an_idle_time_before_any_system_call() {
     // With the role known (TcpListener, tokio's TcpListener), no call is made:
     // on a descriptor that cannot be open, the answer is the refusal, not EBADF.
     let listener = SocketRef { handle: never_open(), role: Role::Listener };
-    let err = crate::sys::plan_for(&apple::PLATFORM, listener, &idle_only()).unwrap_err();
+    let err = plan_for(&apple::PLATFORM, listener, &idle_only()).unwrap_err();
     assert_kills_listener(err);
 
     // The values that do not arm the timer are allowed on a listener.
     let safe = Keepalive::new().with_interval(Duration::from_secs(5)).with_retries(3);
-    assert!(crate::sys::plan_for(&apple::PLATFORM, listener, &safe).is_ok());
+    assert!(plan_for(&apple::PLATFORM, listener, &safe).is_ok());
 
     // A stream is never asked.
     let stream = SocketRef { handle: never_open(), role: Role::Stream };
-    assert!(crate::sys::plan_for(&apple::PLATFORM, stream, &idle_only()).is_ok());
+    assert!(plan_for(&apple::PLATFORM, stream, &idle_only()).is_ok());
 }
 
 #[test]
 fn a_socket_ref_is_asked_whether_it_listens_only_when_it_matters() {
     let unknown = SocketRef { handle: never_open(), role: Role::Unknown };
     // Linux's table has nothing that kills a listener: no call, no EBADF.
-    assert!(crate::sys::plan_for(&linux::PLATFORM, unknown, &idle_only()).is_ok());
+    assert!(plan_for(&linux::PLATFORM, unknown, &idle_only()).is_ok());
     // Apple's, with a safe value: no call either.
     let safe = Keepalive::new().with_retries(3);
-    assert!(crate::sys::plan_for(&apple::PLATFORM, unknown, &safe).is_ok());
+    assert!(plan_for(&apple::PLATFORM, unknown, &safe).is_ok());
     // Apple's, with an idle time: SO_ACCEPTCONN is read, and fails on this descriptor.
-    let err = crate::sys::plan_for(&apple::PLATFORM, unknown, &idle_only()).unwrap_err();
+    let err = plan_for(&apple::PLATFORM, unknown, &idle_only()).unwrap_err();
     assert!(err.to_string().contains("SO_ACCEPTCONN"), "{err}");
 
     // On real sockets, through SO_ACCEPTCONN: the listener is refused, a stream is not.
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
-    let err = crate::sys::plan_for(&apple::PLATFORM, SocketRef::new(&listener), &idle_only());
+    let err = plan_for(&apple::PLATFORM, SocketRef::new(&listener), &idle_only());
     assert_kills_listener(err.unwrap_err());
-    assert!(crate::sys::plan_for(&apple::PLATFORM, SocketRef::new(&client), &idle_only()).is_ok());
-    let err = crate::sys::plan_for(&netbsd::PLATFORM, SocketRef::new(&listener), &idle_only());
+    assert!(plan_for(&apple::PLATFORM, SocketRef::new(&client), &idle_only()).is_ok());
+    let err = plan_for(&netbsd::PLATFORM, SocketRef::new(&listener), &idle_only());
     assert!(err.unwrap_err().to_string().contains("NetBSD"));
 }
 

@@ -13,9 +13,10 @@ compile_error!(
 
 use std::{error, fmt, io};
 
-use crate::ext::{Role, SocketRef};
 use crate::{Keepalive, SettingError};
 
+#[cfg(all(test, any(unix, target_os = "wasi")))]
+pub(crate) mod model;
 pub(crate) mod platform;
 pub(crate) mod table;
 
@@ -32,6 +33,29 @@ pub(crate) use windows::*;
 pub(crate) use platform::PLATFORM;
 use table::{Plan, Platform};
 
+/// What a socket is known to be, so that listener checks need no system call
+/// for the types that say it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    Listener,
+    Stream,
+    /// A `SocketRef` built from any owner: ask the kernel when it matters.
+    Unknown,
+}
+
+/// The table the backend runs on: this OS's. In unit tests, that of the
+/// kernel model installed on the calling thread, if any (`model`).
+#[cfg(not(all(test, any(unix, target_os = "wasi"))))]
+#[inline(always)]
+pub(crate) fn platform() -> &'static Platform {
+    &PLATFORM
+}
+
+#[cfg(all(test, any(unix, target_os = "wasi")))]
+pub(crate) fn platform() -> &'static Platform {
+    model::platform().unwrap_or(&PLATFORM)
+}
+
 /// The checks every `set_config` makes before its first system call.
 pub(crate) fn check(config: &Keepalive) -> Result<(), SettingError> {
     PLATFORM.plan(config).map(|_| ())
@@ -42,24 +66,26 @@ pub(crate) fn check(config: &Keepalive) -> Result<(), SettingError> {
 /// Asks the kernel (`SO_ACCEPTCONN`) only when that is needed and not known.
 pub(crate) fn plan_for(
     platform: &Platform,
-    socket: SocketRef<'_>,
+    socket: Handle<'_>,
+    role: Role,
     config: &Keepalive,
 ) -> io::Result<Plan> {
     let plan = platform.plan(config)?;
-    refuse_listener(platform.listener_refusal(config).as_ref(), socket)?;
+    refuse_listener(platform.listener_refusal(config).as_ref(), socket, role)?;
     Ok(plan)
 }
 
 /// Returns `refusal` if there is one and `socket` is listening.
 pub(crate) fn refuse_listener(
     refusal: Option<&SettingError>,
-    socket: SocketRef<'_>,
+    socket: Handle<'_>,
+    role: Role,
 ) -> io::Result<()> {
     let Some(refusal) = refusal else { return Ok(()) };
-    let listening = match socket.role {
+    let listening = match role {
         Role::Listener => true,
         Role::Stream => false,
-        Role::Unknown => is_listening(socket.handle)?,
+        Role::Unknown => is_listening(socket)?,
     };
     if listening {
         return Err(refusal.clone().into());
@@ -68,9 +94,9 @@ pub(crate) fn refuse_listener(
 }
 
 /// `set_keepalive_config`: validate everything, then write.
-pub(crate) fn set_config(socket: SocketRef<'_>, config: &Keepalive) -> io::Result<()> {
-    let plan = plan_for(&PLATFORM, socket, config)?;
-    write_plan(socket.handle, &plan, config)
+pub(crate) fn set_config(socket: Handle<'_>, role: Role, config: &Keepalive) -> io::Result<()> {
+    let plan = plan_for(platform(), socket, role, config)?;
+    write_plan(socket, &plan, config)
 }
 
 /// An OS error, with which option failed and what had been applied. The

@@ -54,6 +54,10 @@ pub(crate) struct TcpOption {
     /// At most `i32::MAX`, so every accepted value fits the C `int` the OS takes.
     pub max: u32,
     pub on_listener: OnListener,
+    /// The release that added the option, when older releases of this OS lack
+    /// it (they answer ENOPROTOOPT). Such options are written first, so that
+    /// an older kernel refuses the config before anything changed.
+    pub since: Option<&'static str>,
 }
 
 // The constructors the tables in `platform/` use; each OS uses only some.
@@ -61,7 +65,16 @@ pub(crate) struct TcpOption {
 impl TcpOption {
     const fn new(name: &'static str, id: i32, unit: Unit, min: u32, max: u32) -> Self {
         let level = super::platform::IPPROTO_TCP;
-        TcpOption { name, level, id, unit, min, max, on_listener: OnListener::NotInherited }
+        TcpOption {
+            name,
+            level,
+            id,
+            unit,
+            min,
+            max,
+            on_listener: OnListener::NotInherited,
+            since: None,
+        }
     }
 
     pub const fn seconds(name: &'static str, id: i32, min: u32, max: u32) -> Self {
@@ -83,6 +96,12 @@ impl TcpOption {
     /// Sets what the option does on a listening socket (every table says it).
     pub const fn on_listener(mut self, on_listener: OnListener) -> Self {
         self.on_listener = on_listener;
+        self
+    }
+
+    /// Marks the option as added in `release`: older releases lack it.
+    pub const fn since(mut self, release: &'static str) -> Self {
+        self.since = Some(release);
         self
     }
 }
@@ -152,6 +171,31 @@ impl UserTimeoutScope {
     pub const NONE: Self = UserTimeoutScope::DataOnly { late_by: Duration::ZERO };
 }
 
+/// How the backend asks the kernel whether a socket is listening, where a
+/// value would kill a listener and the caller's type does not say it.
+#[allow(dead_code)] // Each OS uses one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ListenerProbe {
+    /// `getsockopt(SOL_SOCKET, SO_ACCEPTCONN)` is non-zero.
+    AcceptConn,
+    /// The first byte of a TCP-level option that reports the connection's
+    /// state is `listen` (Apple: `TCP_CONNECTION_INFO`'s `tcpi_state`, since
+    /// xnu has no `SO_ACCEPTCONN`).
+    TcpState { name: &'static str, id: i32, listen: u8 },
+}
+
+/// Where a listening socket reports how many connections wait in its accept
+/// queue, handshake completed (read once by `AcceptKeepalive::new`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AcceptQueue {
+    pub name: &'static str,
+    /// `true`: at the socket level (`SOL_SOCKET`); `false`: `IPPROTO_TCP`.
+    pub socket_level: bool,
+    pub id: i32,
+    /// Byte offset of the `u32` count in the option's value.
+    pub offset: usize,
+}
+
 /// Everything a backend needs to know about one OS. One constant per OS, in `platform/`.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Platform {
@@ -166,6 +210,14 @@ pub(crate) struct Platform {
     /// is read back, and a changed one undone and refused.
     #[cfg_attr(windows, allow(dead_code))] // Read by the Unix/WASI backend only.
     pub host_clamps_silently: bool,
+    #[cfg_attr(windows, allow(dead_code))] // Windows has SO_ACCEPTCONN.
+    pub listener_probe: ListenerProbe,
+    /// Where a listener reports its accept queue, if this OS has such an option.
+    pub accept_queue: Option<AcceptQueue>,
+    /// The option that holds how long after the idle time an unanswered
+    /// connection is dropped, where the kernel checks that time instead of
+    /// counting probes (illumos, Solaris: `TCP_KEEPALIVE_ABORT_THRESHOLD`).
+    pub keepalive_abort: Option<TcpOption>,
 }
 
 /// The options to write, in order, with their raw values. Built before any
@@ -198,6 +250,9 @@ impl Platform {
             user_timeout: None,
             user_timeout_scope: UserTimeoutScope::NONE,
             host_clamps_silently: false,
+            listener_probe: ListenerProbe::AcceptConn,
+            accept_queue: None,
+            keepalive_abort: None,
         }
     }
 

@@ -5,9 +5,9 @@ use std::ffi::{c_int, c_void};
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
-use super::platform::{ENOPROTOOPT, PLATFORM, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE};
+use super::platform::{ENOPROTOOPT, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE};
 use super::table::{requested, Plan, SETTINGS};
-use super::{read_failed, syscall_failed, with_context};
+use super::{platform, read_failed, syscall_failed, with_context};
 use crate::error::{Problem, SettingError};
 use crate::Keepalive;
 
@@ -53,8 +53,15 @@ unsafe extern "C" {
     ) -> c_int;
 }
 
+// In unit tests, a kernel model installed on the calling thread answers these
+// calls instead of the OS (`super::model`); release builds call the OS directly.
+
 #[inline]
 fn set_option(fd: Handle<'_>, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
+    #[cfg(test)]
+    if let Some(answer) = super::model::setsockopt(fd.as_raw_fd(), level, name, value) {
+        return answer;
+    }
     let len = size_of::<c_int>() as SockLen;
     // SAFETY: `fd` is borrowed, so it stays open for the call; the pointer and
     // length describe `value`, a live `c_int`, which is what these options take.
@@ -67,6 +74,14 @@ fn set_option(fd: Handle<'_>, level: c_int, name: c_int, value: c_int) -> io::Re
 
 #[inline]
 fn get_option(fd: Handle<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
+    #[cfg(test)]
+    {
+        let mut value = [0; size_of::<c_int>()];
+        let answer = super::model::getsockopt(fd.as_raw_fd(), level, name, &mut value);
+        if let Some(answer) = answer {
+            return answer.map(|_| c_int::from_ne_bytes(value));
+        }
+    }
     let mut value: c_int = 0;
     let mut len = size_of::<c_int>() as SockLen;
     // SAFETY: `fd` is borrowed, so it stays open for the call; the kernel writes
@@ -103,7 +118,7 @@ pub(crate) fn is_listening(fd: Handle<'_>) -> io::Result<bool> {
 /// (where the host may clamp silently, also one `getsockopt` per value before
 /// and after).
 pub(crate) fn write_plan(fd: Handle<'_>, plan: &Plan, asked: &Keepalive) -> io::Result<()> {
-    let previous = if PLATFORM.host_clamps_silently { Some(read_plan(fd, plan)?) } else { None };
+    let previous = if platform().host_clamps_silently { Some(read_plan(fd, plan)?) } else { None };
     let mut applied = [""; 4];
     let mut done = 0;
     for &(option, raw) in plan.iter().flatten() {
@@ -163,12 +178,12 @@ fn refuse_changed_values(
     } else {
         Problem::TooSmall { min: host }
     };
-    Err(SettingError::new(SETTINGS[i], asked, problem, PLATFORM.os, Some(option.name)).into())
+    Err(SettingError::new(SETTINGS[i], asked, problem, platform().os, Some(option.name)).into())
 }
 
 /// One `getsockopt` per value the OS has.
 pub(crate) fn config(fd: Handle<'_>) -> io::Result<Keepalive> {
-    PLATFORM.read(|option| match get_option(fd, option.level, option.id) {
+    platform().read(|option| match get_option(fd, option.level, option.id) {
         Ok(raw) => Ok(Some(raw)),
         Err(e) if is_no_such_option(&e) => Ok(None),
         Err(e) => Err(read_failed(option.name, e)),

@@ -23,7 +23,7 @@
 
 use std::time::Duration;
 
-use crate::sys::table::{OnListener, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{ListenerProbe, OnListener, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
@@ -69,4 +69,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     ),
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: TWO_RETRANSMISSION_TIMEOUTS },
     host_clamps_silently: false,
+    listener_probe: ListenerProbe::AcceptConn,
+    accept_queue: None,
+    keepalive_abort: None,
 };

@@ -12,7 +12,7 @@
 //! - User timeout: Unsupported; no per-socket retransmission limit was found
 //!   in DragonFly's sys/netinet.
 
-use crate::sys::table::{OnListener, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{ListenerProbe, OnListener, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
@@ -51,4 +51,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout: None,
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: false,
+    listener_probe: ListenerProbe::AcceptConn,
+    accept_queue: None,
+    keepalive_abort: None,
 };

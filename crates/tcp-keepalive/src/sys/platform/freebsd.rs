@@ -15,7 +15,9 @@
 //!   BBR stacks did, and the default stack silently ignored it. A value that
 //!   may be ignored cannot be promised as a bound.
 
-use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{
+    ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope,
+};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
@@ -50,4 +52,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout: None,
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: false,
+    listener_probe: ListenerProbe::AcceptConn,
+    accept_queue: None,
+    keepalive_abort: None,
 };

@@ -17,7 +17,9 @@
 //! The socket level's numbers are the asm-generic ones, except on mips and sparc,
 //! where Linux kept the numbers of the Unix it first had to be compatible with.
 
-use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{
+    ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope,
+};
 
 const MIPS: bool = cfg!(any(
     target_arch = "mips",
@@ -77,4 +79,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     ),
     user_timeout_scope: UserTimeoutScope::DataAndIdleProbes,
     host_clamps_silently: false,
+    listener_probe: ListenerProbe::AcceptConn,
+    accept_queue: None,
+    keepalive_abort: None,
 };

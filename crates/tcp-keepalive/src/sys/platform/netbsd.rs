@@ -16,7 +16,7 @@
 //! - User timeout: Unsupported. NetBSD has no per-socket limit on
 //!   retransmissions; only the system-wide retransmission count applies.
 
-use crate::sys::table::{OnListener, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{ListenerProbe, OnListener, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
@@ -59,4 +59,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout: None,
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: false,
+    listener_probe: ListenerProbe::AcceptConn,
+    accept_queue: None,
+    keepalive_abort: None,
 };

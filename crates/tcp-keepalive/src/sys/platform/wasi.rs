@@ -14,7 +14,7 @@
 //!   tuning is set on a WASI listener; `AcceptKeepalive` sets it per connection.
 //! - User timeout: Unsupported; wasi:sockets has no such property.
 
-use crate::sys::table::{OnListener, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{ListenerProbe, OnListener, Platform, TcpOption, UserTimeoutScope};
 
 // wasi-libc's own numbers: its socket level is not a Linux or BSD one.
 pub(crate) const SOL_SOCKET: i32 = 0x7fff_ffff;
@@ -50,4 +50,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout: None,
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: true,
+    listener_probe: ListenerProbe::AcceptConn,
+    accept_queue: None,
+    keepalive_abort: None,
 };
