@@ -53,6 +53,11 @@ pub struct Keepalive {
     interval: Option<Duration>,
     retries: Option<u32>,
     user_timeout: Option<Duration>,
+    /// Read back on illumos and Solaris, whose kernels drop an unanswered idle
+    /// connection this long after the idle time (`TCP_KEEPALIVE_ABORT_THRESHOLD`)
+    /// instead of counting probes: set when that differs from interval × count
+    /// (`TCP_KEEPCNT` alone leaves it as it was), for the detection bound.
+    idle_abort: Option<Duration>,
 }
 
 impl Keepalive {
@@ -63,7 +68,13 @@ impl Keepalive {
     /// assert_eq!((k.idle(), k.interval(), k.retries(), k.user_timeout()), (None, None, None, None));
     /// ```
     pub const fn new() -> Self {
-        Keepalive { idle: None, interval: None, retries: None, user_timeout: None }
+        Keepalive {
+            idle: None,
+            interval: None,
+            retries: None,
+            user_timeout: None,
+            idle_abort: None,
+        }
     }
 
     /// How long the connection must be idle before the first probe is sent
@@ -295,6 +306,17 @@ impl Keepalive {
         retries: Option<u32>,
         user_timeout: Option<Duration>,
     ) -> Self {
-        Keepalive { idle, interval, retries, user_timeout }
+        Keepalive { idle, interval, retries, user_timeout, idle_abort: None }
+    }
+
+    /// A read-back whose kernel drops an idle connection `idle_abort` after
+    /// the idle time, whatever the count says (illumos, Solaris).
+    pub(crate) fn with_idle_abort(mut self, idle_abort: Duration) -> Self {
+        self.idle_abort = Some(idle_abort);
+        self
+    }
+
+    pub(crate) fn idle_abort(&self) -> Option<Duration> {
+        self.idle_abort
     }
 }

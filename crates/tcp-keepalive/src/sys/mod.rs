@@ -120,27 +120,53 @@ impl error::Error for OsError {
 }
 
 pub(crate) fn with_context(context: String, os: io::Error) -> io::Error {
+    let (context, kind) = explain(context, &os);
+    io::Error::new(kind, OsError { context, os })
+}
+
+/// The kind for an OS error, and `context` with a hint where the kind needs one.
+fn explain(context: String, os: &io::Error) -> (String, io::ErrorKind) {
     // ENOPROTOOPT (and EOPNOTSUPP, which std already calls Unsupported): the
     // kernel's answer that this socket, or this kernel, lacks the option. That
     // differs from a setting this OS has no option for (a `SettingError`).
-    let kind = if is_no_such_option(&os) { io::ErrorKind::Unsupported } else { os.kind() };
-    let hint = match kind {
-        io::ErrorKind::Unsupported => {
-            " (the kernel does not know this option here: not a TCP socket, or an older kernel)"
-        }
-        _ => "",
-    };
-    io::Error::new(kind, OsError { context: format!("{context}{hint}"), os })
+    let kind = if is_no_such_option(os) { io::ErrorKind::Unsupported } else { os.kind() };
+    if kind != io::ErrorKind::Unsupported {
+        return (context, kind);
+    }
+    let hint = " (the kernel does not know this option here: not a TCP socket, or an older kernel)";
+    (format!("{context}{hint}"), kind)
+}
+
+/// What failed and what had already been applied, as the start of a message.
+fn failed_after(option: &str, applied: &[&str]) -> String {
+    if applied.is_empty() {
+        format!("setting {option} failed, nothing was changed")
+    } else {
+        format!("setting {option} failed after {} had been applied", applied.join(", "))
+    }
 }
 
 /// Adds which option failed, and what had already been applied, to an OS error.
 pub(crate) fn syscall_failed(option: &str, applied: &[&str], err: io::Error) -> io::Error {
-    let context = if applied.is_empty() {
-        format!("setting {option} failed, nothing was changed")
-    } else {
-        format!("setting {option} failed after {} had been applied", applied.join(", "))
-    };
-    with_context(context, err)
+    with_context(failed_after(option, applied), err)
+}
+
+/// The kernel refused the option that sets `setting` (asked as `value`),
+/// after the options `applied` (with their settings) had been written: a
+/// [`SettingError`] that says so, keeping the OS error as its source.
+#[cfg_attr(windows, allow(dead_code))] // The Windows backend reports its own way.
+pub(crate) fn setting_refused(
+    setting: crate::Setting,
+    value: crate::Value,
+    option: &'static str,
+    applied: &[(crate::Setting, &'static str)],
+    os: io::Error,
+) -> io::Error {
+    let names: Vec<&str> = applied.iter().map(|(_, name)| *name).collect();
+    let (context, kind) = explain(failed_after(option, &names), &os);
+    let refusal = crate::error::KernelRefusal { context, kind, os };
+    let settings = applied.iter().map(|(setting, _)| *setting).collect();
+    SettingError::refused(setting, value, platform().os, option, settings, refusal).into()
 }
 
 /// Adds which option could not be read to an OS error.

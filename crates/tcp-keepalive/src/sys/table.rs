@@ -367,9 +367,23 @@ impl Platform {
         };
         let idle = duration(get(self.idle)?);
         let interval = duration(get(self.interval)?);
-        let retries = count(get(self.retries)?);
+        let mut retries = count(get(self.retries)?);
         let user_timeout = duration(get(self.user_timeout)?);
-        Ok(Keepalive::set(idle, interval, retries, user_timeout))
+        let Some(option) = self.keepalive_abort else {
+            return Ok(Keepalive::set(idle, interval, retries, user_timeout));
+        };
+        // The kernel drops at idle + this threshold: keep it when interval ×
+        // count does not say it. 0 means probing forever: then no count holds.
+        let abort = duration(get(Some(option))?);
+        let counted = interval.zip(retries).and_then(|(i, n)| i.checked_mul(n));
+        if abort.is_none() {
+            retries = None;
+        }
+        let config = Keepalive::set(idle, interval, retries, user_timeout);
+        Ok(match abort {
+            Some(abort) if counted != Some(abort) => config.with_idle_abort(abort),
+            _ => config,
+        })
     }
 
     /// `value` of `setting` as the OS would run it, for the detection bound:
@@ -411,6 +425,18 @@ impl Platform {
             (UserTimeoutScope::DataAndIdleProbes, Some(limit)) => {
                 let ticks = limit.saturating_sub(idle).div_ceil(interval.max(1));
                 idle.saturating_add(interval.saturating_mul(ticks.max(1)))
+            }
+            // illumos, Solaris: dropped at the first probe that finds the
+            // connection silent for more than idle + the abort threshold
+            // (interval × count, unless read back otherwise): up to one
+            // interval later, one more second where the interval was read
+            // back truncated to seconds.
+            _ if self.keepalive_abort.is_some() => {
+                let window = match config.idle_abort() {
+                    Some(abort) => abort.as_nanos().saturating_add(1_000_000_000),
+                    None => interval.saturating_mul(retries?),
+                };
+                idle.saturating_add(window).saturating_add(interval)
             }
             _ => idle.saturating_add(interval.saturating_mul(retries?)),
         };

@@ -5,9 +5,9 @@ use std::ffi::{c_int, c_void};
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
-use super::platform::{ENOPROTOOPT, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE};
-use super::table::{requested, Plan, SETTINGS};
-use super::{platform, read_failed, syscall_failed, with_context};
+use super::platform::{ENOPROTOOPT, IPPROTO_TCP, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE};
+use super::table::{requested, ListenerProbe, Plan, SETTINGS};
+use super::{platform, read_failed, setting_refused, syscall_failed, with_context};
 use crate::error::{Problem, SettingError};
 use crate::Keepalive;
 
@@ -94,6 +94,22 @@ fn get_option(fd: Handle<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
     Ok(value)
 }
 
+/// `getsockopt` of a value of any size; returns how many bytes the kernel wrote.
+fn get_bytes(fd: Handle<'_>, level: c_int, name: c_int, buf: &mut [u8]) -> io::Result<usize> {
+    #[cfg(test)]
+    if let Some(answer) = super::model::getsockopt(fd.as_raw_fd(), level, name, buf) {
+        return answer;
+    }
+    let mut len = buf.len() as SockLen;
+    // SAFETY: `fd` is borrowed, so it stays open for the call; the kernel
+    // writes at most `len` bytes, the length of `buf`, into `buf`.
+    let rc = unsafe { getsockopt(fd.as_raw_fd(), level, name, buf.as_mut_ptr().cast(), &mut len) };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(len as usize)
+}
+
 pub(crate) fn is_no_such_option(err: &io::Error) -> bool {
     err.raw_os_error() == Some(ENOPROTOOPT)
 }
@@ -108,29 +124,49 @@ pub(crate) fn keepalive(fd: Handle<'_>) -> io::Result<bool> {
     Ok(get_option(fd, SOL_SOCKET, SO_KEEPALIVE)? != 0)
 }
 
-/// Whether `fd` is a listening socket (`SO_ACCEPTCONN`).
+/// Whether `fd` is a listening socket: `SO_ACCEPTCONN`, or the TCP state
+/// where the kernel has no `SO_ACCEPTCONN` (xnu).
 pub(crate) fn is_listening(fd: Handle<'_>) -> io::Result<bool> {
-    let listening = get_option(fd, SOL_SOCKET, SO_ACCEPTCONN);
-    Ok(listening.map_err(|e| read_failed("SO_ACCEPTCONN", e))? != 0)
+    match platform().listener_probe {
+        ListenerProbe::AcceptConn => {
+            let listening = get_option(fd, SOL_SOCKET, SO_ACCEPTCONN);
+            Ok(listening.map_err(|e| read_failed("SO_ACCEPTCONN", e))? != 0)
+        }
+        ListenerProbe::TcpState { name, id, listen } => {
+            // The state is the value's first byte; the kernel truncates the rest.
+            let mut state = [0u8; 1];
+            get_bytes(fd, IPPROTO_TCP, id, &mut state).map_err(|e| read_failed(name, e))?;
+            Ok(state[0] == listen)
+        }
+    }
 }
 
 /// One `setsockopt` per value in the plan, then `SO_KEEPALIVE`: nothing else
 /// (where the host may clamp silently, also one `getsockopt` per value before
-/// and after).
+/// and after). The options this OS gained in a later release go first, so
+/// that an older kernel refuses before anything changed.
 pub(crate) fn write_plan(fd: Handle<'_>, plan: &Plan, asked: &Keepalive) -> io::Result<()> {
     let previous = if platform().host_clamps_silently { Some(read_plan(fd, plan)?) } else { None };
-    let mut applied = [""; 4];
+    let mut applied = [(SETTINGS[0], ""); 4];
     let mut done = 0;
-    for &(option, raw) in plan.iter().flatten() {
-        set_option(fd, option.level, option.id, raw)
-            .map_err(|e| syscall_failed(option.name, &applied[..done], e))?;
-        applied[done] = option.name;
+    let in_plan = plan.iter().enumerate().filter_map(|(i, planned)| Some((i, (*planned)?)));
+    let versioned = in_plan.clone().filter(|(_, (option, _))| option.since.is_some());
+    let always = in_plan.filter(|(_, (option, _))| option.since.is_none());
+    for (i, (option, raw)) in versioned.chain(always) {
+        if let Err(e) = set_option(fd, option.level, option.id, raw) {
+            let value = requested(asked)[i].unwrap_or_else(|| option.decode(raw.max(0) as u32));
+            return Err(setting_refused(SETTINGS[i], value, option.name, &applied[..done], e));
+        }
+        applied[done] = (SETTINGS[i], option.name);
         done += 1;
     }
     if let Some(previous) = previous {
         refuse_changed_values(fd, plan, &previous, asked)?;
     }
-    set_keepalive(fd, true).map_err(|e| syscall_failed("SO_KEEPALIVE", &applied[..done], e))
+    set_keepalive(fd, true).map_err(|e| {
+        let names: Vec<&str> = applied[..done].iter().map(|(_, name)| *name).collect();
+        syscall_failed("SO_KEEPALIVE", &names, e)
+    })
 }
 
 /// The current raw value of each option in `plan`.

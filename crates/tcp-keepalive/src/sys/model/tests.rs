@@ -123,7 +123,7 @@ fn a_refusal_midway_names_and_exposes_what_was_applied() {
     );
     let detail = SettingError::of(&err).expect("the detail of a refusal midway");
     assert_eq!(detail.setting(), Setting::Retries);
-    // BEFORE-FIX: assert_eq!(detail.applied(), [Setting::Idle, Setting::Interval]);
+    assert_eq!(detail.applied(), [Setting::Idle, Setting::Interval]);
     let os = std::error::Error::source(&err).and_then(|e| e.downcast_ref::<io::Error>());
     assert_eq!(os.and_then(io::Error::raw_os_error), Some(EINVAL));
 }
@@ -164,3 +164,31 @@ fn every_model_runs_the_shared_backend() {
 
 #[allow(dead_code)]
 fn assert_kernel<K: Kernel>() {}
+
+// Issue 24, correction 2: FreeBSD 14's TCP_MAXUNACKTIME is the user timeout;
+// FreeBSD 13 answers ENOPROTOOPT, before anything changed.
+
+#[test]
+fn freebsd_14_takes_a_user_timeout_and_13_refuses_it_unchanged() {
+    let config = full().with_user_timeout(S(30));
+    let model = Model::install(&freebsd::PLATFORM, FreeBsd::new(true));
+    model.kernel().sockets.open(1, State::Established);
+    socket(1).set_keepalive_config(&config).unwrap();
+    assert_eq!(socket(1).keepalive_config().unwrap(), config);
+    drop(model);
+
+    let model = Model::install(&freebsd::PLATFORM, FreeBsd::new(false));
+    model.kernel().sockets.open(1, State::Established);
+    let before = model.kernel().sockets.get(1).unwrap().clone();
+    let err = socket(1).set_keepalive_config(&config).unwrap_err();
+    assert_eq!(err.kind(), io::ErrorKind::Unsupported, "{err}");
+    let message = err.to_string();
+    assert!(
+        message.contains("TCP_MAXUNACKTIME") && message.contains("nothing was changed"),
+        "{message}"
+    );
+    assert_eq!(*model.kernel().sockets.get(1).unwrap(), before, "{message}");
+    // Without a user timeout, FreeBSD 13 takes the rest.
+    socket(1).set_keepalive_config(&full()).unwrap();
+    assert_eq!(socket(1).keepalive_config().unwrap().user_timeout(), None);
+}
