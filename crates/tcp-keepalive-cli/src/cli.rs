@@ -91,8 +91,10 @@ pub enum Command {
     /// something could not be read exactly.
     ///
     /// In `connection` events, `keepalive` null means it cannot be told (not
-    /// exact, and data in flight hides the timer); `detection_bound_s` null
-    /// means never (or unknown, with `keepalive` null); `pid` and `command`
+    /// exact, and data in flight hides the timer); `detection_bound_s` is the
+    /// idle figure (a write while the peer is silent hands the connection to
+    /// the user timeout or the retransmission limit), null means never (or
+    /// unknown, with `keepalive` null); `pid` and `command`
     /// are null when the owner is hidden; `too_slow` is null without
     /// --max-detection.
     #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::inspect::InspectEvent>())]

@@ -155,15 +155,16 @@ pub struct SettingError {
     option: Option<&'static str>,
     /// The limit in the option's own unit ("2147483647ms"), when it has one.
     limit_text: Option<String>,
-    /// The settings written before the kernel refused this one, in order.
-    applied: Vec<Setting>,
-    /// For [`Problem::Refused`]: the OS error, with the message and kind to show.
+    /// For [`Problem::Refused`]: the OS error, what had been applied, the
+    /// message and kind to show. Behind a pointer: `check` stays small.
     refused: Option<Arc<KernelRefusal>>,
 }
 
 /// What the kernel answered when it refused a setting.
 #[derive(Debug)]
 pub(crate) struct KernelRefusal {
+    /// The settings written before the kernel refused this one, in order.
+    pub applied: Vec<Setting>,
     /// "setting TCP_KEEPINTVL failed after TCP_KEEPIDLE had been applied", with any hint.
     pub context: String,
     pub kind: io::ErrorKind,
@@ -173,8 +174,8 @@ pub(crate) struct KernelRefusal {
 // Two refusals are the same when they say the same about the same errno.
 impl PartialEq for KernelRefusal {
     fn eq(&self, other: &Self) -> bool {
-        (&self.context, self.kind, self.os.raw_os_error())
-            == (&other.context, other.kind, other.os.raw_os_error())
+        (&self.applied, &self.context, self.kind, self.os.raw_os_error())
+            == (&other.applied, &other.context, other.kind, other.os.raw_os_error())
     }
 }
 
@@ -188,16 +189,7 @@ impl SettingError {
         os: &'static str,
         option: Option<&'static str>,
     ) -> Self {
-        SettingError {
-            setting,
-            value,
-            problem,
-            os,
-            option,
-            limit_text: None,
-            applied: Vec::new(),
-            refused: None,
-        }
+        SettingError { setting, value, problem, os, option, limit_text: None, refused: None }
     }
 
     /// The kernel refused `setting` (`Problem::Refused`), after `applied`.
@@ -206,11 +198,9 @@ impl SettingError {
         value: Value,
         os: &'static str,
         option: &'static str,
-        applied: Vec<Setting>,
         refusal: KernelRefusal,
     ) -> Self {
         SettingError {
-            applied,
             refused: Some(Arc::new(refusal)),
             ..SettingError::new(setting, value, Problem::Refused, os, Some(option))
         }
@@ -294,7 +284,7 @@ impl SettingError {
     /// assert!(SettingError::of(&err).unwrap().applied().is_empty());
     /// ```
     pub fn applied(&self) -> &[Setting] {
-        &self.applied
+        self.refused.as_ref().map_or(&[], |refusal| &refusal.applied)
     }
 }
 

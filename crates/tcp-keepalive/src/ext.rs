@@ -142,8 +142,12 @@ pub trait KeepaliveExt: sealed::Socket {
     /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     /// # let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
     /// let effective = stream.keepalive_config()?;
-    /// if let Some(bound) = effective.detection_bound() {
-    ///     println!("a dead peer is noticed within {bound:?}");
+    /// if let Some(bound) = effective.idle_detection_bound() {
+    ///     println!("a dead peer of an idle connection is noticed within {bound:?}");
+    /// }
+    /// match effective.detection_bound() {
+    ///     Some(bound) => println!("whatever we write, within {bound:?}"),
+    ///     None => println!("a write while the peer is silent: the retransmission limit decides"),
     /// }
     /// # Ok(())
     /// # }

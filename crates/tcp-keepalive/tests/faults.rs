@@ -79,7 +79,7 @@ fn tune(client: &TcpStream, config: &Keepalive) -> Duration {
     assert_eq!(effective.idle(), config.idle(), "idle read back as {effective:?}");
     assert_eq!(effective.interval(), config.interval());
     assert_eq!(effective.retries(), config.retries());
-    effective.detection_bound().unwrap()
+    effective.idle_detection_bound().unwrap()
 }
 
 /// A blocking read of one byte that gives up at `deadline` (then WouldBlock):

@@ -110,7 +110,7 @@ fn connection(
     };
     let config = config.unwrap_or_default();
     let bound = match keepalive {
-        Some(true) => config.detection_bound(),
+        Some(true) => config.idle_detection_bound(),
         // TCP_USER_TIMEOUT alone still ends a connection whose data goes unacknowledged.
         _ => config.user_timeout(),
     };

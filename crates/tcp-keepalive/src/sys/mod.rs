@@ -56,6 +56,24 @@ pub(crate) fn platform() -> &'static Platform {
     model::platform().unwrap_or(&PLATFORM)
 }
 
+/// The running kernel's release as (major, minor), read once, where a table
+/// depends on it (Linux and Android: whether the retransmission timer is
+/// clamped to the user timeout). `None` if unknown, which the bound treats as
+/// the older kernel.
+pub(crate) fn kernel_release() -> Option<(u32, u32)> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        static RELEASE: std::sync::OnceLock<Option<(u32, u32)>> = std::sync::OnceLock::new();
+        *RELEASE.get_or_init(|| {
+            let text = std::fs::read_to_string("/proc/sys/kernel/osrelease").ok()?;
+            let mut numbers = text.trim().split(['.', '-']).map(str::parse::<u32>);
+            Some((numbers.next()?.ok()?, numbers.next()?.ok()?))
+        })
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    None
+}
+
 /// The checks every `set_config` makes before its first system call.
 pub(crate) fn check(config: &Keepalive) -> Result<(), SettingError> {
     PLATFORM.plan(config).map(|_| ())
@@ -164,9 +182,9 @@ pub(crate) fn setting_refused(
 ) -> io::Error {
     let names: Vec<&str> = applied.iter().map(|(_, name)| *name).collect();
     let (context, kind) = explain(failed_after(option, &names), &os);
-    let refusal = crate::error::KernelRefusal { context, kind, os };
-    let settings = applied.iter().map(|(setting, _)| *setting).collect();
-    SettingError::refused(setting, value, platform().os, option, settings, refusal).into()
+    let applied = applied.iter().map(|(setting, _)| *setting).collect();
+    let refusal = crate::error::KernelRefusal { applied, context, kind, os };
+    SettingError::refused(setting, value, platform().os, option, refusal).into()
 }
 
 /// Adds which option could not be read to an OS error.

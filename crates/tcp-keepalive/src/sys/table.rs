@@ -156,8 +156,10 @@ impl TcpOption {
 pub(crate) enum UserTimeoutScope {
     /// Linux: unacknowledged data is dropped once it is this old, and it also
     /// replaces the probe count on an idle connection (net/ipv4/tcp_timer.c,
-    /// `tcp_keepalive_timer` and `tcp_write_timeout`).
-    DataAndIdleProbes,
+    /// `tcp_keepalive_timer` and `tcp_write_timeout`). From release
+    /// `exact_since` the retransmission timer is clamped to the time left, so
+    /// the drop comes at the limit; before, up to `late_before` after it.
+    DataAndIdleProbes { exact_since: (u32, u32), late_before: Duration },
     /// Only retransmissions of unacknowledged data. The kernel compares the
     /// time against the limit only when its retransmission timer fires, so the
     /// drop may come up to `late_by` after the limit (the first retransmission
@@ -214,6 +216,11 @@ pub(crate) struct Platform {
     pub listener_probe: ListenerProbe,
     /// Where a listener reports its accept queue, if this OS has such an option.
     pub accept_queue: Option<AcceptQueue>,
+    /// The keepalive drop counts from the last segment received even while
+    /// sent data waits for its acknowledgement, so a write never postpones
+    /// it. Where false, a write during probing hands the connection to the
+    /// user timeout (or the system's retransmission limit).
+    pub keepalive_counts_through_writes: bool,
     /// The option that holds how long after the idle time an unanswered
     /// connection is dropped, where the kernel checks that time instead of
     /// counting probes (illumos, Solaris: `TCP_KEEPALIVE_ABORT_THRESHOLD`).
@@ -252,6 +259,7 @@ impl Platform {
             host_clamps_silently: false,
             listener_probe: ListenerProbe::AcceptConn,
             accept_queue: None,
+            keepalive_counts_through_writes: false,
             keepalive_abort: None,
         }
     }
@@ -407,9 +415,51 @@ impl Platform {
     }
 
     /// The worst case from the peer's last sign of life until the OS drops a
-    /// dead connection: idle, and, when a user timeout is set, with
-    /// unacknowledged data too. `None` when a value it needs is unknown.
-    pub fn detection_bound(&self, config: &Keepalive) -> Option<Duration> {
+    /// dead connection that stays idle: no write after that sign of life.
+    /// `None` when a value it needs is unknown.
+    pub fn idle_detection_bound(&self, config: &Keepalive) -> Option<Duration> {
+        self.idle_bound(config).map(from_nanos_saturating)
+    }
+
+    /// The worst case from the peer's last sign of life until the OS drops a
+    /// dead connection, whatever the program does meanwhile: a write while
+    /// keepalive probes stands keepalive down where the OS stops probing with
+    /// data in flight, and the user timeout then counts from the write.
+    /// `release`: the running kernel's (major, minor), where the table needs
+    /// it. `None` when a value it needs is unknown, or when nothing in the
+    /// config bounds that case (no user timeout: the system's retransmission
+    /// limit decides).
+    pub fn detection_bound(
+        &self,
+        config: &Keepalive,
+        release: Option<(u32, u32)>,
+    ) -> Option<Duration> {
+        let idle_bound = self.idle_bound(config)?;
+        if self.keepalive_counts_through_writes {
+            return Some(from_nanos_saturating(idle_bound));
+        }
+        self.user_timeout?;
+        let user_timeout =
+            config.user_timeout().map(|d| self.as_run(Setting::UserTimeout, Value::Duration(d)))?;
+        let late = match self.user_timeout_scope {
+            UserTimeoutScope::DataAndIdleProbes { exact_since, late_before } => {
+                if release.is_some_and(|running| running >= exact_since) {
+                    0
+                } else {
+                    late_before.as_nanos()
+                }
+            }
+            UserTimeoutScope::DataOnly { late_by } => late_by.as_nanos(),
+        };
+        // The last write can come just before the idle drop; the user timeout
+        // counts from it.
+        let bound = idle_bound.saturating_add(user_timeout).saturating_add(late);
+        Some(from_nanos_saturating(bound))
+    }
+
+    /// [`idle_detection_bound`](Self::idle_detection_bound) in `u128`
+    /// nanoseconds, saturating: the bound may only err upward.
+    fn idle_bound(&self, config: &Keepalive) -> Option<u128> {
         let mut values = [None; 4];
         for ((slot, setting), value) in values.iter_mut().zip(SETTINGS).zip(requested(config)) {
             *slot = value.map(|v| self.as_run(setting, v));
@@ -417,12 +467,11 @@ impl Platform {
         let [idle, interval, retries, user_timeout] = values;
         let (idle, interval) = (idle?, interval?);
         let user_timeout = user_timeout.filter(|_| self.user_timeout.is_some());
-        // In u128 nanoseconds, saturating: the bound may only err upward.
-        let idle_bound = match (self.user_timeout_scope, user_timeout) {
+        Some(match (self.user_timeout_scope, user_timeout) {
             // Linux: the probe count no longer matters; the connection is dropped
             // at the first probe tick (idle + k × interval, k ≥ 1) at or after
             // the user timeout.
-            (UserTimeoutScope::DataAndIdleProbes, Some(limit)) => {
+            (UserTimeoutScope::DataAndIdleProbes { .. }, Some(limit)) => {
                 let ticks = limit.saturating_sub(idle).div_ceil(interval.max(1));
                 idle.saturating_add(interval.saturating_mul(ticks.max(1)))
             }
@@ -439,15 +488,7 @@ impl Platform {
                 idle.saturating_add(window).saturating_add(interval)
             }
             _ => idle.saturating_add(interval.saturating_mul(retries?)),
-        };
-        let in_flight_bound = match (self.user_timeout_scope, user_timeout) {
-            (_, None) => 0,
-            (UserTimeoutScope::DataAndIdleProbes, Some(limit)) => limit,
-            (UserTimeoutScope::DataOnly { late_by }, Some(limit)) => {
-                limit.saturating_add(late_by.as_nanos())
-            }
-        };
-        Some(from_nanos_saturating(idle_bound.max(in_flight_bound)))
+        })
     }
 }
 

@@ -230,6 +230,7 @@ proptest! {
     #[test]
     fn detection_bound_never_panics(config in any_config()) {
         let _ = config.detection_bound();
+        let _ = config.idle_detection_bound();
     }
 }
 

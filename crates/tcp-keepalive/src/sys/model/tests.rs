@@ -84,7 +84,7 @@ fn illumos_the_bound_of_a_read_back_config_covers_the_kernels_drop() {
         socket(1).set_keepalive_config(&config).unwrap();
         let read = socket(1).keepalive_config().unwrap();
         let drop = model.kernel().idle_drop(1).unwrap();
-        let bound = illumos::PLATFORM.detection_bound(&read);
+        let bound = illumos::PLATFORM.idle_detection_bound(&read);
         assert!(
             bound.is_some_and(|b| b >= drop),
             "{config:?}: read {read:?}, bound {bound:?} < {drop:?}"
@@ -142,7 +142,7 @@ fn every_model_case<K: KernelModel + 'static>(platform: &'static Platform, kerne
         assert!(got.is_none() || got == want, "{os}: {read:?}");
     }
     let drop = model.kernel().idle_drop(1).unwrap();
-    let bound = platform.detection_bound(&full()).unwrap();
+    let bound = platform.idle_detection_bound(&full()).unwrap();
     assert!(bound >= drop, "{os}: bound {bound:?} below the kernel's drop at {drop:?}");
     match socket(2).set_keepalive_config(&full()) {
         Err(e) => assert_kills_listener(&e),

@@ -20,6 +20,10 @@
 //!   ago. So it may come one retransmission timeout before the count starts and
 //!   one after the limit, each at most TCPTV_REXMTMAX (64 s, tcp_timer.h). It
 //!   does not touch idle keepalive probing (TCPT_KEEP).
+//! - Writes: tcp_timer.c, TCPT_KEEP, drops once `tcp_now - t_rcvtime` (the
+//!   last segment received) reaches keepidle + keepcnt × keepintvl, whether
+//!   or not sent data waits for its acknowledgement: a write never
+//!   postpones the drop.
 //! - Telling a listener: bsd/kern/uipc_socket.c `sogetoptlock` has no
 //!   SO_ACCEPTCONN case (xnu-4903 to xnu-11417): ENOPROTOOPT. So the state is
 //!   read instead: TCP_CONNECTION_INFO (0x106, every release since xnu-4903)
@@ -85,5 +89,6 @@ pub(crate) const PLATFORM: Platform = Platform {
         listen: TCPS_LISTEN,
     },
     accept_queue: None,
+    keepalive_counts_through_writes: true,
     keepalive_abort: None,
 };

@@ -9,6 +9,10 @@
 //! - Listener: the same function re-arms TT_KEEP only for states after LISTEN,
 //!   so a listener is safe; sys/netinet/tcp_syncache.c `syncache_socket` copies
 //!   t_keepidle, t_keepintvl and t_keepcnt to every accepted socket.
+//! - Writes: sys/netinet/tcp_timer.c `tcp_timer_keep` drops once
+//!   `ticks - t_rcvtime` (the last segment received) reaches keepidle +
+//!   keepcnt × keepintvl, with or without data in flight: a write never
+//!   postpones the drop.
 //! - User timeout: TCP_MAXUNACKTIME (68, seconds), FreeBSD 14 and later.
 //!   sys/netinet/tcp_timer.c `tcp_maxunacktime_check` (run by the
 //!   retransmission and persist timers) drops the connection once no new
@@ -73,5 +77,6 @@ pub(crate) const PLATFORM: Platform = Platform {
     host_clamps_silently: false,
     listener_probe: ListenerProbe::AcceptConn,
     accept_queue: None,
+    keepalive_counts_through_writes: true,
     keepalive_abort: None,
 };

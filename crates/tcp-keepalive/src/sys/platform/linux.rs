@@ -9,13 +9,22 @@
 //!   four values are inherited.
 //! - User timeout: net/ipv4/tcp_timer.c. `tcp_write_timeout` drops a connection
 //!   whose unacknowledged data is older than it; `tcp_keepalive_timer` uses it
-//!   instead of the probe count once a probe went unanswered.
+//!   instead of the probe count once a probe went unanswered. While data is
+//!   in flight, `tcp_keepalive_timer` only reschedules itself (`packets_out`),
+//!   so a write during probing hands the connection to the user timeout,
+//!   counted from the write; without one, to the retransmission limit
+//!   (net.ipv4.tcp_retries2, about 15 minutes). `tcp_clamp_rto_to_user_timeout`
+//!   (Linux 4.19) fires the retransmission timer at the limit; older kernels,
+//!   old Android ones included, can be up to one retransmission timeout
+//!   (at most TCP_RTO_MAX, 120 s) late.
 //!
 //! Kernel-tested on Linux 6.18 (limits, read-back of defaults, inheritance on
 //! accept, dead-peer detection). Fuchsia's netstack3 limits were not verified.
 //!
 //! The socket level's numbers are the asm-generic ones, except on mips and sparc,
 //! where Linux kept the numbers of the Unix it first had to be compatible with.
+
+use std::time::Duration;
 
 use crate::sys::table::{
     ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope,
@@ -49,6 +58,8 @@ const TCP_KEEPIDLE: i32 = 4;
 const TCP_KEEPINTVL: i32 = 5;
 const TCP_KEEPCNT: i32 = 6;
 const TCP_USER_TIMEOUT: i32 = 18;
+/// include/net/tcp.h: the longest retransmission timeout.
+const TCP_RTO_MAX: Duration = Duration::from_secs(120);
 same_as_libc!(
     SOL_SOCKET,
     SO_KEEPALIVE,
@@ -77,9 +88,13 @@ pub(crate) const PLATFORM: Platform = Platform {
         TcpOption::millis("TCP_USER_TIMEOUT", TCP_USER_TIMEOUT, 1, i32::MAX as u32)
             .on_listener(Inherited),
     ),
-    user_timeout_scope: UserTimeoutScope::DataAndIdleProbes,
+    user_timeout_scope: UserTimeoutScope::DataAndIdleProbes {
+        exact_since: (4, 19),
+        late_before: TCP_RTO_MAX,
+    },
     host_clamps_silently: false,
     listener_probe: ListenerProbe::AcceptConn,
     accept_queue: None,
+    keepalive_counts_through_writes: false,
     keepalive_abort: None,
 };

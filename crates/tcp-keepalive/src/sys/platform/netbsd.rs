@@ -13,6 +13,9 @@
 //!   listener given any of them dies when the timer fires. They would not help
 //!   anyway: tcp_syncache.c `syn_cache_get` copies none of them to an accepted
 //!   socket (only TF_NODELAY).
+//! - Writes: tcp_timer.c `tcp_timer_keep` drops once `tcp_now - t_rcvtime`
+//!   (the last segment received) reaches keepidle + maxidle, with or without
+//!   data in flight: a write never postpones the drop.
 //! - User timeout: Unsupported. NetBSD has no per-socket limit on
 //!   retransmissions; only the system-wide retransmission count applies.
 
@@ -61,5 +64,6 @@ pub(crate) const PLATFORM: Platform = Platform {
     host_clamps_silently: false,
     listener_probe: ListenerProbe::AcceptConn,
     accept_queue: None,
+    keepalive_counts_through_writes: true,
     keepalive_abort: None,
 };

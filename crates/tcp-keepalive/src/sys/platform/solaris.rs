@@ -75,6 +75,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     host_clamps_silently: false,
     listener_probe: ListenerProbe::AcceptConn,
     accept_queue: None,
+    keepalive_counts_through_writes: false,
     keepalive_abort: Some(TcpOption::millis(
         "TCP_KEEPALIVE_ABORT_THRESHOLD",
         TCP_KEEPALIVE_ABORT_THRESHOLD,

@@ -52,5 +52,6 @@ pub(crate) const PLATFORM: Platform = Platform {
     host_clamps_silently: true,
     listener_probe: ListenerProbe::AcceptConn,
     accept_queue: None,
+    keepalive_counts_through_writes: false,
     keepalive_abort: None,
 };
