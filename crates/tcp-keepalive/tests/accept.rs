@@ -65,6 +65,7 @@ fn every_accepted_connection_gets_the_config_and_keepalive() {
 /// completed: `tcp_info`'s `tcpi_unacked` on a listener (net/ipv4/tcp.c,
 /// `tcp_get_info`), read past the crate.
 fn queued(listener: &TcpListener) -> u32 {
+    // SAFETY: tcp_info is plain integers, for which all-zero bytes are valid.
     let mut info: libc::tcp_info = unsafe { std::mem::zeroed() };
     let mut len = size_of::<libc::tcp_info>() as libc::socklen_t;
     // SAFETY: the fd is open; info/len describe a live, zeroed tcp_info.

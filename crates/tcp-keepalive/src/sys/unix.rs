@@ -6,7 +6,7 @@ use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
 use super::platform::{ENOPROTOOPT, IPPROTO_TCP, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE};
-use super::table::{requested, ListenerProbe, Plan, SETTINGS};
+use super::table::{requested, AcceptQueue, ListenerProbe, Plan, SETTINGS};
 use super::{platform, read_failed, setting_refused, syscall_failed, with_context};
 use crate::error::{Problem, SettingError};
 use crate::Keepalive;
@@ -139,6 +139,20 @@ pub(crate) fn is_listening(fd: Handle<'_>) -> io::Result<bool> {
             Ok(state[0] == listen)
         }
     }
+}
+
+/// How many connections wait in the accept queue of the listener `fd`;
+/// `None` when the kernel's answer is too short to hold the count.
+pub(crate) fn accept_queue_len(fd: Handle<'_>, queue: &AcceptQueue) -> io::Result<Option<usize>> {
+    let level = if queue.socket_level { SOL_SOCKET } else { IPPROTO_TCP };
+    let mut value = [0u8; 32];
+    let end = queue.offset + size_of::<u32>();
+    let len = get_bytes(fd, level, queue.id, &mut value[..end])
+        .map_err(|e| read_failed(queue.name, e))?;
+    let Some(count) = value.get(queue.offset..end).filter(|_| len >= end) else {
+        return Ok(None);
+    };
+    Ok(Some(u32::from_ne_bytes(count.try_into().expect("4 bytes")) as usize))
 }
 
 /// One `setsockopt` per value in the plan, then `SO_KEEPALIVE`: nothing else

@@ -106,6 +106,14 @@ fn keepalive_vals(socket: Handle<'_>, idle_ms: u32, interval_ms: u32) -> io::Res
     Ok(())
 }
 
+/// No Windows table names an accept-queue option: never called.
+pub(crate) fn accept_queue_len(
+    _: Handle<'_>,
+    _: &super::table::AcceptQueue,
+) -> io::Result<Option<usize>> {
+    Ok(None)
+}
+
 /// Whether `socket` is a listening socket (`SO_ACCEPTCONN`).
 pub(crate) fn is_listening(socket: Handle<'_>) -> io::Result<bool> {
     let listening = getsockopt(socket, SOL_SOCKET, SO_ACCEPTCONN);

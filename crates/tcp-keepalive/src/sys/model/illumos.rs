@@ -79,7 +79,7 @@ pub(crate) struct Illumos {
 }
 
 impl Illumos {
-    pub fn illumos() -> Self {
+    pub fn gate() -> Self {
         Self::new(ILLUMOS, true)
     }
 

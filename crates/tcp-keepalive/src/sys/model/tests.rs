@@ -79,7 +79,7 @@ fn illumos_the_bound_of_a_read_back_config_covers_the_kernels_drop() {
         Keepalive::new().with_idle(S(60)).with_interval(S(7)),
         full(),
     ] {
-        let model = Model::install(&illumos::PLATFORM, Illumos::illumos());
+        let model = Model::install(&illumos::PLATFORM, Illumos::gate());
         model.kernel().sockets.open(1, State::Established);
         socket(1).set_keepalive_config(&config).unwrap();
         let read = socket(1).keepalive_config().unwrap();
@@ -99,7 +99,7 @@ fn illumos_the_bound_of_a_read_back_config_covers_the_kernels_drop() {
 fn solaris_before_11_4_refuses_the_interval_before_anything_changed() {
     let model = Model::install(&solaris::PLATFORM, Illumos::solaris(false));
     model.kernel().sockets.open(1, State::Established);
-    let before = model.kernel().state(1).unwrap().clone();
+    let before = *model.kernel().state(1).unwrap();
     let err = socket(1).set_keepalive_config(&full()).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::Unsupported, "{err}");
     assert!(err.to_string().contains("nothing was changed"), "{err}");
@@ -156,7 +156,7 @@ fn every_model_runs_the_shared_backend() {
     every_model_case(&apple::PLATFORM, Xnu::default);
     every_model_case(&freebsd::PLATFORM, || FreeBsd::new(true));
     every_model_case(&freebsd::PLATFORM, || FreeBsd::new(false));
-    every_model_case(&illumos::PLATFORM, Illumos::illumos);
+    every_model_case(&illumos::PLATFORM, Illumos::gate);
     every_model_case(&solaris::PLATFORM, || Illumos::solaris(true));
     every_model_case(&netbsd::PLATFORM, NetBsd::default);
     every_model_case(&wasi::PLATFORM, Wasmtime::default);
@@ -191,4 +191,35 @@ fn freebsd_14_takes_a_user_timeout_and_13_refuses_it_unchanged() {
     // Without a user timeout, FreeBSD 13 takes the rest.
     socket(1).set_keepalive_config(&full()).unwrap();
     assert_eq!(socket(1).keepalive_config().unwrap().user_timeout(), None);
+}
+
+// Item 2: connections completed before `new` were copied with the old values.
+
+#[test]
+fn freebsd_accept_keepalive_configures_the_connections_queued_before_new() {
+    let model = Model::install(&freebsd::PLATFORM, FreeBsd::new(true));
+    model.kernel().sockets.open(1, State::Listen);
+    model.kernel().complete_handshake(1);
+    model.kernel().complete_handshake(1);
+    let keepalive = AcceptKeepalive::new(&socket(1), &full()).unwrap();
+    model.kernel().complete_handshake(1);
+    for fd in 10..13 {
+        model.kernel().sockets.accept(1, fd);
+        keepalive.apply(&socket(fd)).unwrap();
+        assert_eq!(socket(fd).keepalive_config().unwrap(), full(), "accepted {fd}");
+        assert!(socket(fd).keepalive().unwrap());
+    }
+    // The third inherited it: no write was needed, and none was counted for it.
+    assert_eq!(socket(1).keepalive_config().unwrap(), full());
+}
+
+#[test]
+fn illumos_cannot_count_its_queue_so_each_stream_is_configured() {
+    let model = Model::install(&illumos::PLATFORM, Illumos::gate());
+    model.kernel().sockets.open(1, State::Listen);
+    model.kernel().sockets.open(2, State::Established);
+    let keepalive = AcceptKeepalive::new(&socket(1), &full()).unwrap();
+    assert!(!model.kernel().sockets.get(1).unwrap().keepalive, "the listener is left alone");
+    keepalive.apply(&socket(2)).unwrap();
+    assert_eq!(socket(2).keepalive_config().unwrap().retries(), Some(3));
 }

@@ -31,7 +31,7 @@
 use std::time::Duration;
 
 use crate::sys::table::{
-    ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope,
+    AcceptQueue, ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope,
 };
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
@@ -76,7 +76,12 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(64) },
     host_clamps_silently: false,
     listener_probe: ListenerProbe::AcceptConn,
-    accept_queue: None,
+    accept_queue: Some(AcceptQueue {
+        name: "SO_LISTENQLEN",
+        socket_level: true,
+        id: SO_LISTENQLEN,
+        offset: 0,
+    }),
     keepalive_counts_through_writes: true,
     keepalive_abort: None,
 };

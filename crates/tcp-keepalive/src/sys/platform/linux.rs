@@ -6,7 +6,9 @@
 //! - Listener: net/ipv4/tcp.c `tcp_sock_set_keepidle_locked` re-arms the timer
 //!   only outside TCPF_CLOSE | TCPF_LISTEN, so a listener is safe; accepted
 //!   sockets are a copy of the listener (net/core/sock.c `sk_clone_lock`), so all
-//!   four values are inherited.
+//!   four values are inherited. A connection completed before the listener
+//!   was configured keeps the old values; a listener's `tcp_info` reports how
+//!   many wait in its accept queue (`tcpi_unacked`, `tcp_get_info`).
 //! - User timeout: net/ipv4/tcp_timer.c. `tcp_write_timeout` drops a connection
 //!   whose unacknowledged data is older than it; `tcp_keepalive_timer` uses it
 //!   instead of the probe count once a probe went unanswered. While data is
@@ -27,7 +29,7 @@
 use std::time::Duration;
 
 use crate::sys::table::{
-    ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope,
+    AcceptQueue, ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope,
 };
 
 const MIPS: bool = cfg!(any(
@@ -58,6 +60,13 @@ const TCP_KEEPIDLE: i32 = 4;
 const TCP_KEEPINTVL: i32 = 5;
 const TCP_KEEPCNT: i32 = 6;
 const TCP_USER_TIMEOUT: i32 = 18;
+const TCP_INFO: i32 = 11;
+/// Where `struct tcp_info` (include/uapi/linux/tcp.h) has `tcpi_unacked`,
+/// which on a listener is its accept queue's length (net/ipv4/tcp.c,
+/// `tcp_get_info`: `sk_ack_backlog`).
+const TCPI_UNACKED: usize = 24;
+#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
+const _: () = assert!(std::mem::offset_of!(libc::tcp_info, tcpi_unacked) == TCPI_UNACKED);
 /// include/net/tcp.h: the longest retransmission timeout.
 const TCP_RTO_MAX: Duration = Duration::from_secs(120);
 same_as_libc!(
@@ -68,7 +77,8 @@ same_as_libc!(
     TCP_KEEPIDLE,
     TCP_KEEPINTVL,
     TCP_KEEPCNT,
-    TCP_USER_TIMEOUT
+    TCP_USER_TIMEOUT,
+    TCP_INFO
 );
 
 pub(crate) const PLATFORM: Platform = Platform {
@@ -94,7 +104,17 @@ pub(crate) const PLATFORM: Platform = Platform {
     },
     host_clamps_silently: false,
     listener_probe: ListenerProbe::AcceptConn,
-    accept_queue: None,
+    // Fuchsia's netstack3 was not checked.
+    accept_queue: if cfg!(target_os = "fuchsia") {
+        None
+    } else {
+        Some(AcceptQueue {
+            name: "TCP_INFO",
+            socket_level: false,
+            id: TCP_INFO,
+            offset: TCPI_UNACKED,
+        })
+    },
     keepalive_counts_through_writes: false,
     keepalive_abort: None,
 };
