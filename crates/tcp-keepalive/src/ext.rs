@@ -90,8 +90,8 @@ pub trait KeepaliveExt: sealed::Socket {
     /// On a listening socket, a value that would arm a keepalive timer on the
     /// listener itself is refused with `Unsupported`, before any system call:
     /// the kernel drops a listener when that timer fires (the idle time on
-    /// macOS 13 and older; every value on NetBSD, on DragonFly BSD, where it
-    /// is not verified safe, and on WASI, whose host may be macOS or NetBSD).
+    /// macOS 13 and older; every value on NetBSD, and on WASI, whose host may
+    /// be macOS or NetBSD).
     /// For a [`SocketRef`] (and tokio's `TcpSocket`) this asks the kernel
     /// whether the socket listens, only on those systems and only for such
     /// values. A socket tuned *before* it listens cannot be caught: configure
@@ -163,6 +163,12 @@ pub trait KeepaliveExt: sealed::Socket {
 /// Built from anything that implements `AsFd` (Unix, WASI) or `AsSocket`
 /// (Windows), so no socket crate is forced on anyone. It borrows, so it cannot
 /// outlive the socket.
+///
+/// A socket that will listen should not be tuned before `listen()`: on macOS
+/// 13 and older (an idle time) and on NetBSD (any value), `listen()` leaves the
+/// keepalive timer armed and the listener is dropped when it fires, and the
+/// listener check cannot see it, as the socket was not listening yet. Use
+/// [`AcceptKeepalive`](crate::AcceptKeepalive) for a listener's connections.
 ///
 /// # Examples
 ///

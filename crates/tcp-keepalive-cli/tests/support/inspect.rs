@@ -79,6 +79,11 @@ impl Peers {
         line.trim().to_string()
     }
 
+    /// Kills the process and waits until it is gone.
+    pub fn kill(&mut self) {
+        let _ = (self.child.kill(), self.child.wait());
+    }
+
     pub fn port(&self, name: &str) -> u16 {
         self.clients[name]
     }
@@ -106,7 +111,7 @@ pub fn inspect(netns: &Netns, as_nobody: bool, args: &[&str]) -> Output {
 
 /// A copy of the binary that `nobody` may run: the build directory may sit
 /// under a home only root can enter (/root).
-fn bin_for_nobody() -> &'static Path {
+pub fn bin_for_nobody() -> &'static Path {
     static COPY: OnceLock<PathBuf> = OnceLock::new();
     COPY.get_or_init(|| {
         // One fixed place, replaced atomically, so runs leave one copy behind, not one each.

@@ -8,9 +8,14 @@
 //! - Listener: up to xnu-8796 (macOS 13), `case TCP_KEEPALIVE` arms the
 //!   TCPT_KEEP timer in every state, and bsd/netinet/tcp_timer.c `tcp_timers`
 //!   drops a socket whose TCPT_KEEP fires before ESTABLISHED: a listener given an
-//!   idle time dies after it. xnu-10002 (macOS 14) re-arms only once
-//!   established, but the older systems are still in use. TCP_KEEPINTVL,
-//!   TCP_KEEPCNT and TCP_RXT_CONNDROPTIME never touch TCPT_KEEP.
+//!   idle time dies after it. Leaving SO_KEEPALIVE off does not save it:
+//!   the timer is armed with bsd/netinet/tcp_var.h `TCP_CONN_KEEPIDLE`, which
+//!   falls back to the system `tcp_keepidle` (2 h) without SO_KEEPALIVE, so
+//!   the listener still dies, only later. Nor does `listen()`:
+//!   `tcp_usr_listen` only sets the state, so a socket given an idle time
+//!   before `listen()` keeps the armed timer. xnu-10002 (macOS 14) re-arms
+//!   only once established, but the older systems are still in use.
+//!   TCP_KEEPINTVL, TCP_KEEPCNT and TCP_RXT_CONNDROPTIME never touch TCPT_KEEP.
 //! - Inheritance: bsd/netinet/tcp_input.c copies t_keepintvl and t_keepcnt from
 //!   the listener, not t_keepidle nor t_rxt_conndroptime.
 //! - User timeout: TCP_RXT_CONNDROPTIME (0x80, bsd/netinet/tcp.h), seconds, any

@@ -1,18 +1,25 @@
-//! DragonFly BSD 5.8 and later: seconds (releases before 5.8 took milliseconds:
-//! DragonFly commit "Change tcp keepalive options from ms to seconds", 2019, as
-//! cited by nginx#258 and curl#13847). Limits, read-back and inheritance were not
-//! verified; the maximum is chosen so that the kernel's conversion to
-//! milliseconds cannot overflow a C int. Compiled only, never run.
+//! DragonFly BSD 5.8 and later: seconds. Releases before 5.8 took
+//! milliseconds: DragonFly's commit "Change tcp keepalive options from ms to
+//! seconds (DISRUPTIVE)" (commits list, July 2019, shipped in 5.8), as cited
+//! by curl#13847 and nginx#258. Source: DragonFly BSD sys/netinet/, read from
+//! source (the seconds-based code, as in v5.8.0); compiled only, never run.
 //!
-//! - Listener: not verified. sys/netinet/tcp_usrreq.c calls
-//!   `tcp_timer_keep_activity` when TCP_KEEPIDLE is set, and, as in every BSD,
-//!   the keepalive timer drops a socket not yet established. Whether that arms
-//!   it on a listener was not confirmed from source, so these values are kept
-//!   off listeners, and `AcceptKeepalive` sets them per connection.
-//! - User timeout: Unsupported; no per-socket retransmission limit was found
-//!   in DragonFly's sys/netinet.
+//! - Limits: tcp_usrreq.c `tcp_ctloutput` refuses TCP_KEEPIDLE and
+//!   TCP_KEEPINTVL outside 1..=MAXKEEPALIVE (32767) and TCP_KEEPCNT outside
+//!   1..=MAXKEEPCNT (127) with EINVAL (Linux's limits, on purpose).
+//!   getsockopt returns the value in effect (`t_keepidle / hz`, ...), the
+//!   sysctl defaults included (tcp_subr.c `tcp_newtcpcb` starts every socket
+//!   from them).
+//! - Listener: TCP_KEEPIDLE calls tcp_input.c `tcp_timer_keep_activity`,
+//!   which re-arms the keepalive timer only `if (TCPS_HAVEESTABLISHED(...))`;
+//!   TCP_KEEPINTVL and TCP_KEEPCNT touch no timer. So a listener is safe, and
+//!   tcp_syncache.c `syncache_socket` copies t_keepinit, t_keepidle,
+//!   t_keepintvl, t_keepcnt and t_maxidle from the listener to every accepted
+//!   socket: `AcceptKeepalive` configures the listener once.
+//! - User timeout: Unsupported; tcp_ctloutput has no per-socket
+//!   retransmission limit.
 
-use crate::sys::table::{ListenerProbe, OnListener, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
@@ -31,22 +38,20 @@ same_as_libc!(
     TCP_KEEPCNT
 );
 
-const MAX_SECONDS: u32 = i32::MAX as u32 / 1000;
-
-const UNVERIFIED: OnListener = OnListener::Kills {
-    why: "on DragonFly BSD a keepalive timer on a listening socket may drop it (not verified safe)",
-};
+/// MAXKEEPALIVE and MAXKEEPCNT, sys/netinet/tcp_usrreq.c.
+const MAX_KEEPALIVE: u32 = 32_767;
+const MAX_KEEPCNT: u32 = 127;
 
 pub(crate) const PLATFORM: Platform = Platform {
     os: "DragonFly BSD",
     idle: Some(
-        TcpOption::seconds("TCP_KEEPIDLE", TCP_KEEPIDLE, 1, MAX_SECONDS).on_listener(UNVERIFIED),
+        TcpOption::seconds("TCP_KEEPIDLE", TCP_KEEPIDLE, 1, MAX_KEEPALIVE).on_listener(Inherited),
     ),
     interval: Some(
-        TcpOption::seconds("TCP_KEEPINTVL", TCP_KEEPINTVL, 1, MAX_SECONDS).on_listener(UNVERIFIED),
+        TcpOption::seconds("TCP_KEEPINTVL", TCP_KEEPINTVL, 1, MAX_KEEPALIVE).on_listener(Inherited),
     ),
     retries: Some(
-        TcpOption::count("TCP_KEEPCNT", TCP_KEEPCNT, 1, i32::MAX as u32).on_listener(UNVERIFIED),
+        TcpOption::count("TCP_KEEPCNT", TCP_KEEPCNT, 1, MAX_KEEPCNT).on_listener(Inherited),
     ),
     user_timeout: None,
     user_timeout_scope: UserTimeoutScope::NONE,

@@ -1,6 +1,7 @@
-//! NetBSD: TCP_KEEPIDLE (3), TCP_KEEPINTVL (5), TCP_KEEPCNT (6). NetBSD also
-//! defines TCP_KEEPALIVE, which fails with ENOPROTOOPT: never use it. Source:
-//! NetBSD src, read from source; not run on a NetBSD kernel.
+//! NetBSD: TCP_KEEPIDLE (3), TCP_KEEPINTVL (5), TCP_KEEPCNT (6), as defined in
+//! sys/netinet/tcp.h, which has no TCP_KEEPALIVE (nor does the libc crate's
+//! NetBSD module). Source: NetBSD src, read from source; not run on a NetBSD
+//! kernel.
 //!
 //! - Unit: sys/netinet/tcp_usrreq.c `tcp_ctloutput` stores the value unchanged
 //!   (any value > 0) in t_keepidle / t_keepintvl, which the timers count in slow
@@ -10,9 +11,14 @@
 //! - Listener: each of the three options calls `change_keepalive`
 //!   (tcp_usrreq.c), which arms TCPT_KEEP in every state, LISTEN included, and
 //!   tcp_timer.c `tcp_timer_keep` drops any socket not yet established: a
-//!   listener given any of them dies when the timer fires. They would not help
-//!   anyway: tcp_syncache.c `syn_cache_get` copies none of them to an accepted
-//!   socket (only TF_NODELAY).
+//!   listener given any of them dies when the timer fires. With SO_KEEPALIVE
+//!   on, `change_keepalive` arms it with the interval (LISTEN is a state up to
+//!   CLOSE_WAIT), so the listener dies after the interval, not the idle time;
+//!   without, after the idle time. `listen()` (tcp_usrreq.c `tcp_listen`, the
+//!   old PRU_LISTEN) only sets the state and leaves an armed timer running, so
+//!   a socket tuned before `listen()` dies too. The values would not help
+//!   anyway: tcp_syncache.c `syn_cache_get` copies none of them to an
+//!   accepted socket (only TF_NODELAY).
 //! - Writes: tcp_timer.c `tcp_timer_keep` drops once `tcp_now - t_rcvtime`
 //!   (the last segment received) reaches keepidle + maxidle, with or without
 //!   data in flight: a write never postpones the drop.

@@ -8,9 +8,11 @@
 //!   and no inheritance of these options by accepted sockets either, so
 //!   `AcceptKeepalive` sets them on each accepted connection.
 //! - User timeout: TCP_MAXRT (seconds, Windows Vista+), the time TCP keeps
-//!   retransmitting before it aborts the connection. It is checked when the
-//!   retransmission timer fires (at most 60 s apart), so the drop may come up
-//!   to two such timeouts late. It does not end idle keepalive probing.
+//!   retransmitting before it aborts the connection; -1 (not 0) means
+//!   "retransmit forever". The same row of Microsoft's page caps the
+//!   retransmission timeout at 60 s. The limit is checked when that timer
+//!   fires, so the drop may come up to two such timeouts late. It does not end
+//!   idle keepalive probing.
 
 use std::time::Duration;
 
