@@ -181,6 +181,12 @@ impl PartialEq for KernelRefusal {
 
 impl Eq for KernelRefusal {}
 
+// The OS error inside a refusal (an `io::Error`, not unwind-safe by itself) is
+// never changed after the refusal is made, and nothing can reach it mutably:
+// a `SettingError` stays what it was across a panic, as before it held one.
+impl std::panic::UnwindSafe for SettingError {}
+impl std::panic::RefUnwindSafe for SettingError {}
+
 impl SettingError {
     pub(crate) fn new(
         setting: Setting,

@@ -19,7 +19,9 @@
 //! - User timeout: Unsupported; tcp_ctloutput has no per-socket
 //!   retransmission limit.
 
-use crate::sys::table::{ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{
+    ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope,
+};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
