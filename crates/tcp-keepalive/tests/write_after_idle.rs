@@ -15,8 +15,11 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod support;
+
 use keepalive_faults::netns::{self, Topology};
 use keepalive_faults::{run_here_or_in_user_netns, silence, skip};
+use support::read_until;
 use tcp_keepalive::{Keepalive, KeepaliveExt};
 
 /// Detection within the bound plus this, as in the fault suite.
@@ -40,19 +43,6 @@ fn round_trip(client: &mut TcpStream, server: &mut TcpStream) {
     server.read_exact(&mut buf).unwrap();
     server.write_all(b"pong").unwrap();
     client.read_exact(&mut buf).unwrap();
-}
-
-/// Blocks in `read` until `deadline`; EINTR is retried.
-fn read_until(stream: &mut TcpStream, deadline: Instant) -> io::Result<usize> {
-    let mut buf = [0; 1];
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        stream.set_read_timeout(Some(left.max(Duration::from_millis(1))))?;
-        match stream.read(&mut buf) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            other => return other,
-        }
-    }
 }
 
 /// Silences the peer, waits until keepalive probes, writes, and returns how

@@ -41,9 +41,7 @@ pub(crate) struct Xnu {
 
 impl Xnu {
     fn value(&self, fd: i32, name: i32) -> Result<i32, i32> {
-        let socket = self.sockets.get(fd)?;
-        let default = DEFAULTS.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
-        socket.tcp.get(&name).copied().or(default).ok_or(ENOPROTOOPT)
+        self.sockets.tcp_value(fd, name, &DEFAULTS)
     }
 }
 

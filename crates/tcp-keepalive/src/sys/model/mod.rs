@@ -99,6 +99,14 @@ impl Sockets {
         self.by_fd.get_mut(&fd).ok_or(EBADF)
     }
 
+    /// The TCP-level value `name` of `fd` as stored, or the kernel's default
+    /// (from `defaults`) for one never set; ENOPROTOOPT for an unknown option.
+    pub fn tcp_value(&self, fd: i32, name: i32, defaults: &[(i32, i32)]) -> Result<i32, i32> {
+        let socket = self.get(fd)?;
+        let default = defaults.iter().find(|(n, _)| *n == name).map(|(_, v)| *v);
+        socket.tcp.get(&name).copied().or(default).ok_or(ENOPROTOOPT)
+    }
+
     /// A connection completes its handshake on `listener`: the kernel copies
     /// the listener's socket into the accept queue (Linux `sk_clone_lock`,
     /// FreeBSD `syncache_socket`, illumos `tcp_init_values`), with whatever

@@ -55,14 +55,10 @@ impl Kernel for NetBsd {
 
 impl KernelModel for NetBsd {
     fn idle_drop(&self, fd: i32) -> Option<Duration> {
-        let socket = self.sockets.get(fd).ok()?;
-        if !socket.keepalive {
+        if !self.sockets.get(fd).ok()?.keepalive {
             return None;
         }
-        let get = |name| {
-            let default = DEFAULTS.iter().find(|(n, _)| *n == name).map_or(0, |(_, v)| *v);
-            socket.tcp.get(&name).copied().unwrap_or(default) as u64
-        };
+        let get = |name| self.sockets.tcp_value(fd, name, &DEFAULTS).unwrap_or(0) as u64;
         let ticks = get(TCP_KEEPIDLE) + get(TCP_KEEPCNT) * get(TCP_KEEPINTVL);
         Some(millis(ticks * 500))
     }
