@@ -2,7 +2,6 @@
 
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests;
@@ -64,18 +63,36 @@ use crate::{sys, Keepalive, KeepaliveExt, SettingError};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct AcceptKeepalive {
     /// As given: errors name the values the caller asked for.
     config: Keepalive,
     plan: Plan,
-    per_stream: bool,
+    /// How many of the next accepted streams need the config written:
+    /// [`PER_STREAM`] (all of them), or, through the listener, those that
+    /// completed before `new` configured it (then 0: one load per `apply`).
+    pending: AtomicUsize,
+    /// Whether `pending` started above 0: when not, `apply` reads nothing else.
+    writes: bool,
     /// Why `plan` must not reach a listening socket on this OS, if it must not.
     listener_refusal: Option<SettingError>,
-    /// Through the listener: how many of the next accepted streams completed
-    /// before `new` configured it, and need the config written (shared by
-    /// clones). `None` when there were none.
-    queued: Option<Arc<AtomicUsize>>,
+}
+
+/// `pending` where every stream is configured.
+const PER_STREAM: usize = usize::MAX;
+
+/// A clone starts from the count left now: with clones in several threads,
+/// each may write the config on up to that many streams, never fewer.
+impl Clone for AcceptKeepalive {
+    fn clone(&self) -> Self {
+        AcceptKeepalive {
+            config: self.config,
+            plan: self.plan,
+            pending: AtomicUsize::new(self.pending.load(Ordering::Relaxed)),
+            writes: self.writes,
+            listener_refusal: self.listener_refusal.clone(),
+        }
+    }
 }
 
 impl AcceptKeepalive {
@@ -105,27 +122,25 @@ impl AcceptKeepalive {
     ) -> io::Result<Self> {
         let plan = platform.plan(config)?;
         let queue = platform.accept_queue.filter(|_| platform.accepted_sockets_inherit_all());
-        let mut per_stream = queue.is_none();
-        let mut queued = None;
+        let mut pending = PER_STREAM;
         if let Some(queue) = queue {
             sys::write_plan(listener.handle, &plan, config)?;
             // Counted after the write: a connection completing meanwhile is
             // counted and written twice, never missed.
-            match sys::accept_queue_len(listener.handle, &queue)? {
-                Some(0) => {}
-                Some(n) => queued = Some(Arc::new(AtomicUsize::new(n))),
-                None => per_stream = true,
+            if let Some(queued) = sys::accept_queue_len(listener.handle, &queue)? {
+                pending = queued.min(PER_STREAM - 1);
             }
         }
         let listener_refusal = platform.listener_refusal(config);
-        Ok(AcceptKeepalive { config: *config, plan, per_stream, listener_refusal, queued })
+        let writes = pending != 0;
+        let pending = AtomicUsize::new(pending);
+        Ok(AcceptKeepalive { config: *config, plan, pending, writes, listener_refusal })
     }
 
-    /// Whether this stream is one of those queued before `new`.
-    #[inline]
-    fn was_queued(&self) -> bool {
-        let Some(queued) = &self.queued else { return false };
-        queued.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1)).is_ok()
+    /// Whether every stream is configured (not through the listener).
+    #[cfg(test)]
+    pub(crate) fn per_stream(&self) -> bool {
+        self.pending.load(Ordering::Relaxed) == PER_STREAM
     }
 
     /// Gives an accepted `stream` the config: nothing to do where it was
@@ -154,11 +169,25 @@ impl AcceptKeepalive {
     /// ```
     #[inline]
     pub fn apply<S: KeepaliveExt + ?Sized>(&self, stream: &S) -> io::Result<()> {
-        if self.per_stream || self.was_queued() {
-            let stream = stream.socket_ref();
-            sys::refuse_listener(self.listener_refusal.as_ref(), stream.handle, stream.role)?;
-            sys::write_plan(stream.handle, &self.plan, &self.config)?;
+        // Inherited, nothing queued at `new`: one test. Once a queue is
+        // drained: one atomic load more.
+        if !self.writes || self.pending.load(Ordering::Relaxed) == 0 {
+            return Ok(());
         }
-        Ok(())
+        self.write_if_pending(stream.socket_ref())
+    }
+
+    /// Writes the config on `stream`: always per stream, else while the
+    /// streams queued before `new` are being accepted.
+    fn write_if_pending(&self, stream: SocketRef<'_>) -> io::Result<()> {
+        let take = |n: usize| n.checked_sub(1).filter(|_| n != PER_STREAM);
+        let pending = self.pending.load(Ordering::Relaxed);
+        if pending != PER_STREAM
+            && self.pending.fetch_update(Ordering::Relaxed, Ordering::Relaxed, take).is_err()
+        {
+            return Ok(());
+        }
+        sys::refuse_listener(self.listener_refusal.as_ref(), stream.handle, stream.role)?;
+        sys::write_plan(stream.handle, &self.plan, &self.config)
     }
 }

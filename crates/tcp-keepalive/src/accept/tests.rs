@@ -43,7 +43,7 @@ fn accept_many(platform: &Platform, n: usize) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let fresh = listener.keepalive_config().unwrap();
     let keepalive = AcceptKeepalive::on(platform, as_listener(&listener), &config()).unwrap();
-    if keepalive.per_stream {
+    if keepalive.per_stream() {
         assert!(!listener.keepalive().unwrap(), "per stream: the listener is left alone");
         assert_eq!(listener.keepalive_config().unwrap(), fresh);
     } else {
@@ -138,7 +138,7 @@ fn on_apple_accept_keepalive_leaves_the_listener_alone_and_never_applies_to_it()
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let keepalive = AcceptKeepalive::on(&apple::PLATFORM, as_listener(&listener), &idle_only());
     let keepalive = keepalive.unwrap();
-    assert!(keepalive.per_stream);
+    assert!(keepalive.per_stream());
     assert!(!listener.keepalive().unwrap(), "nothing was set on the listener");
     assert_kills_listener(keepalive.apply(&listener).unwrap_err());
     assert_kills_listener(keepalive.apply(&SocketRef::new(&listener)).unwrap_err());
@@ -161,7 +161,7 @@ fn on_dragonfly_the_listener_takes_every_value_and_accepted_sockets_inherit_it()
     // no system call on the listener (none on this descriptor: no EBADF).
     assert_eq!(dragonfly::PLATFORM.accept_queue, None);
     let keepalive = AcceptKeepalive::on(&dragonfly::PLATFORM, listener, &full).unwrap();
-    assert!(keepalive.per_stream);
+    assert!(keepalive.per_stream());
 }
 
 #[test]

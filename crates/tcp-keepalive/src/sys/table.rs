@@ -54,10 +54,11 @@ pub(crate) struct TcpOption {
     /// At most `i32::MAX`, so every accepted value fits the C `int` the OS takes.
     pub max: u32,
     pub on_listener: OnListener,
-    /// The release that added the option, when older releases of this OS lack
-    /// it (they answer ENOPROTOOPT). Such options are written first, so that
-    /// an older kernel refuses the config before anything changed.
-    pub since: Option<&'static str>,
+    /// Older releases of this OS lack the option (they answer ENOPROTOOPT);
+    /// the table names the release that added it. Such options are written
+    /// first, so that an older kernel refuses the config before anything
+    /// changed. (A flag, not the name: plans stay small on the hot path.)
+    pub added_later: bool,
 }
 
 // The constructors the tables in `platform/` use; each OS uses only some.
@@ -73,7 +74,7 @@ impl TcpOption {
             min,
             max,
             on_listener: OnListener::NotInherited,
-            since: None,
+            added_later: false,
         }
     }
 
@@ -99,9 +100,10 @@ impl TcpOption {
         self
     }
 
-    /// Marks the option as added in `release`: older releases lack it.
-    pub const fn since(mut self, release: &'static str) -> Self {
-        self.since = Some(release);
+    /// Marks the option as added in `_release` (named for the reader):
+    /// older releases lack it.
+    pub const fn since(mut self, _release: &'static str) -> Self {
+        self.added_later = true;
         self
     }
 }
@@ -275,6 +277,18 @@ impl Platform {
 
     fn options(&self) -> impl Iterator<Item = TcpOption> + '_ {
         SETTINGS.into_iter().filter_map(|s| self.option(s))
+    }
+
+    /// True when some option is missing from older releases of this OS: then
+    /// those are written first. A constant per table, so the common case
+    /// compiles to one pass.
+    #[inline]
+    pub fn has_options_added_later(&self) -> bool {
+        let later = |o: &Option<TcpOption>| matches!(o, Some(o) if o.added_later);
+        later(&self.idle)
+            || later(&self.interval)
+            || later(&self.retries)
+            || later(&self.user_timeout)
     }
 
     /// True when the OS has no per-socket tuning at all (OpenBSD, Haiku).

@@ -161,26 +161,49 @@ pub(crate) fn accept_queue_len(fd: Handle<'_>, queue: &AcceptQueue) -> io::Resul
 /// that an older kernel refuses before anything changed.
 pub(crate) fn write_plan(fd: Handle<'_>, plan: &Plan, asked: &Keepalive) -> io::Result<()> {
     let previous = if platform().host_clamps_silently { Some(read_plan(fd, plan)?) } else { None };
-    let mut applied = [(SETTINGS[0], ""); 4];
+    // Which entries of `plan` were written, in order.
+    let mut applied = [0usize; 4];
     let mut done = 0;
-    let in_plan = plan.iter().enumerate().filter_map(|(i, planned)| Some((i, (*planned)?)));
-    let versioned = in_plan.clone().filter(|(_, (option, _))| option.since.is_some());
-    let always = in_plan.filter(|(_, (option, _))| option.since.is_none());
-    for (i, (option, raw)) in versioned.chain(always) {
+    let mut write = |i: usize| -> io::Result<()> {
+        let Some((option, raw)) = plan[i] else { return Ok(()) };
         if let Err(e) = set_option(fd, option.level, option.id, raw) {
-            let value = requested(asked)[i].unwrap_or_else(|| option.decode(raw.max(0) as u32));
-            return Err(setting_refused(SETTINGS[i], value, option.name, &applied[..done], e));
+            return Err(refused(plan, i, &applied[..done], asked, e));
         }
-        applied[done] = (SETTINGS[i], option.name);
+        applied[done] = i;
         done += 1;
+        Ok(())
+    };
+    if platform().has_options_added_later() {
+        let later = |i: &usize| plan[*i].is_some_and(|(option, _)| option.added_later);
+        for i in (0..plan.len()).filter(later) {
+            write(i)?;
+        }
+        for i in (0..plan.len()).filter(|i| !later(i)) {
+            write(i)?;
+        }
+    } else {
+        for i in 0..plan.len() {
+            write(i)?;
+        }
     }
     if let Some(previous) = previous {
         refuse_changed_values(fd, plan, &previous, asked)?;
     }
     set_keepalive(fd, true).map_err(|e| {
-        let names: Vec<&str> = applied[..done].iter().map(|(_, name)| *name).collect();
+        let names: Vec<&str> =
+            applied[..done].iter().filter_map(|&i| Some(plan[i]?.0.name)).collect();
         syscall_failed("SO_KEEPALIVE", &names, e)
     })
+}
+
+/// The kernel refused entry `i` of `plan`, after the entries `applied`.
+#[cold]
+fn refused(plan: &Plan, i: usize, applied: &[usize], asked: &Keepalive, e: io::Error) -> io::Error {
+    let (option, raw) = plan[i].expect("a planned entry");
+    let value = requested(asked)[i].unwrap_or_else(|| option.decode(raw.max(0) as u32));
+    let applied: Vec<_> =
+        applied.iter().filter_map(|&j| Some((SETTINGS[j], plan[j]?.0.name))).collect();
+    setting_refused(SETTINGS[i], value, option.name, &applied, e)
 }
 
 /// The current raw value of each option in `plan`.
