@@ -138,7 +138,7 @@ impl AcceptKeepalive {
     }
 
     /// Whether every stream is configured (not through the listener).
-    #[cfg(test)]
+    #[cfg(all(test, target_os = "linux"))]
     pub(crate) fn per_stream(&self) -> bool {
         self.pending.load(Ordering::Relaxed) == PER_STREAM
     }

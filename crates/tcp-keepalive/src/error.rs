@@ -217,8 +217,9 @@ impl SettingError {
         self
     }
 
-    /// The detail inside an error from this crate, if it refused a setting
-    /// before any system call; `None` for any other error.
+    /// The detail inside an error from this crate about one setting: refused
+    /// before any system call, or refused by the kernel ([`Problem::Refused`]);
+    /// `None` for any other error (a read, or `SO_KEEPALIVE` itself, failing).
     ///
     /// ```
     /// # use tcp_keepalive::{Keepalive, Setting, SettingError};

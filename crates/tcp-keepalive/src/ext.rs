@@ -164,6 +164,20 @@ pub trait KeepaliveExt: sealed::Socket {
 /// (Windows), so no socket crate is forced on anyone. It borrows, so it cannot
 /// outlive the socket.
 ///
+/// A `SocketRef` does not know whether its socket listens. Where a value would
+/// arm a timer that kills a listening socket (the idle time on macOS 13 and
+/// older; every value on NetBSD and WASI), `set_keepalive_config` asks the
+/// kernel first, for those values only: `SO_ACCEPTCONN`, or on Apple systems,
+/// whose kernel has no `SO_ACCEPTCONN`, the TCP state that
+/// `TCP_CONNECTION_INFO` reports. A listener is refused with `Unsupported`
+/// and left as it was; a connected socket, or one neither connected nor
+/// listening yet (tokio's `TcpSocket`), is configured. Such a socket that
+/// listens *afterwards* cannot be caught: on macOS 13 and older and on NetBSD
+/// `listen()` leaves the armed timer running, and it kills the listener. So
+/// configure a server's connections with
+/// [`AcceptKeepalive`](crate::AcceptKeepalive), never the socket before it
+/// listens. Every other OS needs no such check, and makes no system call for it.
+///
 /// A socket that will listen should not be tuned before `listen()`: on macOS
 /// 13 and older (an idle time) and on NetBSD (any value), `listen()` leaves the
 /// keepalive timer armed and the listener is dropped when it fires, and the

@@ -65,7 +65,7 @@ const TCP_INFO: i32 = 11;
 /// which on a listener is its accept queue's length (net/ipv4/tcp.c,
 /// `tcp_get_info`: `sk_ack_backlog`).
 const TCPI_UNACKED: usize = 24;
-#[cfg(all(test, any(target_os = "linux", target_os = "android")))]
+#[cfg(all(test, target_os = "linux"))]
 const _: () = assert!(std::mem::offset_of!(libc::tcp_info, tcpi_unacked) == TCPI_UNACKED);
 /// include/net/tcp.h: the longest retransmission timeout.
 const TCP_RTO_MAX: Duration = Duration::from_secs(120);
