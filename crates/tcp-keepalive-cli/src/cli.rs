@@ -87,17 +87,21 @@ pub enum Command {
     #[command(after_help = subcommand_help("defaults"), after_long_help = subcommand_long_help::<crate::defaults::DefaultsEvent>("defaults"))]
     Defaults,
 
-    /// List this network namespace's TCP connections with the keepalive
-    /// settings in effect on each, and how long each would take to notice a
-    /// dead peer (Linux).
+    /// List this network namespace's TCP connections (with
+    /// --all-namespaces, every namespace's) with the keepalive settings in
+    /// effect on each, and how long each would take to notice a dead peer
+    /// (Linux).
     ///
     /// Owners are found through /proc/*/fd. Settings are read exactly from a
     /// duplicate of the owner's socket (pidfd_getfd; closed at once, never
     /// changed). Without the permission for that (ptrace access to the
     /// owner, kernel 5.6+), they are inferred from sock_diag: a pending
-    /// keepalive timer means on, with the OS defaults as "probably", and the
-    /// line says `exact: false` and why. Exit code 8 with --max-detection
-    /// when a connection is slower than that or never notices; else 7 when
+    /// keepalive timer means on, and the time it has left gives the idle
+    /// time; the interval and count are assumed to be the OS defaults, and
+    /// the line says so (`exact: false`, `assumed`) and why. Listeners and
+    /// TIME_WAIT sockets (--state all) are labelled as such and left out of
+    /// the verdicts and the exit code. Exit code 8 with --max-detection when
+    /// a connection is surely slower than that or never notices; else 7 when
     /// something could not be read exactly.
     ///
     /// In `connection` events, `keepalive` null means it cannot be told (not
@@ -106,7 +110,10 @@ pub enum Command {
     /// the user timeout or the retransmission limit), null means never (or
     /// unknown, with `keepalive` null); `pid` and `command`
     /// are null when the owner is hidden; `too_slow` is null without
-    /// --max-detection.
+    /// --max-detection, for listeners and TIME_WAIT, and when it depends on
+    /// assumed values; `netns_inode` and `netns_name` are null without
+    /// --all-namespaces, `container` when the owner's cgroup path names no
+    /// container, pod or systemd unit.
     #[command(after_help = subcommand_help("inspect"), after_long_help = subcommand_long_help::<crate::inspect::InspectEvent>("inspect"))]
     Inspect(crate::inspect::InspectArgs),
 

@@ -91,7 +91,7 @@ impl Settings {
     }
 
     fn keepalive_text(&self) -> String {
-        keepalive_text(Some(self.keepalive), false, &self.fields)
+        keepalive_text(Some(self.keepalive), false, &self.fields, &[])
     }
 }
 
@@ -137,8 +137,8 @@ impl Event for ApplyEvent {
                     applied.socket.text(),
                     before.keepalive_text(),
                     after.keepalive_text(),
-                    detection_text(Some(before.keepalive), before.detection_bound_s),
-                    detection_text(Some(after.keepalive), after.detection_bound_s)
+                    detection_text(Some(before.keepalive), before.detection_bound_s, &[]),
+                    detection_text(Some(after.keepalive), after.detection_bound_s, &[])
                         .trim_start_matches("dead peer noticed "),
                 )
             }

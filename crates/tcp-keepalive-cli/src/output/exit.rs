@@ -35,7 +35,7 @@ exit_codes! {
     Unsupported = 5: "not possible on this OS: a keepalive setting, a subcommand or a default it lacks",
     NoTimeout = 6: "idle-timeout: no idle timeout up to --max",
     Incomplete = 7: "inspect: some connection or process could not be read exactly (no such pid, it exited, the socket closed, no permission); apply: some socket or process could not be configured (no such pid, it exited, the socket closed); each is shown on its line",
-    SlowDetection = 8: "inspect --max-detection: a listed connection would notice a dead peer later than that, or never (or cannot be told); before 7",
+    SlowDetection = 8: "inspect --max-detection: a listed connection would notice a dead peer later than that, or never; before 7",
     NoPrivilege = 9: "demo: no privilege to silence a peer (CAP_NET_ADMIN), and no user namespace to get it in; apply: no permission to reach a process's sockets (ptrace access), shown on its line",
     Interrupted = 130: "interrupted (Ctrl-C, SIGTERM or SIGHUP)",
 }
@@ -147,7 +147,7 @@ impl Failure {
         };
         let (exit, why) = refusal(detail);
         let setting = detail.setting();
-        Failure::new(exit, format!("{flag} {text}: the {setting} {why}{option}"))
+        Failure::new(exit, format!("{flag} {text}: {setting} {why}{option}"))
     }
 }
 
@@ -158,12 +158,12 @@ fn library_refusal(err: &io::Error) -> Option<&SettingError> {
 }
 
 /// The exit code for one of the library's refusals, and why, after the
-/// setting's name: a value outside the OS limits is bad input; anything else
+/// setting's name (`keepalive retries below the minimum of 1`): a value outside the OS limits is bad input; anything else
 /// this OS cannot do.
 fn refusal(refused: &SettingError) -> (Exit, String) {
     match refused.problem() {
-        Problem::TooSmall { min } => (Exit::BadInput, format!("is below the minimum of {min}")),
-        Problem::TooLarge { max } => (Exit::BadInput, format!("is above the maximum of {max}")),
+        Problem::TooSmall { min } => (Exit::BadInput, format!("below the minimum of {min}")),
+        Problem::TooLarge { max } => (Exit::BadInput, format!("above the maximum of {max}")),
         _ => (Exit::Unsupported, "cannot be set per socket on this OS".into()),
     }
 }

@@ -15,6 +15,7 @@ use std::{error, fmt, io};
 
 use crate::{Keepalive, SettingError};
 
+pub(crate) mod liveness;
 #[cfg(all(test, any(unix, target_os = "wasi")))]
 pub(crate) mod model;
 pub(crate) mod platform;
@@ -185,6 +186,15 @@ pub(crate) fn setting_refused(
     let applied = applied.iter().map(|(setting, _)| *setting).collect();
     let refusal = crate::error::KernelRefusal { applied, context, kind, os };
     SettingError::refused(setting, value, platform().os, option, refusal).into()
+}
+
+/// `liveness()` asked of a listening socket, out of line.
+#[cold]
+pub(crate) fn liveness_of_a_listener() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "liveness() checks a connection, and this is a listening socket",
+    )
 }
 
 /// Adds which option could not be read to an OS error.

@@ -19,9 +19,14 @@
 //! - User timeout: Unsupported; tcp_ctloutput has no per-socket
 //!   retransmission limit.
 
-use crate::sys::table::{
-    ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope,
+use crate::sys::liveness::LivenessCheck;
+use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
+// Only for the check against libc, made where this table is the host's.
+#[allow(unused_imports)]
+use crate::sys::platform::poll_4_4bsd::{
+    MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
+use crate::sys::table::{ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
@@ -63,3 +68,14 @@ pub(crate) const PLATFORM: Platform = Platform {
     keepalive_counts_through_writes: false,
     keepalive_abort: None,
 };
+
+same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);
+
+/// `poll`'s number type.
+pub(crate) type Nfds = std::ffi::c_uint;
+
+/// No POLLRDHUP. As the other BSDs (4.4BSD's `soreadable` and `soreceive`):
+/// readable with data, after a FIN or with a pending `so_error`, which a
+/// MSG_PEEK leaves in place. Taken from the shared 4.4BSD code, not verified
+/// in DragonFly's own source (uncertain); never run.
+pub(crate) const LIVENESS: LivenessCheck = FOUR_FOUR_BSD;

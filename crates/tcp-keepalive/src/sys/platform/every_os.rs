@@ -31,6 +31,7 @@ pub(crate) mod wasi;
 #[path = "windows.rs"]
 pub(crate) mod windows;
 
+use crate::sys::liveness::LivenessCheck;
 use crate::sys::table::Platform;
 
 /// Every table with a file of its own.
@@ -46,4 +47,19 @@ pub(crate) const ALL: [&Platform; 11] = [
     &solaris::PLATFORM,
     &wasi::PLATFORM,
     &windows::PLATFORM,
+];
+
+/// Every table's `liveness()` facts, by OS.
+pub(crate) const LIVENESS: [(&str, &LivenessCheck); 11] = [
+    ("Apple systems", &apple::LIVENESS),
+    ("DragonFly BSD", &dragonfly::LIVENESS),
+    ("FreeBSD", &freebsd::LIVENESS),
+    ("Haiku", &haiku::LIVENESS),
+    ("illumos", &illumos::LIVENESS),
+    ("Linux", &linux::LIVENESS),
+    ("NetBSD", &netbsd::LIVENESS),
+    ("OpenBSD", &openbsd::LIVENESS),
+    ("Solaris", &solaris::LIVENESS),
+    ("WASI", &wasi::LIVENESS),
+    ("Windows", &windows::LIVENESS),
 ];

@@ -62,6 +62,8 @@ same_as_libc!(IPPROTO_TCP);
 )]
 mod os;
 
+pub(crate) mod poll_4_4bsd;
+
 pub(crate) use os::*;
 
 /// Every OS's table, compiled on any host for the unit tests. The host's own

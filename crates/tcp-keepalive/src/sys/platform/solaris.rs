@@ -17,9 +17,14 @@
 
 use std::time::Duration;
 
-use crate::sys::table::{
-    ListenerProbe, OnListener::NotInherited, Platform, TcpOption, UserTimeoutScope,
+use crate::sys::liveness::LivenessCheck;
+use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
+// Only for the check against libc, made where this table is the host's.
+#[allow(unused_imports)]
+use crate::sys::platform::poll_4_4bsd::{
+    MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
+use crate::sys::table::{ListenerProbe, OnListener::NotInherited, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
@@ -83,3 +88,12 @@ pub(crate) const PLATFORM: Platform = Platform {
         u32::MAX,
     )),
 };
+
+same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);
+
+/// `poll`'s number type.
+pub(crate) type Nfds = std::ffi::c_ulong;
+
+/// As illumos, whose sockfs Solaris shares (closed source: assumed, uncertain).
+/// Compiled only, never run.
+pub(crate) const LIVENESS: LivenessCheck = FOUR_FOUR_BSD;
