@@ -7,7 +7,7 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 
 use super::liveness::{after_peek, AfterPoll};
 use super::platform::{
-    Nfds, ENOPROTOOPT, IPPROTO_TCP, LIVENESS, PLATFORM, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE,
+    Nfds, ENOPROTOOPT, IPPROTO_TCP, LIVENESS, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE,
 };
 use super::table::{requested, AcceptQueue, ListenerProbe, Plan, SETTINGS};
 use super::{platform, read_failed, setting_refused, syscall_failed, with_context};

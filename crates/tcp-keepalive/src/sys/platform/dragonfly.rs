@@ -26,7 +26,9 @@ use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
 use crate::sys::platform::poll_4_4bsd::{
     MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
-use crate::sys::table::{ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{
+    ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope,
+};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;

@@ -29,7 +29,9 @@
 use std::time::Duration;
 
 use crate::sys::liveness::LivenessCheck;
-use crate::sys::table::{AcceptQueue, ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{
+    AcceptQueue, ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope,
+};
 
 const MIPS: bool = cfg!(any(
     target_arch = "mips",

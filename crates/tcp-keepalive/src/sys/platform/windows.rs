@@ -17,7 +17,9 @@
 use std::time::Duration;
 
 use crate::sys::liveness::LivenessCheck;
-use crate::sys::table::{ListenerProbe, OnListener::NotInherited, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{
+    ListenerProbe, OnListener::NotInherited, Platform, TcpOption, UserTimeoutScope,
+};
 
 pub(crate) const SO_ACCEPTCONN: i32 = 0x2;
 const TCP_KEEPIDLE: i32 = 3;
