@@ -345,6 +345,98 @@ impl Keepalive {
         crate::sys::check(self).map_err(std::io::Error::from)
     }
 
+    /// The config for a network path that forgets a flow idle for
+    /// `path_idle_timeout` (a NAT, firewall or load balancer: see
+    /// [`Middlebox`](crate::Middlebox) for known ones), which notices a dead
+    /// peer within `detect_within` on this OS.
+    ///
+    /// - **Idle time**: strictly below the path timeout, by a margin: the
+    ///   path's own error (1 % of its timeout, at least 1 s: its timer, a
+    ///   measurement, a rounded figure in its documentation), and how late
+    ///   this OS's keepalive timer may fire (on Linux, 1/8 of the idle time
+    ///   plus a jiffy: the kernel's timer wheel). It is a whole number of the
+    ///   OS unit (half-seconds on NetBSD), so nothing rounds it up. At most
+    ///   half of `detect_within`, and at most the OS maximum: a path that
+    ///   waits longer is then kept alive all the more.
+    /// - **Interval and retries**: 3 probes sharing the rest of
+    ///   `detect_within`, each interval no longer than the longest idle time
+    ///   the path allows (after a lost probe the next still comes in time);
+    ///   fewer probes, then shorter values, when time is short. The result's
+    ///   [`detection_bound`](Self::detection_bound) is at most `detect_within`
+    ///   under this OS's semantics, and every value is within its limits.
+    /// - **User timeout**: none, unless this OS's detection bound needs one
+    ///   (to cover a write while keepalive probes); then one as long as the
+    ///   idle time plus every probe, and the rest shortened to fit.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidInput`](std::io::ErrorKind::InvalidInput) when no config
+    /// can do it: the message names the shortest path timeout, or the shortest
+    /// detection time, this OS can meet. [`Unsupported`](std::io::ErrorKind::Unsupported)
+    /// where the OS has no per-socket idle time, interval or count (OpenBSD,
+    /// Haiku), or where nothing it has bounds the detection time.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tcp_keepalive::{Keepalive, KeepaliveExt, Middlebox};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// let nat = Middlebox::named("aws-nat-gateway").unwrap(); // 350 s
+    /// # #[cfg(not(any(target_os = "openbsd", target_os = "haiku")))] {
+    /// let config = Keepalive::for_path(nat.idle_timeout, Duration::from_secs(60))?;
+    /// assert!(config.idle().unwrap() < nat.idle_timeout);
+    /// assert!(config.detection_bound().unwrap() <= Duration::from_secs(60));
+    /// match stream.set_keepalive_config(&config) {
+    ///     // Windows before 10 1703 has no per-socket probe count. Nothing was
+    ///     // changed: the times alone still keep the flow alive.
+    ///     Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+    ///         let times = Keepalive::new().with_idle(config.idle().unwrap());
+    ///         stream.set_keepalive_config(&times.with_interval(config.interval().unwrap()))?
+    ///     }
+    ///     other => other?,
+    /// }
+    ///
+    /// // Too short for any config: the error names what this OS can do.
+    /// let err = Keepalive::for_path(Duration::from_millis(500), Duration::from_secs(60)).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// assert!(err.to_string().contains("the shortest it can keep a flow alive through is"));
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn for_path(
+        path_idle_timeout: Duration,
+        detect_within: Duration,
+    ) -> std::io::Result<Keepalive> {
+        crate::sys::PLATFORM.for_path(path_idle_timeout, detect_within)
+    }
+
+    /// Whether, with keepalive on, this config sends its first probe on an
+    /// idle connection before a path that forgets flows idle for
+    /// `path_idle_timeout` does so: the idle time as this OS runs it (rounded
+    /// up to its unit), fired as late as its keepalive timer may (see
+    /// [`for_path`](Self::for_path)), is below the timeout. Each answered
+    /// probe refreshes the flow, so the connection then survives the path.
+    /// `None` when the idle time is unknown.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tcp_keepalive::Keepalive;
+    ///
+    /// let nat = Duration::from_secs(350);
+    /// let linux_default = Keepalive::new().with_idle(Duration::from_secs(7200));
+    /// assert_eq!(linux_default.probes_within(nat), Some(false));
+    /// assert_eq!(Keepalive::new().probes_within(nat), None);
+    /// # #[cfg(not(any(target_os = "openbsd", target_os = "haiku")))]
+    /// assert_eq!(Keepalive::for_path(nat, Duration::from_secs(60))?.probes_within(nat), Some(true));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn probes_within(&self, path_idle_timeout: Duration) -> Option<bool> {
+        crate::sys::PLATFORM.probes_within(self, path_idle_timeout)
+    }
+
     pub(crate) fn set(
         idle: Option<Duration>,
         interval: Option<Duration>,

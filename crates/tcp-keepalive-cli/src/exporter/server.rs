@@ -225,6 +225,7 @@ fn all_connections(every_namespace: bool) -> InspectArgs {
         port: None,
         state: StateFilter::Established,
         max_detection: None,
+        path_timeout: None,
         prometheus: false,
         all_namespaces: every_namespace,
     }

@@ -37,6 +37,7 @@ exit_codes! {
     Incomplete = 7: "inspect: some connection or process could not be read exactly (no such pid, it exited, the socket closed, no permission); apply: some socket or process could not be configured (no such pid, it exited, the socket closed); each is shown on its line",
     SlowDetection = 8: "inspect --max-detection: a listed connection would notice a dead peer later than that, or never; before 7",
     NoPrivilege = 9: "demo: no privilege to silence a peer (CAP_NET_ADMIN), and no user namespace to get it in; apply: no permission to reach a process's sockets (ptrace access), shown on its line",
+    DroppedByPath = 10: "inspect --path-timeout: a listed connection would be dropped by that path (keepalive off, or its first probe too late); before 8 and 7",
     Interrupted = 130: "interrupted (Ctrl-C, SIGTERM or SIGHUP)",
 }
 
@@ -66,7 +67,9 @@ impl Exit {
             "watch" => &[Exit::PeerDead, Exit::PeerClosed, Exit::Unsupported],
             "idle-timeout" => &[Exit::Unsupported, Exit::NoTimeout],
             "defaults" => &[Exit::Unsupported],
-            "inspect" => &[Exit::Unsupported, Exit::Incomplete, Exit::SlowDetection],
+            "inspect" => {
+                &[Exit::Unsupported, Exit::Incomplete, Exit::SlowDetection, Exit::DroppedByPath]
+            }
             "exporter" => &[Exit::Unsupported],
             "apply" => &[Exit::Unsupported, Exit::Incomplete, Exit::NoPrivilege],
             "completions" | "man" => &[],

@@ -8,8 +8,11 @@
 use std::io;
 use std::time::Duration;
 
+mod path;
 #[cfg(test)]
 mod tests;
+
+pub(crate) use path::TimerSlack;
 
 use crate::error::{Problem, Setting, SettingError, Value};
 use crate::Keepalive;
@@ -227,6 +230,8 @@ pub(crate) struct Platform {
     /// connection is dropped, where the kernel checks that time instead of
     /// counting probes (illumos, Solaris: `TCP_KEEPALIVE_ABORT_THRESHOLD`).
     pub keepalive_abort: Option<TcpOption>,
+    /// How late the keepalive timer may fire (`Keepalive::for_path`'s margin).
+    pub keepalive_timer_slack: TimerSlack,
 }
 
 /// The options to write, in order, with their raw values. Built before any
@@ -263,6 +268,7 @@ impl Platform {
             accept_queue: None,
             keepalive_counts_through_writes: false,
             keepalive_abort: None,
+            keepalive_timer_slack: TimerSlack::ASSUMED,
         }
     }
 
@@ -420,13 +426,7 @@ impl Platform {
                 Value::Count(n) => n.into(),
             };
         };
-        let raw = option.raw(value).max(option.smallest().into());
-        raw * match option.unit {
-            Unit::Seconds => 1_000_000_000,
-            Unit::Millis => 1_000_000,
-            Unit::HalfSeconds => 500_000_000,
-            Unit::Count => 1,
-        }
+        option.raw(value).max(option.smallest().into()) * option.unit_nanos()
     }
 
     /// The worst case from the peer's last sign of life until the OS drops a

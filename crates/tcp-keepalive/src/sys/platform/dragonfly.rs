@@ -27,7 +27,7 @@ use crate::sys::platform::poll_4_4bsd::{
     MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
 use crate::sys::table::{
-    ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope,
+    ListenerProbe, OnListener::Inherited, Platform, TcpOption, TimerSlack, UserTimeoutScope,
 };
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
@@ -69,6 +69,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     accept_queue: None,
     keepalive_counts_through_writes: false,
     keepalive_abort: None,
+    keepalive_timer_slack: TimerSlack::ASSUMED,
 };
 
 same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);

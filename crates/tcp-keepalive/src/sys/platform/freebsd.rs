@@ -38,7 +38,8 @@ use crate::sys::platform::poll_4_4bsd::{
     MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
 use crate::sys::table::{
-    AcceptQueue, ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope,
+    AcceptQueue, ListenerProbe, OnListener::Inherited, Platform, TcpOption, TimerSlack,
+    UserTimeoutScope,
 };
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
@@ -91,6 +92,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     }),
     keepalive_counts_through_writes: true,
     keepalive_abort: None,
+    keepalive_timer_slack: TimerSlack::ASSUMED,
 };
 
 same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);

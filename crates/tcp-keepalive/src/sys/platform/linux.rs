@@ -30,7 +30,8 @@ use std::time::Duration;
 
 use crate::sys::liveness::LivenessCheck;
 use crate::sys::table::{
-    AcceptQueue, ListenerProbe, OnListener::Inherited, Platform, TcpOption, UserTimeoutScope,
+    AcceptQueue, ListenerProbe, OnListener::Inherited, Platform, TcpOption, TimerSlack,
+    UserTimeoutScope,
 };
 
 const MIPS: bool = cfg!(any(
@@ -118,6 +119,11 @@ pub(crate) const PLATFORM: Platform = Platform {
     },
     keepalive_counts_through_writes: false,
     keepalive_abort: None,
+    // kernel/time/timer.c: the keepalive timer (`sk_timer`, armed by
+    // `inet_csk_reset_keepalive_timer`) sits in the timer wheel, which rounds an
+    // expiry up to its level's granularity, at most 1/8 of the time armed for
+    // (the level table in that file's header), plus one jiffy (10 ms at HZ=100).
+    keepalive_timer_slack: TimerSlack { divisor: 8, plus: Duration::from_millis(10) },
 };
 
 // liveness(): poll's bits, the same on every Linux ABI but POLLRDHUP on sparc.

@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use crate::sys::liveness::LivenessCheck;
 use crate::sys::table::{
-    ListenerProbe, OnListener::NotInherited, Platform, TcpOption, UserTimeoutScope,
+    ListenerProbe, OnListener::NotInherited, Platform, TcpOption, TimerSlack, UserTimeoutScope,
 };
 
 pub(crate) const SO_ACCEPTCONN: i32 = 0x2;
@@ -63,6 +63,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     accept_queue: None,
     keepalive_counts_through_writes: false,
     keepalive_abort: None,
+    keepalive_timer_slack: TimerSlack::ASSUMED,
 };
 
 // liveness(): WSAPoll's bits (POLLRDNORM is what "readable" is there; WSAPoll
