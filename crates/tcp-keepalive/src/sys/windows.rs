@@ -66,8 +66,16 @@ fn getsockopt(socket: Handle<'_>, level: i32, name: i32) -> io::Result<u32> {
     Ok(value)
 }
 
+/// Whether Winsock answered "this option is unknown": WSAENOPROTOOPT, which
+/// Microsoft's `setsockopt` page gives for "the option is unknown or
+/// unsupported for the specified provider or socket" (what Windows before
+/// 10 1703 / 1709 answers for `TCP_KEEPCNT` / `TCP_KEEPIDLE`, and Wine 8 too).
+/// Not WSAEINVAL, which that page gives for a value or level that is not
+/// valid: such a failure is the kernel refusing the value, and must neither
+/// read as Unsupported nor send the times down the `SIO_KEEPALIVE_VALS`
+/// fallback, which would reset a time left unset to the Windows default.
 pub(crate) fn is_no_such_option(err: &io::Error) -> bool {
-    matches!(err.raw_os_error(), Some(ws::WSAENOPROTOOPT | ws::WSAEINVAL))
+    err.raw_os_error() == Some(ws::WSAENOPROTOOPT)
 }
 
 #[inline]
@@ -107,6 +115,14 @@ fn keepalive_vals(socket: Handle<'_>, idle_ms: u32, interval_ms: u32) -> io::Res
     Ok(())
 }
 
+/// No Windows table names an accept-queue option: never called.
+pub(crate) fn accept_queue_len(
+    _: Handle<'_>,
+    _: &super::table::AcceptQueue,
+) -> io::Result<Option<usize>> {
+    Ok(None)
+}
+
 /// Whether `socket` is a listening socket (`SO_ACCEPTCONN`).
 pub(crate) fn is_listening(socket: Handle<'_>) -> io::Result<bool> {
     let listening = getsockopt(socket, SOL_SOCKET, SO_ACCEPTCONN);
@@ -116,13 +132,13 @@ pub(crate) fn is_listening(socket: Handle<'_>) -> io::Result<bool> {
 /// The options in the plan, then `SO_KEEPALIVE`; the times through
 /// `SIO_KEEPALIVE_VALS` where the system lacks their options.
 pub(crate) fn write_plan(socket: Handle<'_>, plan: &Plan, _asked: &Keepalive) -> io::Result<()> {
-    let [idle, interval, retries, user_timeout] = plan.slots();
+    let [idle, interval, retries, user_timeout] = *plan;
     let mut applied = [""; 5];
     let mut done = 0;
     // The probe count first: on systems before 1703 it fails, and then nothing
     // has changed yet. TCP_MAXRT (Vista+) next, before anything is overwritten.
     for (option, value) in [retries, user_timeout].into_iter().flatten() {
-        set(socket, option, value, &applied[..done])?;
+        set(socket, &option, value, &applied[..done])?;
         applied[done] = option.name;
         done += 1;
     }
@@ -143,8 +159,7 @@ pub(crate) fn write_plan(socket: Handle<'_>, plan: &Plan, _asked: &Keepalive) ->
         }
     }
     if fallback {
-        let ms =
-            |o: Option<(&TcpOption, i32)>, default| o.map_or(default, |(_, s)| s as u32 * 1000);
+        let ms = |o: Option<(TcpOption, i32)>, default| o.map_or(default, |(_, s)| s as u32 * 1000);
         let (idle_ms, interval_ms) =
             (ms(idle, WINDOWS_DEFAULT_IDLE_MS), ms(interval, WINDOWS_DEFAULT_INTERVAL_MS));
         keepalive_vals(socket, idle_ms, interval_ms)
@@ -188,13 +203,25 @@ pub(crate) fn liveness(socket: Handle<'_>) -> io::Result<Liveness> {
 /// Values set through `SIO_KEEPALIVE_VALS` cannot be read back: those read as
 /// `None`, and so does `TCP_MAXRT`'s -1 ("retransmit forever": no user timeout).
 pub(crate) fn config(socket: Handle<'_>) -> io::Result<Keepalive> {
-    PLATFORM.read(|option, raw| {
-        *raw = match getsockopt(socket, option.level, option.id) {
-            Ok(u32::MAX) => 0,
-            Ok(value) => value.min(i32::MAX as u32) as i32,
-            Err(e) if is_no_such_option(&e) => 0,
-            Err(e) => return Err(read_failed(option.name, e)),
-        };
-        Ok(())
+    PLATFORM.read(|option| match getsockopt(socket, option.level, option.id) {
+        Ok(u32::MAX) => Ok(None),
+        Ok(raw) => Ok(Some(raw.min(i32::MAX as u32) as i32)),
+        Err(e) if is_no_such_option(&e) => Ok(None),
+        Err(e) => Err(read_failed(option.name, e)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_unknown_option_reads_as_missing() {
+        let unknown = io::Error::from_raw_os_error(ws::WSAENOPROTOOPT);
+        let invalid = io::Error::from_raw_os_error(ws::WSAEINVAL);
+        assert!(is_no_such_option(&unknown));
+        assert!(!is_no_such_option(&invalid), "WSAEINVAL is a refused value, not a missing option");
+        let refused = super::super::syscall_failed("TCP_KEEPIDLE", &[], invalid);
+        assert_eq!(refused.kind(), io::ErrorKind::InvalidInput, "{refused}");
+    }
 }
