@@ -297,7 +297,7 @@ impl Keepalive {
     /// - **Idle time**: strictly below the path timeout, by a margin: the
     ///   path's own error (1 % of its timeout, at least 1 s: its timer, a
     ///   measurement, a rounded figure in its documentation), and how late
-    ///   this OS's keepalive timer may fire (on Linux, 1/8 of the idle time
+    ///   this OS's keepalive timer may fire (on Linux, 12.7 % of the idle time
     ///   plus a jiffy: the kernel's timer wheel). It is a whole number of the
     ///   OS unit (half-seconds on NetBSD), so nothing rounds it up. At most
     ///   half of `detect_within`, and at most the OS maximum: a path that
