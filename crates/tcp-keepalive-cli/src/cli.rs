@@ -108,8 +108,10 @@ pub enum Command {
     /// something could not be read exactly.
     ///
     /// In `connection` events, `keepalive` null means it cannot be told (not
-    /// exact, and data in flight hides the timer); `detection_bound_s` null
-    /// means never (or unknown, with `keepalive` null); `pid` and `command`
+    /// exact, and data in flight hides the timer); `detection_bound_s` is the
+    /// idle figure (a write while the peer is silent hands the connection to
+    /// the user timeout or the retransmission limit), null means never (or
+    /// unknown, with `keepalive` null); `pid` and `command`
     /// are null when the owner is hidden; `too_slow` is null without
     /// --max-detection, for listeners and TIME_WAIT, and when it depends on
     /// assumed values; `survives_path` without --path-timeout, for listeners

@@ -44,7 +44,7 @@
 //! }
 //! let effective = stream.keepalive_config()?;
 //! # #[cfg(target_os = "linux")]
-//! assert_eq!(effective.detection_bound(), Some(Duration::from_secs(110)));
+//! assert_eq!(effective.idle_detection_bound(), Some(Duration::from_secs(110)));
 //! # Ok(())
 //! # }
 //! ```

@@ -49,7 +49,7 @@ pub fn plan(peer: &str, answered: f64, detect_within: Option<Duration>) -> Resul
         idle_s: secs(idle),
         interval_s: secs(interval),
         retries,
-        detection_bound_s: config.detection_bound().map(secs),
+        detection_bound_s: config.idle_detection_bound().map(secs),
         watch: format!(
             "tcp-keepalive watch {peer} --idle {} --interval {} --retries {retries}",
             flag(idle),

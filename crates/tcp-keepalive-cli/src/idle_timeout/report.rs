@@ -252,8 +252,8 @@ mod tests {
         assert!(text.contains("1 answer contradicted"), "{text}");
         // The for_path plan for the lower end, 349.489 s: never at or past it.
         assert!(text.contains("for a path timeout of 349.489s"), "{text}");
-        assert!(text.contains("idle 306s, interval 130s, 3 retries"), "{text}");
-        let watch = "tcp-keepalive watch 192.0.2.7:22 --idle 306s --interval 130s --retries 3";
+        assert!(text.contains("idle 175s, interval 58s, 3 retries"), "{text}");
+        let watch = "tcp-keepalive watch 192.0.2.7:22 --idle 175s --interval 58s --retries 3";
         assert!(text.contains(watch), "{text}");
         let rust = "Keepalive::for_path(std::time::Duration::from_millis(349489), std::time::Duration::from_millis(698978))?;";
         assert!(text.contains(rust), "{text}");

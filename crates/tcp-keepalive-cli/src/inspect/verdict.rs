@@ -44,7 +44,7 @@ pub fn connection(
     };
     let bound = match keepalive {
         _ if kind != SocketKind::Connection => None,
-        Some(true) => config.detection_bound(),
+        Some(true) => config.idle_detection_bound(),
         // TCP_USER_TIMEOUT alone still ends a connection whose data goes unacknowledged.
         _ => config.user_timeout(),
     };

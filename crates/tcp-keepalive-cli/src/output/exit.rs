@@ -129,7 +129,7 @@ impl Failure {
     /// this OS lacks; every other error, `Unsupported` from the kernel
     /// included, is a system error.
     pub fn io(doing: impl fmt::Display, err: io::Error) -> Failure {
-        let exit = SettingError::of(&err).map_or(Exit::Error, |refused| refusal(refused).0);
+        let exit = library_refusal(&err).map_or(Exit::Error, |refused| refusal(refused).0);
         Failure::new(exit, format!("{doing}: {err}"))
     }
 
@@ -141,7 +141,7 @@ impl Failure {
         typed: impl Fn(Setting) -> Option<(&'static str, String)>,
     ) -> Failure {
         let Some((detail, (flag, text))) =
-            SettingError::of(&err).and_then(|d| Some((d, typed(d.setting())?)))
+            library_refusal(&err).and_then(|d| Some((d, typed(d.setting())?)))
         else {
             return Failure::io(doing, err);
         };
@@ -153,6 +153,12 @@ impl Failure {
         let setting = detail.setting();
         Failure::new(exit, format!("{flag} {text}: {setting} {why}{option}"))
     }
+}
+
+/// The library's own refusal inside `err`, made before any system call; not
+/// a value the kernel refused ([`Problem::Refused`]), which is a system error.
+fn library_refusal(err: &io::Error) -> Option<&SettingError> {
+    SettingError::of(err).filter(|detail| *detail.problem() != Problem::Refused)
 }
 
 /// The exit code for one of the library's refusals, and why, after the

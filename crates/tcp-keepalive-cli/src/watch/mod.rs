@@ -96,7 +96,7 @@ pub fn run(args: &WatchArgs, out: &Output) -> Outcome {
         Ok(read) if read.idle().is_some() => read,
         _ => config,
     };
-    let bound = effective.detection_bound();
+    let bound = effective.idle_detection_bound();
     out.emit(&WatchEvent::Connected {
         peer: stream.peer_addr().map_or("?".into(), |a| a.to_string()),
         local: stream.local_addr().map_or("?".into(), |a| a.to_string()),

@@ -139,7 +139,7 @@ impl Platform {
 
     /// The detection bound `for_path` keeps within `detect_within`.
     fn bound(&self, config: &Keepalive) -> Option<Duration> {
-        self.detection_bound(config)
+        self.detection_bound(config, crate::sys::kernel_release())
     }
 
     /// Whether keepalive with `config` sends its first probe on an idle
