@@ -88,17 +88,17 @@ fn every_table_accepts_its_limits_and_refuses_one_unit_past_them() {
 fn durations_round_up_to_each_tables_unit() {
     let linux = table("Linux");
     let plan = linux.plan(&Keepalive::new().with_idle(Duration::from_millis(1500))).unwrap();
-    assert_eq!(plan[0].map(|(_, raw)| raw), Some(2));
+    assert_eq!(plan.slots()[0].map(|(_, raw)| raw), Some(2));
     let netbsd = table("NetBSD");
     let plan = netbsd.plan(&Keepalive::new().with_interval(Duration::from_millis(1200))).unwrap();
-    assert_eq!(plan[1].map(|(_, raw)| raw), Some(3), "NetBSD counts half-seconds");
+    assert_eq!(plan.slots()[1].map(|(_, raw)| raw), Some(3), "NetBSD counts half-seconds");
     let solaris = table("Solaris");
     let plan =
         solaris.plan(&Keepalive::new().with_idle(Duration::from_micros(10_000_001))).unwrap();
-    assert_eq!(plan[0].map(|(_, raw)| raw), Some(10_001), "Solaris's threshold is in ms");
+    assert_eq!(plan.slots()[0].map(|(_, raw)| raw), Some(10_001), "Solaris's threshold is in ms");
     let apple = table("Apple systems");
     let plan = apple.plan(&Keepalive::new().with_user_timeout(Duration::from_millis(1))).unwrap();
-    assert_eq!(plan[3].map(|(o, raw)| (o.name, raw)), Some(("TCP_RXT_CONNDROPTIME", 1)));
+    assert_eq!(plan.slots()[3].map(|(o, raw)| (o.name, raw)), Some(("TCP_RXT_CONNDROPTIME", 1)));
 }
 
 #[test]
@@ -159,7 +159,7 @@ fn dragonfly_refuses_what_its_kernel_refuses() {
     );
     // Seconds since 5.8: 1.5 s is sent as 2, never as 1500 (the old milliseconds).
     let plan = dragonfly.plan(&Keepalive::new().with_idle(Duration::from_millis(1500))).unwrap();
-    assert_eq!(plan[0].map(|(_, raw)| raw), Some(2));
+    assert_eq!(plan.slots()[0].map(|(_, raw)| raw), Some(2));
 }
 
 #[test]

@@ -32,7 +32,7 @@ fn allowance(path: Duration) -> Duration {
 }
 
 /// Everything `for_path` promises of a config it returns.
-fn check_promises(p: &Platform, path: Duration, detect: Duration, k: &Keepalive) {
+fn check_promises(p: &'static Platform, path: Duration, detect: Duration, k: &Keepalive) {
     let (idle, interval) = (k.idle().unwrap(), k.interval().unwrap());
     assert!(idle < path, "{}: idle {idle:?} for path {path:?}", p.os);
     assert!(
