@@ -206,7 +206,8 @@ pub(crate) fn write_plan(fd: Handle<'_>, plan: &Plan, asked: &Keepalive) -> io::
         }
         Ok(())
     };
-    if table.has_options_added_later() {
+    // Whether to order at all is a property of this OS, so a constant.
+    if platform().has_options_added_later() {
         for position in 0..SETTINGS.len() {
             if is_added_later(table, &values, position) {
                 write(position)?;
@@ -246,7 +247,8 @@ fn write_order<'a>(
     raw: &'a [i32; 4],
 ) -> impl Iterator<Item = (usize, &'static TcpOption)> + 'a {
     let positions = 0..SETTINGS.len();
-    let later = move |&i: &usize| table.has_options_added_later() && is_added_later(table, raw, i);
+    let ordered = platform().has_options_added_later();
+    let later = move |&i: &usize| ordered && is_added_later(table, raw, i);
     let order = positions.clone().filter(later).chain(positions.filter(move |i| !later(i)));
     order.filter_map(move |i| Some((i, slot(table, raw, i)?.0)))
 }
