@@ -2,14 +2,17 @@
 //! what every backend shares: the checks made before the first system call and
 //! the context added to an OS error.
 
-#[cfg(any(
-    not(any(unix, windows, target_os = "wasi")),
-    all(target_os = "wasi", target_env = "p1")
-))]
-compile_error!(
-    "tcp-keepalive needs TCP sockets with SO_KEEPALIVE: Unix, Windows or WASI preview 2; \
-     this target has none"
-);
+// Where std has no socket options (the `none` backend), nothing here is called
+// but the checks made before it: the rest is built, and unused, on purpose.
+#![cfg_attr(
+    not(any(
+        unix,
+        windows,
+        target_os = "hermit",
+        all(target_os = "wasi", not(target_env = "p1"))
+    )),
+    allow(dead_code)
+)]
 
 use std::{error, fmt, io};
 
@@ -19,15 +22,32 @@ use crate::{Keepalive, SettingError};
 pub(crate) mod platform;
 pub(crate) mod table;
 
-#[cfg(any(unix, target_os = "wasi"))]
+#[cfg(any(unix, target_os = "hermit", all(target_os = "wasi", not(target_env = "p1"))))]
 mod unix;
-#[cfg(any(unix, target_os = "wasi"))]
+#[cfg(any(unix, target_os = "hermit", all(target_os = "wasi", not(target_env = "p1"))))]
 pub(crate) use unix::*;
 
 #[cfg(windows)]
 mod windows;
 #[cfg(windows)]
 pub(crate) use windows::*;
+
+// Every other target std builds for: its std has no socket options, and this
+// backend answers `Unsupported` as std does there.
+#[cfg(not(any(
+    unix,
+    windows,
+    target_os = "hermit",
+    all(target_os = "wasi", not(target_env = "p1"))
+)))]
+mod none;
+#[cfg(not(any(
+    unix,
+    windows,
+    target_os = "hermit",
+    all(target_os = "wasi", not(target_env = "p1"))
+)))]
+pub(crate) use none::*;
 
 pub(crate) use platform::PLATFORM;
 use table::{Plan, Platform};

@@ -1,5 +1,6 @@
-//! Backend for every system whose sockets are file descriptors: Unix, and WASI
-//! preview 2 (through wasi-libc). One `int` option helper pair, as in std.
+//! Backend for every system whose sockets are file descriptors: Unix, WASI
+//! preview 2 (through wasi-libc) and Hermit. One `int` option helper pair, as
+//! in std.
 
 use std::ffi::{c_int, c_void};
 use std::io;
@@ -19,20 +20,23 @@ pub(crate) fn handle<S: AsHandle + ?Sized>(socket: &S) -> Handle<'_> {
     socket.as_fd()
 }
 
-/// C's `socklen_t`: a 32-bit integer, signed only in 32-bit Android's bionic.
-#[cfg(not(all(target_os = "android", target_pointer_width = "32")))]
+/// C's `socklen_t`: a 32-bit integer, signed only in 32-bit Android's bionic
+/// and in Cygwin (checked against the libc crate below).
+#[cfg(not(any(all(target_os = "android", target_pointer_width = "32"), target_os = "cygwin")))]
 type SockLen = u32;
-#[cfg(all(target_os = "android", target_pointer_width = "32"))]
+#[cfg(any(all(target_os = "android", target_pointer_width = "32"), target_os = "cygwin"))]
 type SockLen = i32;
 
 // The two C functions this crate calls, declared here rather than taken from the
 // libc crate: they are the same POSIX functions on every OS, and the crate then
 // builds without any dependency. The tests check these declarations, and every
 // table's numbers, against the libc crate on each target (`same_as_libc!`).
-// They resolve to the C library that std links; Haiku keeps sockets in libnetwork.
+// They resolve to the C library that std links; Haiku keeps sockets in libnetwork,
+// and Hermit's kernel names them sys_* (hermit-abi, the libc crate's hermit module).
 #[cfg_attr(target_os = "haiku", link(name = "network"))]
 unsafe extern "C" {
     #[cfg_attr(target_os = "espidf", link_name = "lwip_setsockopt")]
+    #[cfg_attr(target_os = "hermit", link_name = "sys_setsockopt")]
     fn setsockopt(
         fd: c_int,
         level: c_int,
@@ -44,6 +48,7 @@ unsafe extern "C" {
     // The X/Open variant, whose length is a socklen_t, as the libc crate and std use.
     #[cfg_attr(any(target_os = "illumos", target_os = "solaris"), link_name = "__xnet_getsockopt")]
     #[cfg_attr(target_os = "espidf", link_name = "lwip_getsockopt")]
+    #[cfg_attr(target_os = "hermit", link_name = "sys_getsockopt")]
     fn getsockopt(
         fd: c_int,
         level: c_int,

@@ -109,9 +109,11 @@ fn user_timeout_maps_to_each_oss_own_option() {
         names,
         [
             ("Apple systems", Some("TCP_RXT_CONNDROPTIME")),
+            ("Cygwin", None),
             ("DragonFly BSD", None),
             ("FreeBSD", None),
             ("Haiku", None),
+            ("Hermit", None),
             ("illumos", Some("TCP_ABORT_THRESHOLD")),
             ("Linux", Some("TCP_USER_TIMEOUT")),
             ("NetBSD", None),
@@ -180,7 +182,7 @@ fn a_listener_refuses_exactly_the_values_that_arm_its_keepalive_timer() {
     assert_eq!(killers(table("NetBSD")), three);
     assert_eq!(killers(table("WASI")), three);
     let safe = ["Linux", "FreeBSD", "DragonFly BSD", "illumos", "Solaris", "Windows", "OpenBSD"];
-    for os in safe.into_iter().chain(["Haiku"]) {
+    for os in safe.into_iter().chain(["Cygwin", "Haiku", "Hermit"]) {
         assert_eq!(killers(table(os)), [], "{os}");
     }
 
