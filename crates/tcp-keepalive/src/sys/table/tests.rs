@@ -7,6 +7,8 @@ use super::{OnListener, Platform, TcpOption, Unit, UserTimeoutScope, SETTINGS};
 use crate::sys::platform::every_os::{self, ALL};
 use crate::{Keepalive, Problem, Setting, Value};
 
+mod from_source;
+
 const S: fn(u64) -> Duration = Duration::from_secs;
 
 fn table(os: &str) -> &'static Platform {
@@ -136,32 +138,6 @@ fn only_where_every_value_is_inherited_does_the_listener_configure_accepted_sock
         .map(|p| p.os)
         .collect();
     assert_eq!(through_listener, ["DragonFly BSD", "FreeBSD", "illumos", "Linux"]);
-}
-
-/// DragonFly's tcp_usrreq.c: MAXKEEPALIVE 32767 (idle, interval, seconds),
-/// MAXKEEPCNT 127, EINVAL outside 1..=max. A larger value must not get past
-/// the checks, and `nearest_supported` must never produce one.
-#[test]
-fn dragonfly_refuses_what_its_kernel_refuses() {
-    let dragonfly = table("DragonFly BSD");
-    let ok = Keepalive::new().with_idle(S(32_767)).with_interval(S(32_767)).with_retries(127);
-    assert!(dragonfly.plan(&ok).is_ok());
-    for (setting, over, max) in [
-        (Setting::Idle, Value::Duration(S(32_768)), Value::Duration(S(32_767))),
-        (Setting::Interval, Value::Duration(S(32_768)), Value::Duration(S(32_767))),
-        (Setting::Retries, Value::Count(128), Value::Count(127)),
-    ] {
-        let err = dragonfly.plan(&with(setting, over)).unwrap_err();
-        assert_eq!(err.problem(), &Problem::TooLarge { max }, "{setting}");
-    }
-    let huge = Keepalive::new().with_idle(S(2_147_483)).with_retries(i32::MAX as u32);
-    assert_eq!(
-        dragonfly.nearest_supported(&huge),
-        Keepalive::new().with_idle(S(32_767)).with_retries(127)
-    );
-    // Seconds since 5.8: 1.5 s is sent as 2, never as 1500 (the old milliseconds).
-    let plan = dragonfly.plan(&Keepalive::new().with_idle(Duration::from_millis(1500))).unwrap();
-    assert_eq!(plan[0].map(|(_, raw)| raw), Some(2));
 }
 
 #[test]
