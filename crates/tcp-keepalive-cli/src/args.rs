@@ -34,6 +34,53 @@ pub fn duration(text: &str) -> Result<Typed<Duration>, String> {
     Ok(Typed { value, text: text.to_string() })
 }
 
+/// Parses a count (`--retries`, `--connections`): a whole number, told
+/// apart from a negative one or one too large for `T`.
+pub fn count<T: TryFrom<u64> + fmt::Display + Bounded>(text: &str) -> Result<T, String> {
+    whole(text, "a count", "like 3").and_then(|n| {
+        T::try_from(n).map_err(|_| format!("{text:?} is above the maximum of {}", T::MAX))
+    })
+}
+
+/// Parses a process id: 1 or more.
+pub fn pid(text: &str) -> Result<u32, String> {
+    let why = "process ids are whole numbers from 1";
+    match whole(text, "a process id", why)? {
+        0 => Err(format!("0 is not a process id: {why}")),
+        n => u32::try_from(n).map_err(|_| format!("{text:?} is too large for a process id")),
+    }
+}
+
+/// Parses a TCP port: 1 to 65535 (0 is no port a connection can have).
+pub fn port(text: &str) -> Result<u16, String> {
+    let why = "ports are 1 to 65535";
+    match whole(text, "a port", why)? {
+        n @ 1..=65535 => Ok(n as u16),
+        _ => Err(format!("{text:?} is not a port: {why}")),
+    }
+}
+
+/// A non-negative whole number; `what` and `hint` make the message.
+fn whole(text: &str, what: &str, hint: &str) -> Result<u64, String> {
+    if text.trim_start().starts_with('-') {
+        return Err(format!("{text:?} is negative, not {what}: {hint}"));
+    }
+    text.parse().map_err(|_| format!("{text:?} is not {what}: {hint}"))
+}
+
+/// The largest value of a count's type, for its message.
+pub trait Bounded {
+    const MAX: Self;
+}
+
+impl Bounded for u32 {
+    const MAX: u32 = u32::MAX;
+}
+
+impl Bounded for usize {
+    const MAX: usize = usize::MAX;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -5,22 +5,32 @@ use clap::{Parser, Subcommand};
 
 use crate::output::{events_help, Exit};
 
-/// Shown at the end of `--help`: durations, exit codes and `--json`.
+/// Shown at the end of `--help`: durations, every exit code and `--json`.
 fn after_help() -> String {
+    help_end(&Exit::help())
+}
+
+/// Shown at the end of a subcommand's `-h`: durations, the exit codes that
+/// apply to it (its name as typed) and `--json`.
+fn subcommand_help(name: &str) -> String {
+    help_end(&Exit::help_for(name))
+}
+
+/// A subcommand's `--help` end: its JSON events, then [`subcommand_help`].
+fn subcommand_long_help<E: schemars::JsonSchema>(name: &str) -> String {
+    format!("{}\n{}", events_help::<E>(), subcommand_help(name))
+}
+
+/// Durations, `--json`, then `exit_codes`.
+fn help_end(exit_codes: &str) -> String {
     format!(
-        "Durations are written like 30s, 1m30s, 500ms or 2h.\n\n{}\n\
+        "Durations are written like 30s, 1m30s, 500ms or 2h.\n\n\
          --json prints one JSON object per line on stdout, one per event, each with an\n\
          \"event\" field naming it (see `tcp-keepalive <COMMAND> --help`). Durations in\n\
          JSON are seconds (numbers), in fields ending in _s. Errors are printed on\n\
          stderr and, with --json anywhere on the command line, also as one\n\
-         {{\"event\":\"error\",...}} line on stdout.",
-        Exit::help()
+         {{\"event\":\"error\",...}} line on stdout.\n\n{exit_codes}"
     )
-}
-
-/// A subcommand's `--help` end: its JSON events, then [`after_help`].
-fn events_and_after_help<E: schemars::JsonSchema>() -> String {
-    format!("{}\n{}", events_help::<E>(), after_help())
 }
 
 /// See dead-peer detection happen, and find how long a network path lets a
@@ -48,7 +58,7 @@ pub enum Command {
     /// demo enters an unprivileged user+network namespace first). Shows each
     /// unanswered probe live (TCP_INFO), then the detection time against the
     /// configured bound, while the connection without keepalive still hangs.
-    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::demo::DemoEvent>())]
+    #[command(after_help = subcommand_help("demo"), after_long_help = subcommand_long_help::<crate::demo::DemoEvent>("demo"))]
     Demo,
 
     /// Connect, apply keepalive settings, send nothing, and show the
@@ -56,7 +66,7 @@ pub enum Command {
     ///
     /// Exits with code 3 when keepalive declares the peer dead, 4 when the
     /// peer closes or resets the connection. Runs until then (Ctrl-C stops it).
-    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::watch::WatchEvent>())]
+    #[command(after_help = subcommand_help("watch"), after_long_help = subcommand_long_help::<crate::watch::WatchEvent>("watch"))]
     Watch(crate::watch::WatchArgs),
 
     /// Find the idle timeout of a NAT, firewall or load balancer on the path
@@ -69,12 +79,12 @@ pub enum Command {
     /// Takes about 1.2 to 2.2 times the timeout. A server that closes idle
     /// connections itself is reported the same way (its own idle timeout,
     /// counted from the connection's last data).
-    #[command(name = "idle-timeout", after_help = after_help(), after_long_help = events_and_after_help::<crate::idle_timeout::IdleTimeoutEvent>())]
+    #[command(name = "idle-timeout", after_help = subcommand_help("idle-timeout"), after_long_help = subcommand_long_help::<crate::idle_timeout::IdleTimeoutEvent>("idle-timeout"))]
     IdleTimeout(crate::idle_timeout::IdleTimeoutArgs),
 
     /// Show the OS's keepalive defaults, where they were read, the worst-case
     /// detection time they imply, and how to change them.
-    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::defaults::DefaultsEvent>())]
+    #[command(after_help = subcommand_help("defaults"), after_long_help = subcommand_long_help::<crate::defaults::DefaultsEvent>("defaults"))]
     Defaults,
 
     /// List this network namespace's TCP connections with the keepalive
@@ -95,19 +105,19 @@ pub enum Command {
     /// means never (or unknown, with `keepalive` null); `pid` and `command`
     /// are null when the owner is hidden; `too_slow` is null without
     /// --max-detection.
-    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::inspect::InspectEvent>())]
+    #[command(after_help = subcommand_help("inspect"), after_long_help = subcommand_long_help::<crate::inspect::InspectEvent>("inspect"))]
     Inspect(crate::inspect::InspectArgs),
 
     /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish).
     ///
     /// For example: tcp-keepalive completions bash > ~/.local/share/bash-completion/completions/tcp-keepalive
-    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::completions::CompletionsEvent>())]
+    #[command(after_help = subcommand_help("completions"), after_long_help = subcommand_long_help::<crate::completions::CompletionsEvent>("completions"))]
     Completions(crate::completions::CompletionsArgs),
 
     /// Print the man page (roff), or a subcommand's page.
     ///
     /// For example: tcp-keepalive man > ~/.local/share/man/man1/tcp-keepalive.1
-    #[command(after_help = after_help(), after_long_help = events_and_after_help::<crate::man::ManEvent>())]
+    #[command(after_help = subcommand_help("man"), after_long_help = subcommand_long_help::<crate::man::ManEvent>("man"))]
     Man(crate::man::ManArgs),
 }
 

@@ -13,7 +13,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use tcp_keepalive::{Keepalive, KeepaliveExt};
 
-use crate::output::{human, secs, Event, Exit, Failure, KeepaliveFields, Outcome, Output};
+use crate::output::{human, os_name, secs, Event, Exit, Failure, KeepaliveFields, Outcome, Output};
 
 /// The events of `defaults`: one.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -75,12 +75,12 @@ pub fn run(out: &Output) -> Outcome {
             let why = sysctl_error.map_or(String::new(), |e| format!(" ({e})"));
             return Err(Failure::new(
                 Exit::Unsupported,
-                format!("cannot read the keepalive defaults on {}{why}: a fresh socket reports none either", os()),
+                format!("cannot read the keepalive defaults on {}{why}: a fresh socket reports none either", os_name()),
             ));
         }
     };
     out.emit(&DefaultsEvent::Defaults {
-        os: os(),
+        os: os_name(),
         source,
         sysctl_error,
         fields: KeepaliveFields::from(&config),
@@ -153,16 +153,6 @@ impl Event for DefaultsEvent {
 fn socket_defaults() -> Option<(bool, Keepalive)> {
     let socket = TcpListener::bind("127.0.0.1:0").ok()?;
     Some((socket.keepalive().ok()?, socket.keepalive_config().ok()?))
-}
-
-fn os() -> &'static str {
-    match std::env::consts::OS {
-        "linux" => "Linux",
-        "macos" => "macOS",
-        "freebsd" => "FreeBSD",
-        "windows" => "Windows",
-        other => other,
-    }
 }
 
 /// The sysctls, or why they cannot be read.

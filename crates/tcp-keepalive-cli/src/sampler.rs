@@ -10,7 +10,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use tcp_keepalive::Keepalive;
 
-use crate::output::{human, human_s, secs, Failure};
+use crate::output::{human, human_s, plural, secs, Failure};
 use crate::tcp_info::{self, TcpInfo, TcpState};
 
 /// The keepalive state of a connection at one moment, as events carry it.
@@ -161,10 +161,10 @@ fn is_keepalive_death(e: &io::Error) -> bool {
 pub fn describe(config: &Keepalive) -> String {
     let show = |d: Option<Duration>| d.map_or("OS default".into(), human);
     let mut text = format!(
-        "idle {}, interval {}, {} retries",
+        "idle {}, interval {}, {}",
         show(config.idle()),
         show(config.interval()),
-        config.retries().map_or("OS default".into(), |n| n.to_string())
+        config.retries().map_or("OS default retries".into(), |n| plural(n, "retry", "retries"))
     );
     if let Some(user_timeout) = config.user_timeout() {
         text.push_str(&format!(", user timeout {}", human(user_timeout)));

@@ -128,16 +128,75 @@ fn bad_input_is_exit_2_before_connecting_and_echoes_what_was_typed() {
         (&["watch", &target, "--idle", "0s"], &["--idle 0s", "minimum"]),
         (&["watch", &target, "--interval", "-1s"], &["-1s", "negative"]),
     ];
+    assert_bad_input(&cases, &["0ns", "-- -1", "resolve"]);
+    assert_untouched(&listener);
+}
+
+/// Each of `cases` (arguments, what the message must say) exits with code 2,
+/// and no message says any of `wrong`.
+fn assert_bad_input(cases: &[(&[&str], &[&str])], wrong: &[&str]) {
     for (args, needles) in cases {
         let out = run(args);
         let err = stderr(&out);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
-        for needle in needles {
+        for needle in *needles {
             assert!(err.contains(needle), "{args:?}: {needle:?} missing from {err}");
         }
-        for wrong in ["0ns", "-- -1", "resolve"] {
+        for wrong in wrong {
             assert!(!err.contains(wrong), "{args:?}: {wrong:?} in {err}");
         }
     }
+}
+
+#[test]
+fn counts_pids_and_ports_out_of_range_are_named_with_the_option() {
+    let (listener, target) = untouched_listener();
+    let cases: [(&[&str], &[&str]); 6] = [
+        (&["watch", &target, "--retries", "-1"], &["'-1' for '--retries", "negative"]),
+        (
+            &["idle-timeout", &target, "--connections", "-1"],
+            &["'-1' for '--connections", "negative"],
+        ),
+        (&["inspect", "--pid", "-1"], &["'-1' for '--pid", "negative", "from 1"]),
+        (&["inspect", "--pid", "0"], &["'0' for '--pid", "from 1"]),
+        (&["inspect", "--port", "0"], &["'0' for '--port", "1 to 65535"]),
+        (&["inspect", "--port", "70000"], &["'70000' for '--port", "1 to 65535"]),
+    ];
+    assert_bad_input(&cases, &["4294967295", "unexpected argument", "is not in"]);
     assert_untouched(&listener);
+}
+
+#[test]
+fn a_refused_setting_names_the_os_as_people_write_it() {
+    let (listener, target) = untouched_listener();
+    let out = run(&["watch", &target, "--retries", "100000"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("--retries 100000"), "{err}");
+    let os = std::env::consts::OS;
+    assert!(!err.contains(&format!(" on {os})")), "the OS as Rust spells it: {err}");
+    if cfg!(target_os = "linux") {
+        assert!(err.contains("(TCP_KEEPCNT on Linux)"), "{err}");
+    }
+    assert_untouched(&listener);
+}
+
+#[test]
+fn one_is_singular() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let target = listener.local_addr().unwrap().to_string();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tcp-keepalive"))
+        .args(["watch", &target, "--retries", "1"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut text = String::new();
+    for _ in 0..2 {
+        std::io::BufRead::read_line(&mut stdout, &mut text).unwrap();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(text.contains(", 1 retry;") || text.contains(", 1 retry,"), "{text}");
+    assert!(!text.contains("1 retries"), "{text}");
 }

@@ -66,3 +66,19 @@ fn no_answer_is_claimed_when_no_probe_was_sent_and_no_keepalive_is_recommended_t
     assert_eq!(result["recommended_idle_s"], Value::Null, "{text}");
     assert_eq!(result["recommended_interval_s"], Value::Null, "{text}");
 }
+
+#[test]
+fn a_server_closing_idle_connections_is_told_once_with_a_count() {
+    let (out, text) = measure(3.0, false);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    let told: Vec<&str> =
+        text.lines().filter(|l| l.contains("the peer closed a connection")).collect();
+    assert_eq!(told.len(), 1, "{text}");
+    let (out, text) = measure(3.0, true);
+    let events = json_lines(&out.stdout);
+    let closed = events.iter().filter(|e| e["event"] == "closed").count();
+    assert_eq!(closed, 1, "{text}");
+    let result = events.last().unwrap();
+    let count = result["closed_connections"].as_u64().unwrap_or_else(|| panic!("{result}"));
+    assert!(count >= 1, "{result}");
+}

@@ -43,6 +43,34 @@ fn defaults_are_the_sysctls() {
     // A fresh socket reports the same (the library reads the effective values).
     assert_eq!(d["socket"]["idle_s"].as_f64(), Some(idle));
     assert_eq!(d["socket"]["keepalive_on"], false);
+
+    // The text says the worst case to the second, never rounded down.
+    let text = Command::new(env!("CARGO_BIN_EXE_tcp-keepalive")).arg("defaults").output().unwrap();
+    let text = String::from_utf8_lossy(&text.stdout);
+    let line = text.lines().find(|l| l.starts_with("Worst-case detection")).expect(&text);
+    let said = line.split(": ").nth(1).and_then(|rest| rest.split(" (").next()).expect(line);
+    assert_eq!(seconds(said), idle + interval * probes, "{line}");
+}
+
+/// `2 h 11 min 15 s`, `1 day 3 h`, `75s`, `4.06s` as seconds.
+fn seconds(text: &str) -> f64 {
+    if let Some(s) = text.strip_suffix('s').filter(|s| !s.contains(' ')) {
+        return s.parse().unwrap_or_else(|_| panic!("{text:?}"));
+    }
+    let words: Vec<&str> = text.split(' ').collect();
+    words
+        .chunks(2)
+        .map(|pair| {
+            let unit = match pair[1] {
+                "day" | "days" => 86_400.0,
+                "h" => 3600.0,
+                "min" => 60.0,
+                "s" => 1.0,
+                other => panic!("unit {other:?} in {text:?}"),
+            };
+            pair[0].parse::<f64>().unwrap() * unit
+        })
+        .sum()
 }
 
 #[test]

@@ -66,31 +66,41 @@ fn a_full_stdout_is_an_error() {
 }
 
 fn interrupt(child: &std::process::Child) {
+    signal(child, libc::SIGINT);
+}
+
+fn signal(child: &std::process::Child, signal: libc::c_int) {
     // SAFETY: kill takes plain integers; the child is ours and not yet reaped.
-    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) }, 0);
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
 }
 
 #[test]
-fn ctrl_c_ends_with_a_final_event_and_the_documented_exit_code() {
+fn ctrl_c_sigterm_and_sighup_end_with_a_final_event_and_the_documented_exit_code() {
     let addr = closing_server(None).to_string();
-    let mut child = Command::new(BIN)
-        .args(["watch", &addr, "--json"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut stdout = BufReader::new(child.stdout.take().unwrap());
-    let mut first = String::new();
-    stdout.read_line(&mut first).unwrap();
-    interrupt(&child);
-    let status = wait(&mut child, Duration::from_secs(3));
-    let mut rest = Vec::new();
-    stdout.read_to_end(&mut rest).unwrap();
-    let events = json_lines(&rest);
-    assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!(events[0]["event"], "interrupted", "{events:?}");
-    assert_eq!(status.code(), Some(130));
-    assert_eq!(events[0]["exit_code"], 130);
+    let signals = [("SIGINT", libc::SIGINT), ("SIGTERM", libc::SIGTERM), ("SIGHUP", libc::SIGHUP)];
+    for (name, number) in signals {
+        let mut child = Command::new(BIN)
+            .args(["watch", &addr, "--json"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdout = BufReader::new(child.stdout.take().unwrap());
+        let mut first = String::new();
+        stdout.read_line(&mut first).unwrap();
+        signal(&child, number);
+        let status = wait(&mut child, Duration::from_secs(3));
+        let mut rest = Vec::new();
+        stdout.read_to_end(&mut rest).unwrap();
+        let mut err = String::new();
+        child.stderr.take().unwrap().read_to_string(&mut err).unwrap();
+        let events = json_lines(&rest);
+        assert_eq!(status.code(), Some(130), "{name}: {status:?} {err}");
+        assert_eq!(events.len(), 1, "{name}: {events:?}");
+        assert_eq!(events[0]["event"], "interrupted", "{name}: {events:?}");
+        assert_eq!(events[0]["exit_code"], 130, "{name}: {events:?}");
+        assert!(err.contains("interrupted"), "{name}: {err:?}");
+    }
     let help = support::run(&["--help"]);
     assert!(support::stdout(&help).contains("130"), "the exit code table lacks 130");
 }

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 use tcp_keepalive::{Keepalive, KeepaliveExt};
 
 use super::DemoEvent;
-use crate::output::{human, round_ms, secs, Exit, Failure, KeepaliveFields, Outcome, Output};
+use crate::output::{
+    human, plural, round_ms, secs, Exit, Failure, KeepaliveFields, Outcome, Output,
+};
 use crate::sampler::{describe, Sample, Sampler, Seen};
 use crate::tcp_info;
 
@@ -104,7 +106,8 @@ fn wait_for_death(
                 let probes = info.map_or(0, |i| i.probes);
                 out.progress(|| {
                     format!(
-                        "waiting in read(): {probes} probe(s) unanswered, dead within {}",
+                        "waiting in read(): {} unanswered, dead within {}",
+                        plural(probes, "probe", "probes"),
                         human(bound)
                     )
                 });

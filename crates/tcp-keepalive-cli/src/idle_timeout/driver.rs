@@ -127,13 +127,15 @@ mod linux {
             conns.push(Some(Conn::open(target)?));
         }
         let peer = conns[0].as_ref().and_then(|c| c.stream.peer_addr().ok());
+        let peer_text = peer.map_or(args.target.clone(), |a| a.to_string());
         out.emit(&IdleTimeoutEvent::Start {
-            peer: peer.map_or(args.target.clone(), |a| a.to_string()),
+            peer: peer_text.clone(),
             max_s: secs(args.max.value),
             grid_s: planner.grid().to_vec(),
             max_connections: args.connections,
         })?;
         let mut probes = 0;
+        let mut closed = 0;
         while !planner.done() {
             std::thread::sleep(TICK);
             out.check_stdout()?;
@@ -174,13 +176,18 @@ mod linux {
                     }
                     Sampled::Closed { age, state } => {
                         planner.closed(id, age.as_secs_f64());
-                        let idle_s = secs(age);
-                        out.emit(&IdleTimeoutEvent::Closed {
-                            connection: id,
-                            elapsed_s,
-                            idle_s,
-                            state,
-                        })?;
+                        closed += 1;
+                        // Once: a server closing idle connections closes them all alike.
+                        if closed == 1 {
+                            let idle_s = secs(age);
+                            let connection = id;
+                            out.emit(&IdleTimeoutEvent::Closed {
+                                connection,
+                                elapsed_s,
+                                idle_s,
+                                state,
+                            })?;
+                        }
                         *slot = None;
                     }
                 }
@@ -208,7 +215,7 @@ mod linux {
         }
         out.progress_done();
         drop(conns);
-        let result = IdleTimeoutEvent::result(&planner, start.elapsed(), probes);
+        let result = IdleTimeoutEvent::result(&planner, peer_text, start.elapsed(), probes, closed);
         out.emit(&result)?;
         Ok(if planner.finding().hi.is_some() { Exit::Success } else { Exit::NoTimeout })
     }

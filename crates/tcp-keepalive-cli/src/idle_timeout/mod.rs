@@ -80,7 +80,7 @@ use clap::Args;
 
 pub use report::IdleTimeoutEvent;
 
-use crate::args::{duration, Typed};
+use crate::args::{count, duration, Typed};
 use crate::output::{Failure, Outcome, Output};
 use crate::target::Target;
 use planner::Planner;
@@ -101,7 +101,7 @@ pub struct IdleTimeoutArgs {
     pub max: Typed<Duration>,
 
     /// The most connections to open, in total (at least 16).
-    #[arg(long, value_name = "N", default_value_t = 64, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value_t = 64, value_parser = count::<usize>, allow_negative_numbers = true)]
     pub connections: usize,
 
     /// Give up connecting after this long.

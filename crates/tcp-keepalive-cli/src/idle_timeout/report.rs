@@ -7,7 +7,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::planner::Planner;
-use crate::output::{human_s, round_ms, secs, Event};
+use crate::output::{human_s, plural, round_ms, secs, secs_text, Event};
 use crate::sampler::stamp;
 use crate::tcp_info::TcpState;
 
@@ -31,7 +31,8 @@ pub enum IdleTimeoutEvent {
         lo_s: f64,
         hi_s: Option<f64>,
     },
-    /// The peer closed a connection that had been idle (no data) this long.
+    /// The peer closed a connection that had been idle (no data) this long:
+    /// told for the first one only; `result` counts them all.
     Closed { connection: usize, elapsed_s: f64, idle_s: f64, state: TcpState },
     /// The answer.
     Result(Answer),
@@ -40,6 +41,8 @@ pub enum IdleTimeoutEvent {
 /// What the search found.
 #[derive(Serialize, JsonSchema)]
 pub struct Answer {
+    /// The address measured.
+    pub peer: String,
     /// Whether a timeout was found below `--max`.
     pub found: bool,
     /// The estimate, the middle of `answered_s` (or 0) and `forgotten_s`.
@@ -56,6 +59,8 @@ pub struct Answer {
     pub recommended_idle_s: Option<u64>,
     pub recommended_interval_s: Option<u64>,
     pub closed_by_peer: bool,
+    /// How many connections the peer closed itself.
+    pub closed_connections: usize,
     pub anomalies: usize,
     pub elapsed_s: f64,
     pub connections: usize,
@@ -63,12 +68,19 @@ pub struct Answer {
 }
 
 impl IdleTimeoutEvent {
-    /// The `result` event of a finished search.
-    pub fn result(planner: &Planner, elapsed: Duration, probes: usize) -> IdleTimeoutEvent {
+    /// The `result` event of a search of `peer`, finished after `elapsed`.
+    pub fn result(
+        planner: &Planner,
+        peer: String,
+        elapsed: Duration,
+        probes: usize,
+        closed_connections: usize,
+    ) -> IdleTimeoutEvent {
         let f = planner.finding();
         // Probes do not reset a server application's own idle timer.
         let recommended = recommend(f.lo).filter(|_| !f.closed_by_peer);
         IdleTimeoutEvent::Result(Answer {
+            peer,
             found: f.hi.is_some(),
             idle_timeout_s: f.hi.map(|hi| round_ms((f.lo + hi) / 2.0)),
             plus_minus_s: f.hi.map(|hi| round_ms((hi - f.lo) / 2.0)),
@@ -77,6 +89,7 @@ impl IdleTimeoutEvent {
             recommended_idle_s: recommended.map(|r| r.0),
             recommended_interval_s: recommended.map(|r| r.1),
             closed_by_peer: f.closed_by_peer,
+            closed_connections,
             anomalies: f.anomalies,
             elapsed_s: secs(elapsed),
             connections: planner.opened(),
@@ -98,9 +111,9 @@ impl Event for IdleTimeoutEvent {
         match self {
             IdleTimeoutEvent::Start { peer, max_s, grid_s, .. } => format!(
                 "Measuring the idle timeout of the path to {peer}, up to {}, with keepalive probes only.\n\
-                 {} connections hold still; each is probed once it has been idle {}…{}.",
+                 {} hold still; each is probed once it has been idle {}…{}.",
                 human_s(*max_s),
-                grid_s.len(),
+                plural(grid_s.len() as u64, "connection", "connections"),
                 human_s(grid_s.first().copied().unwrap_or_default()),
                 human_s(grid_s.last().copied().unwrap_or_default()),
             ),
@@ -111,9 +124,9 @@ impl Event for IdleTimeoutEvent {
                 if *answered { "answered" } else { "no answer: forgotten" }
             ),
             IdleTimeoutEvent::Closed { elapsed_s, idle_s, state, .. } => format!(
-                "{}the peer closed a connection idle for {} ({state})",
+                "{}the peer closed a connection idle for {} ({state}); the result counts any others",
                 stamp(*elapsed_s),
-                human_s(*idle_s)
+                secs_text(*idle_s)
             ),
             IdleTimeoutEvent::Result(answer) => answer.text(),
         }
@@ -123,44 +136,59 @@ impl Event for IdleTimeoutEvent {
 impl Answer {
     fn text(&self) -> String {
         let Answer { closed_by_peer, connections, probes, anomalies, .. } = *self;
+        let peer = &self.peer;
         let mut lines = Vec::new();
         match (self.idle_timeout_s, self.plus_minus_s, self.forgotten_s) {
             (Some(estimate), Some(plus_minus), Some(hi)) => {
                 let how = if closed_by_peer { "closed" } else { "forgotten" };
                 let evidence = match self.answered_s {
                     Some(lo) => format!(
-                        "a probe after {lo:.1}s idle was answered; a connection was {how} after {hi:.1}s"
+                        "a probe after {} idle was answered; a connection was {how} after {}",
+                        secs_text(lo),
+                        secs_text(hi)
                     ),
-                    None => format!("no probe was answered; a connection was {how} after {hi:.1}s"),
+                    None => format!(
+                        "no probe was answered; a connection was {how} after {}",
+                        secs_text(hi)
+                    ),
                 };
-                lines.push(format!("Idle timeout: {estimate:.1}s ± {plus_minus:.1}s ({evidence})."));
+                lines.push(format!(
+                    "Idle timeout: {} ± {} ({evidence}).",
+                    secs_text(estimate),
+                    secs_text(plus_minus)
+                ));
                 match (self.recommended_idle_s, self.recommended_interval_s) {
                     _ if closed_by_peer => lines.push(format!(
-                        "The peer itself closed idle connections: likely the server's own idle timeout, counted from the last data. \
+                        "The peer itself closed {}: likely the server's own idle timeout, counted from the last data. \
                          Keepalive probes do not reset it; to keep such connections, send data within {}.",
-                        human_s(self.answered_s.unwrap_or(hi))
+                        plural(self.closed_connections as u64, "idle connection", "idle connections"),
+                        secs_text(self.answered_s.unwrap_or(hi))
                     )),
                     (Some(idle), Some(interval)) => lines.push(format!(
-                        "Recommended: keepalive idle {idle}s, interval {interval}s (so the first probe and one retry arrive in time), e.g.\n  tcp-keepalive watch HOST:PORT --idle {idle}s --interval {interval}s"
+                        "Recommended: keepalive idle {idle}s, interval {interval}s (so the first probe and one retry arrive in time), e.g.\n  tcp-keepalive watch {peer} --idle {idle}s --interval {interval}s"
                     )),
                     _ => lines.push(format!(
                         "Connections are {how} within {SHORTEST_KEEPABLE}s: keepalive (1s at the least) cannot keep them."
                     )),
                 }
                 lines.push(format!(
-                    "Measured in {} ({:.1} × the timeout) with {connections} connections and {probes} probes.",
+                    "Measured in {} ({:.1} × the timeout) with {} and {}.",
                     human_s(self.elapsed_s),
                     self.elapsed_s / estimate.max(0.001),
+                    plural(connections as u64, "connection", "connections"),
+                    plural(probes as u64, "probe", "probes"),
                 ));
             }
             _ => lines.push(format!(
-                "No idle timeout up to {}: the path kept connections idle that long (measured with {connections} connections).",
-                human_s(self.answered_s.unwrap_or_default())
+                "No idle timeout up to {}: the path kept connections idle that long (measured with {}).",
+                human_s(self.answered_s.unwrap_or_default()),
+                plural(connections as u64, "connection", "connections")
             )),
         }
         if anomalies > 0 {
             lines.push(format!(
-                "Warning: {anomalies} answers contradicted the others (packet loss?); the result may be off."
+                "Warning: {} contradicted the others (packet loss?); the result may be off.",
+                plural(anomalies as u64, "answer", "answers")
             ));
         }
         lines.join("\n")
@@ -170,6 +198,36 @@ impl Answer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn answer(closed_by_peer: bool) -> Answer {
+        Answer {
+            peer: "192.0.2.7:22".into(),
+            found: true,
+            idle_timeout_s: Some(349.511),
+            plus_minus_s: Some(0.022),
+            answered_s: Some(349.489),
+            forgotten_s: Some(349.533),
+            recommended_idle_s: Some(279),
+            recommended_interval_s: Some(34),
+            closed_by_peer,
+            closed_connections: if closed_by_peer { 21 } else { 0 },
+            anomalies: 1,
+            elapsed_s: 420.0,
+            connections: 40,
+            probes: 51,
+        }
+    }
+
+    #[test]
+    fn the_text_says_what_the_json_says_and_names_the_address_measured() {
+        let text = answer(false).text();
+        assert!(text.contains("349.511s ± 0.022s"), "{text}");
+        assert!(text.contains("after 349.489s idle") && text.contains("after 349.533s"), "{text}");
+        assert!(text.contains("tcp-keepalive watch 192.0.2.7:22 --idle 279s"), "{text}");
+        assert!(text.contains("1 answer contradicted"), "{text}");
+        let text = answer(true).text();
+        assert!(text.contains("closed 21 idle connections"), "{text}");
+    }
 
     #[test]
     fn recommendations_leave_room_for_one_lost_probe() {

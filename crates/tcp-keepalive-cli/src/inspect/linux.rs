@@ -1,41 +1,51 @@
 //! `inspect` on Linux: list, map owners, read each socket, report.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
-use rustix::net::{AddressFamily, SocketType};
-use tcp_keepalive::{Keepalive, KeepaliveExt, SocketRef};
+use tcp_keepalive::Keepalive;
 
+use super::containers::{self, Container};
 use super::owners::{self, Owner};
 use super::read::{Exact, ExactReader};
 use super::report::{prometheus, Connection, Exposition, InspectEvent, Summary};
-use super::sockets::{self, DiagSocket, PendingTimer};
-use super::{InspectArgs, StateFilter};
+use super::sockets::{DiagSocket, PendingTimer};
+use super::{listing, namespaces, InspectArgs, StateFilter};
 use crate::output::{secs, Exit, Failure, KeepaliveFields, Outcome, Output};
 use crate::tcp_info::TcpState;
 
 /// Runs `inspect`.
 pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
     let established_only = args.state == StateFilter::Established;
-    let mut found = sockets::dump(established_only)
-        .map_err(|e| Failure::io("cannot list the TCP connections (sock_diag)", e))?;
-    if let Some(port) = args.port {
-        found.retain(|s| s.local.port() == port || s.remote.port() == port);
+    let found = match args.all_namespaces {
+        true => namespaces::list(),
+        false => namespaces::own(),
     }
-    let inodes: HashSet<u64> = found.iter().map(|s| s.inode).filter(|&i| i != 0).collect();
+    .map_err(|e| Failure::io("cannot open the network namespaces", e))?;
+    let mut listing = listing::list(found, established_only)?;
+    let found = &mut listing.sockets;
+    if let Some(port) = args.port {
+        found.retain(|s| s.socket.local.port() == port || s.socket.remote.port() == port);
+    }
+    let inodes: HashSet<u64> = found.iter().map(|s| s.socket.inode).filter(|&i| i != 0).collect();
     let owners = owners::scan(&args.pids, |inode| inodes.contains(&inode));
     if !args.pids.is_empty() {
-        found.retain(|s| owners.by_inode.contains_key(&s.inode));
+        found.retain(|s| owners.by_inode.contains_key(&s.socket.inode));
     }
-    found.sort_by_key(|s| (owners.by_inode.get(&s.inode).map(|o| o.pid), s.local, s.remote));
+    found.sort_by_key(|s| {
+        let pid = owners.by_inode.get(&s.socket.inode).map(|o| o.pid);
+        (s.space, pid, s.socket.local, s.socket.remote)
+    });
 
-    let defaults = os_defaults();
     let max = args.max_detection.as_ref().map(|m| m.value);
     let mut reader = ExactReader::default();
+    let mut labels = Labels::default();
     let mut connections = Vec::with_capacity(found.len());
     let mut summary =
         Summary { max_detection_s: max.map(secs), too_slow: max.map(|_| 0), ..Summary::default() };
-    for socket in &found {
+    for listed in &listing.sockets {
+        let socket = &listed.socket;
+        let space = &listing.spaces[listed.space];
         let owner = owners.by_inode.get(&socket.inode);
         let read = match owner {
             Some(o) => {
@@ -44,11 +54,16 @@ pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
             None => Err(unowned(socket, owners.hidden)),
         };
         let faulty = matches!(read, Err(Some(_)));
-        let connection = connection(socket, owner, read, defaults, max);
+        let mut connection = connection(socket, owner, read, space.defaults, max);
+        connection.container = owner.and_then(|o| labels.container(o.pid));
+        if args.all_namespaces {
+            (connection.netns_inode, connection.netns_name) =
+                (Some(space.inode), space.name.clone());
+        }
         count(&mut summary, &connection, faulty);
         connections.push(connection);
     }
-    summary.problems += owners.unreadable.len();
+    summary.problems += owners.unreadable.len() + listing.skipped.len();
     let exit = match (summary.too_slow, summary.problems) {
         (Some(slow), _) if slow > 0 => Exit::SlowDetection,
         (_, 0) => Exit::Success,
@@ -57,18 +72,33 @@ pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
     summary.exit_code = exit as u8;
 
     if args.prometheus {
-        out.emit(&Exposition(prometheus(&connections, &summary)))?;
+        let text = prometheus(&connections, &summary, args.all_namespaces);
+        out.emit(&Exposition(text))?;
         return Ok(exit);
+    }
+    for skipped in listing.skipped {
+        let (netns_inode, netns_name, problem) = (skipped.inode, skipped.name, skipped.problem);
+        out.emit(&InspectEvent::SkippedNamespace { netns_inode, netns_name, problem })?;
     }
     for unreadable in owners.unreadable {
         let (pid, problem) = (unreadable.pid, unreadable.problem);
         out.emit(&InspectEvent::Unreadable { pid, problem })?;
     }
     for connection in connections {
-        out.emit(&InspectEvent::Connection(connection))?;
+        out.emit(&InspectEvent::Connection(Box::new(connection)))?;
     }
     out.emit(&InspectEvent::Summary(summary))?;
     Ok(exit)
+}
+
+/// The container labels of owners, read once per process.
+#[derive(Default)]
+pub struct Labels(HashMap<u32, Option<Container>>);
+
+impl Labels {
+    pub fn container(&mut self, pid: u32) -> Option<Container> {
+        self.0.entry(pid).or_insert_with(|| containers::of(pid)).clone()
+    }
 }
 
 /// Why a socket has no owner to read it from: `Some` (a fault) when owners
@@ -130,6 +160,9 @@ fn connection(
         last_data_recv_s: Some(secs(last_data)),
         problem,
         too_slow,
+        netns_inode: None,
+        netns_name: None,
+        container: None,
     }
 }
 
@@ -166,11 +199,4 @@ fn count(summary: &mut Summary, c: &Connection, faulty: bool) {
     if let (Some(true), Some(slow)) = (c.too_slow, &mut summary.too_slow) {
         *slow += 1;
     }
-}
-
-/// The values a fresh socket here gets (the namespace's sysctls), as the
-/// library reads them; `None` if that fails.
-fn os_defaults() -> Option<Keepalive> {
-    let socket = rustix::net::socket(AddressFamily::INET, SocketType::STREAM, None).ok()?;
-    SocketRef::from(&socket).keepalive_config().ok()
 }

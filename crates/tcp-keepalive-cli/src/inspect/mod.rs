@@ -7,6 +7,9 @@
 //! - [`read`]: the exact settings, from a duplicate of the owner's socket
 //!   (`pidfd_getfd`), read only and closed at once.
 //! - [`report`]: the events, their text, and the Prometheus summary.
+//! - [`namespaces`]: every network namespace (`--all-namespaces`), entered
+//!   from a dedicated thread; [`listing`]: the sockets of a set of them;
+//!   [`containers`]: the container, pod or unit of an owner (cgroup path).
 //!
 //! Where the socket cannot be duplicated (another user's process without
 //! privilege, a kernel before 5.6, the socket or process gone meanwhile),
@@ -17,15 +20,20 @@
 //!
 //! Linux only; elsewhere [`run`] says so (exit code 5).
 
+pub mod containers;
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "linux")]
-mod owners;
+pub mod listing;
 #[cfg(target_os = "linux")]
-mod read;
+pub mod namespaces;
+#[cfg(target_os = "linux")]
+pub mod owners;
+#[cfg(target_os = "linux")]
+pub mod read;
 mod report;
 #[cfg(target_os = "linux")]
-mod sockets;
+pub mod sockets;
 
 use std::time::Duration;
 
@@ -33,17 +41,17 @@ use clap::Args;
 
 pub use report::InspectEvent;
 
-use crate::args::{duration, Typed};
+use crate::args::{duration, pid, port, Typed};
 
 /// `inspect` arguments.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// Only connections of this process (repeatable).
-    #[arg(long = "pid", value_name = "PID")]
+    #[arg(long = "pid", value_name = "PID", value_parser = pid, allow_negative_numbers = true)]
     pub pids: Vec<u32>,
 
     /// Only connections with this local or remote port.
-    #[arg(long, value_name = "PORT")]
+    #[arg(long, value_name = "PORT", value_parser = port, allow_negative_numbers = true)]
     pub port: Option<u16>,
 
     /// Which connections: `established` (default) or `all` (listening and closing ones too).
@@ -59,6 +67,12 @@ pub struct InspectArgs {
     /// node_exporter's textfile collector) instead of one line per connection.
     #[arg(long, conflicts_with = "json")]
     pub prometheus: bool,
+
+    /// Every network namespace on the host (/proc/*/ns/net and /run/netns),
+    /// each connection labelled with its namespace; needs CAP_SYS_ADMIN to
+    /// enter the others (without it they are listed as skipped, exit code 7).
+    #[arg(long)]
+    pub all_namespaces: bool,
 }
 
 /// `inspect --state`.

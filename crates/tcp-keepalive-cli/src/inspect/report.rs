@@ -7,7 +7,8 @@ use std::fmt::Write as _;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use crate::output::{human_s, Event, KeepaliveFields};
+use super::containers::Container;
+use crate::output::{human_s, plural, Event, KeepaliveFields};
 use crate::tcp_info::TcpState;
 
 /// The events of `inspect`.
@@ -15,9 +16,13 @@ use crate::tcp_info::TcpState;
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum InspectEvent {
     /// One TCP connection.
-    Connection(Connection),
+    Connection(Box<Connection>),
     /// A `--pid` whose connections could not be listed (exit code 7).
     Unreadable { pid: u32, problem: String },
+    /// --all-namespaces: a network namespace (or, with inode and name null,
+    /// the namespaces of processes not visible to us) that could not be
+    /// read, and why (exit code 7).
+    SkippedNamespace { netns_inode: Option<u64>, netns_name: Option<String>, problem: String },
     /// The last line: counts over the listed connections.
     Summary(Summary),
 }
@@ -55,6 +60,14 @@ pub struct Connection {
     /// With --max-detection: whether this connection would notice a dead peer
     /// later than that, never, or cannot be told; null without it.
     pub too_slow: Option<bool>,
+    /// With --all-namespaces: the network namespace's inode (as in
+    /// `readlink /proc/PID/ns/net`); null without it.
+    pub netns_inode: Option<u64>,
+    /// With --all-namespaces: its name under /run/netns, if any.
+    pub netns_name: Option<String>,
+    /// The owner's container, pod or systemd unit, from its cgroup path; null
+    /// when none shows (or the owner is hidden).
+    pub container: Option<Container>,
 }
 
 /// Counts over the listed connections.
@@ -88,10 +101,11 @@ impl Connection {
         let mut text = format!("keepalive {probably}{value}");
         if self.keepalive == Some(true) {
             let d = |s: Option<f64>| s.map_or("?".into(), human_s);
-            let retries = self.fields.retries.map_or("?".into(), |n| n.to_string());
+            let retries =
+                self.fields.retries.map_or("? retries".into(), |n| plural(n, "retry", "retries"));
             let _ = write!(
                 text,
-                " (idle {}, interval {}, {retries} retries",
+                " (idle {}, interval {}, {retries}",
                 d(self.fields.idle_s),
                 d(self.fields.interval_s)
             );
@@ -125,6 +139,15 @@ impl Event for InspectEvent {
                     (Some(command), Some(pid)) => format!("{command}[{pid}]"),
                     _ => format!("?[uid {}]", c.uid),
                 };
+                let mut labels = Vec::new();
+                if c.netns_inode.is_some() || c.netns_name.is_some() {
+                    labels.push(netns_label(c.netns_inode, c.netns_name.as_deref()));
+                }
+                labels.extend(c.container.as_ref().map(Container::label));
+                let owner = match labels.is_empty() {
+                    true => owner,
+                    false => format!("{owner} {{{}}}", labels.join(", ")),
+                };
                 let mut line = format!(
                     "{owner} {} -> {} {}: {}; {}",
                     c.local,
@@ -136,7 +159,8 @@ impl Event for InspectEvent {
                 if let (Some(probes), Some(last)) = (c.probes_unanswered, c.last_data_recv_s) {
                     let _ = write!(
                         line,
-                        "; {probes} probes unanswered, last data {} ago",
+                        "; {} unanswered, last data {} ago",
+                        plural(probes, "probe", "probes"),
                         human_s(last)
                     );
                 }
@@ -153,20 +177,39 @@ impl Event for InspectEvent {
                 line
             }
             InspectEvent::Unreadable { pid, problem } => format!("pid {pid}: {problem}"),
+            InspectEvent::SkippedNamespace { netns_inode, netns_name, problem } => {
+                match (netns_inode, netns_name) {
+                    (None, None) => format!("skipped: {problem}"),
+                    _ => format!(
+                        "skipped {}: {problem}",
+                        netns_label(*netns_inode, netns_name.as_deref())
+                    ),
+                }
+            }
             InspectEvent::Summary(s) => {
                 let mut text = format!(
-                    "{} connections: keepalive on {}, off {}, unknown {}; {} would never notice a dead peer; {} exact, {} inferred",
-                    s.connections, s.keepalive_on, s.keepalive_off, s.keepalive_unknown, s.never_notice, s.exact, s.inferred
+                    "{}: keepalive on {}, off {}, unknown {}; {} would never notice a dead peer; {} exact, {} inferred",
+                    plural(s.connections as u64, "connection", "connections"), s.keepalive_on, s.keepalive_off, s.keepalive_unknown, s.never_notice, s.exact, s.inferred
                 );
                 if let (Some(max), Some(slow)) = (s.max_detection_s, s.too_slow) {
                     let _ = write!(text, "; {slow} slower than --max-detection {}", human_s(max));
                 }
                 if s.problems > 0 {
-                    let _ = write!(text, "; {} problems", s.problems);
+                    let _ = write!(text, "; {}", plural(s.problems as u64, "problem", "problems"));
                 }
                 text
             }
         }
+    }
+}
+
+/// `netns INODE (NAME)` with whatever is known.
+pub fn netns_label(inode: Option<u64>, name: Option<&str>) -> String {
+    match (inode, name) {
+        (Some(inode), Some(name)) => format!("netns {inode} ({name})"),
+        (Some(inode), None) => format!("netns {inode}"),
+        (None, Some(name)) => format!("netns {name}"),
+        (None, None) => "netns ?".into(),
     }
 }
 
@@ -191,30 +234,30 @@ fn bucket(c: &Connection) -> &'static str {
     }
 }
 
-/// The summary in the Prometheus text exposition format (version 0.0.4).
-pub fn prometheus(connections: &[Connection], summary: &Summary) -> String {
+/// The summary in the Prometheus text exposition format (version 0.0.4);
+/// `labelled`: per namespace and container too (--all-namespaces).
+pub fn prometheus(connections: &[Connection], summary: &Summary, labelled: bool) -> String {
     let mut by_keepalive: BTreeMap<(String, &str), usize> = BTreeMap::new();
     let mut by_bound: BTreeMap<(String, &str), usize> = BTreeMap::new();
     for c in connections {
-        let command = c.command.clone().unwrap_or_else(|| "unknown".into());
+        let labels = match labelled {
+            true => series_labels(c),
+            false => label("command", c.command.as_deref().unwrap_or("unknown")),
+        };
         let keepalive = match c.keepalive {
             Some(true) => "on",
             Some(false) => "off",
             None => "unknown",
         };
-        *by_keepalive.entry((command.clone(), keepalive)).or_default() += 1;
-        *by_bound.entry((command, bucket(c))).or_default() += 1;
+        *by_keepalive.entry((labels.clone(), keepalive)).or_default() += 1;
+        *by_bound.entry((labels, bucket(c))).or_default() += 1;
     }
     let mut text = String::new();
     let mut family =
         |name: &str, help: &str, label: &str, counts: &BTreeMap<(String, &str), usize>| {
             let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} gauge");
-            for ((command, value), count) in counts {
-                let _ = writeln!(
-                    text,
-                    "{name}{{command=\"{}\",{label}=\"{value}\"}} {count}",
-                    escape(command)
-                );
+            for ((labels, value), count) in counts {
+                let _ = writeln!(text, "{name}{{{labels},{label}=\"{value}\"}} {count}");
             }
         };
     family(
@@ -242,6 +285,28 @@ pub fn prometheus(connections: &[Connection], summary: &Summary) -> String {
     text
 }
 
+/// `name="value"`, escaped as the exposition format wants it.
+fn label(name: &str, value: &str) -> String {
+    format!("{name}=\"{}\"", escape(value))
+}
+
+/// The labels of one series with --all-namespaces: the command, the
+/// namespace, and the container, pod or unit (empty when there is none).
+fn series_labels(c: &Connection) -> String {
+    let container = c.container.clone().unwrap_or_default();
+    let none = String::new();
+    [
+        label("command", c.command.as_deref().unwrap_or("unknown")),
+        label("netns", &c.netns_inode.map_or(none.clone(), |i| i.to_string())),
+        label("netns_name", c.netns_name.as_ref().unwrap_or(&none)),
+        label("container_runtime", container.runtime.as_ref().unwrap_or(&none)),
+        label("container_id", container.id.as_ref().unwrap_or(&none)),
+        label("pod_uid", container.pod_uid.as_ref().unwrap_or(&none)),
+        label("systemd_unit", container.unit.as_ref().unwrap_or(&none)),
+    ]
+    .join(",")
+}
+
 /// A label value as the exposition format wants it.
 fn escape(value: &str) -> String {
     value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
@@ -254,5 +319,25 @@ pub struct Exposition(pub String);
 impl Event for Exposition {
     fn text(&self) -> String {
         self.0.trim_end().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn one_is_singular_and_a_zero_limit_reads_as_typed() {
+        let summary = Summary {
+            connections: 1,
+            problems: 1,
+            max_detection_s: Some(0.0),
+            too_slow: Some(1),
+            ..Summary::default()
+        };
+        let text = InspectEvent::Summary(summary).text();
+        assert!(text.starts_with("1 connection:"), "{text}");
+        assert!(text.contains("; 1 problem") && !text.contains("problems"), "{text}");
+        assert!(text.contains("--max-detection 0s"), "{text}");
     }
 }

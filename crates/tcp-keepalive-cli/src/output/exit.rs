@@ -21,7 +21,7 @@ macro_rules! exit_codes {
 
         impl Exit {
             /// Every code with its meaning, in order.
-            pub const TABLE: &[(u8, &str)] = &[$(($code, $meaning),)*];
+            pub const TABLE: &[(Exit, &str)] = &[$((Exit::$name, $meaning),)*];
         }
     };
 }
@@ -37,15 +37,46 @@ exit_codes! {
     Incomplete = 7: "inspect: some connection or process could not be read exactly (no such pid, it exited, the socket closed, no permission); each is shown on its line",
     SlowDetection = 8: "inspect --max-detection: a listed connection would notice a dead peer later than that, or never (or cannot be told); before 7",
     NoPrivilege = 9: "demo: no privilege to silence a peer (CAP_NET_ADMIN), and no user namespace to get it in",
-    Interrupted = 130: "interrupted (Ctrl-C)",
+    Interrupted = 130: "interrupted (Ctrl-C, SIGTERM or SIGHUP)",
 }
 
 impl Exit {
-    /// The table as `--help` shows it.
+    /// The whole table as `--help` shows it.
     pub fn help() -> String {
-        let mut text = String::from("Exit codes:\n");
-        for (code, meaning) in Exit::TABLE {
-            text.push_str(&format!("  {code:>3}  {meaning}\n"));
+        Exit::lines("Exit codes:", |_| true)
+    }
+
+    /// The codes `subcommand` can end with, as its `--help` shows them, and
+    /// where the whole table is; every code for a subcommand not in
+    /// [`Exit::specific_to`].
+    pub fn help_for(subcommand: &str) -> String {
+        let Some(specific) = Exit::specific_to(subcommand) else { return Exit::help() };
+        let heading = "Exit codes (every code: tcp-keepalive --help):";
+        Exit::lines(heading, |exit| Exit::COMMON.contains(&exit) || specific.contains(&exit))
+    }
+
+    /// What every subcommand can end with: success, an error, bad input, a signal.
+    const COMMON: &[Exit] = &[Exit::Success, Exit::Error, Exit::BadInput, Exit::Interrupted];
+
+    /// The codes only some subcommands end with, by subcommand; `None` for a
+    /// subcommand this list lacks (a new one must be added here).
+    fn specific_to(subcommand: &str) -> Option<&'static [Exit]> {
+        Some(match subcommand {
+            "demo" => &[Exit::Unsupported, Exit::NoPrivilege],
+            "watch" => &[Exit::PeerDead, Exit::PeerClosed, Exit::Unsupported],
+            "idle-timeout" => &[Exit::Unsupported, Exit::NoTimeout],
+            "defaults" => &[Exit::Unsupported],
+            "inspect" => &[Exit::Unsupported, Exit::Incomplete, Exit::SlowDetection],
+            "completions" | "man" => &[],
+            _ => return None,
+        })
+    }
+
+    /// `heading`, then one line per code that `shown` keeps.
+    fn lines(heading: &str, shown: impl Fn(Exit) -> bool) -> String {
+        let mut text = format!("{heading}\n");
+        for &(exit, meaning) in Exit::TABLE.iter().filter(|(exit, _)| shown(*exit)) {
+            text.push_str(&format!("  {:>3}  {meaning}\n", exit as u8));
         }
         text
     }
@@ -111,7 +142,7 @@ impl Failure {
         };
         let option = match detail.option() {
             None => String::new(),
-            Some(option) => format!(" ({option} on {})", std::env::consts::OS),
+            Some(option) => format!(" ({option} on {})", super::os_name()),
         };
         let (exit, why) = refusal(detail);
         let setting = detail.setting();
@@ -156,5 +187,8 @@ mod tests {
         let help = Exit::help();
         assert!(help.contains("  130  interrupted"), "{help}");
         assert_eq!(help.lines().count(), Exit::TABLE.len() + 1);
+        let watch = Exit::help_for("watch");
+        assert!(watch.contains("    3  watch:") && !watch.contains("    7  "), "{watch}");
+        assert_eq!(Exit::help_for("a-new-subcommand").lines().count(), Exit::TABLE.len() + 1);
     }
 }

@@ -21,7 +21,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 pub use exit::{Exit, Failure, Outcome};
-pub use format::{human, human_s, round_ms, secs};
+pub use format::{human, human_s, os_name, plural, round_ms, secs, secs_text};
 pub use schema::events_help;
 pub use settings::KeepaliveFields;
 
@@ -37,7 +37,7 @@ pub trait Event: Serialize + JsonSchema {
 pub enum FailureEvent {
     /// The run failed; the message is also printed on stderr.
     Error { message: String, exit_code: u8 },
-    /// Ctrl-C stopped the run.
+    /// Ctrl-C, SIGTERM or SIGHUP stopped the run.
     Interrupted { message: String, exit_code: u8 },
 }
 
@@ -115,13 +115,14 @@ impl Output {
         }
     }
 
-    /// From now on Ctrl-C ends the run: the progress line goes, an
+    /// From now on Ctrl-C (and SIGTERM, SIGHUP) ends the run: the progress line goes, an
     /// `interrupted` event is the last line, and the exit code is 130. It
     /// starts a thread, so the demo calls it only after entering its namespace.
     pub fn exit_on_ctrl_c(&self) {
         let out = self.clone();
         let installed = ctrlc::set_handler(move || {
-            let failure = Failure::new(Exit::Interrupted, "interrupted (Ctrl-C)");
+            let failure =
+                Failure::new(Exit::Interrupted, "interrupted (Ctrl-C, SIGTERM or SIGHUP)");
             let exit = out.end(Err(failure));
             std::process::exit(i32::from(exit as u8));
         });

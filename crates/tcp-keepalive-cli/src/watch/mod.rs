@@ -17,8 +17,8 @@ use tcp_keepalive::{Keepalive, KeepaliveExt, Setting};
 use events::ConnectionEnd;
 pub use events::WatchEvent;
 
-use crate::args::{duration, Typed};
-use crate::output::{human, secs, Exit, Failure, KeepaliveFields, Outcome, Output};
+use crate::args::{count, duration, Typed};
+use crate::output::{human, plural, secs, Exit, Failure, KeepaliveFields, Outcome, Output};
 use crate::sampler::{describe, Sampler, Seen};
 use crate::target::Target;
 
@@ -41,7 +41,7 @@ pub struct WatchArgs {
     pub interval: Typed<Duration>,
 
     /// Unanswered probes before the peer is declared dead.
-    #[arg(long, value_name = "N", default_value_t = 3, allow_negative_numbers = true)]
+    #[arg(long, value_name = "N", default_value_t = 3, value_parser = count::<u32>, allow_negative_numbers = true)]
     pub retries: u32,
 
     /// TCP_USER_TIMEOUT (Linux): replaces --retries for deciding when to give up.
@@ -110,9 +110,9 @@ fn watch(stream: &TcpStream, bound: Option<Duration>, out: &Output) -> Outcome {
             Seen::Quiet(Some(info)) => {
                 out.progress(|| {
                     format!(
-                        "idle {}, {} probe(s) unanswered, last answer {} ago",
+                        "idle {}, {} unanswered, last answer {} ago",
                         human(info.idle()),
-                        info.probes,
+                        plural(info.probes, "probe", "probes"),
                         human(info.last_ack_recv)
                     )
                 });

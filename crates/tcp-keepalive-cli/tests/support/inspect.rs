@@ -106,7 +106,7 @@ pub fn inspect(netns: &Netns, as_nobody: bool, args: &[&str]) -> Output {
 
 /// A copy of the binary that `nobody` may run: the build directory may sit
 /// under a home only root can enter (/root).
-fn bin_for_nobody() -> &'static Path {
+pub fn bin_for_nobody() -> &'static Path {
     static COPY: OnceLock<PathBuf> = OnceLock::new();
     COPY.get_or_init(|| {
         // One fixed place, replaced atomically, so runs leave one copy behind, not one each.
