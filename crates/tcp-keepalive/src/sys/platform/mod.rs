@@ -48,7 +48,7 @@ macro_rules! with_os_tables {
     ($callback:ident) => {
         $callback! {
             other "other.rs" =>
-                check_build_std ["x86_64-unknown-redox", "powerpc64-ibm-aix", "i686-unknown-hurd-gnu", "aarch64-unknown-nto-qnx710"];
+                check_build_std ["x86_64-unknown-redox", "i686-unknown-hurd-gnu", "aarch64-unknown-nto-qnx710"];
             none "none.rs" =>
                 check ["wasm32-wasip1", "x86_64-unknown-uefi", "wasm32-unknown-unknown"]
                 check_build_std ["x86_64-fortanix-unknown-sgx", "aarch64-kmc-solid_asp3", "riscv32imac-unknown-xous-elf"];
