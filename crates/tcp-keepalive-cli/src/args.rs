@@ -4,6 +4,10 @@
 use std::fmt;
 use std::time::Duration;
 
+use tcp_keepalive::{Keepalive, Setting};
+
+use crate::output::Failure;
+
 /// A parsed value with the text the user typed for it, so that messages
 /// echo what was typed (`0s`, not `0ns`).
 #[derive(Clone, Debug, PartialEq)]
@@ -79,6 +83,47 @@ impl Bounded for u32 {
 
 impl Bounded for usize {
     const MAX: usize = usize::MAX;
+}
+
+/// The keepalive values a subcommand's flags ask for (`watch`, `apply`).
+pub struct KeepaliveFlags<'a> {
+    pub idle: &'a Typed<Duration>,
+    pub interval: &'a Typed<Duration>,
+    pub retries: u32,
+    pub user_timeout: Option<&'a Typed<Duration>>,
+}
+
+impl KeepaliveFlags<'_> {
+    /// The config, checked by the library before anything is touched: a
+    /// refused value is bad input (exit code 2) naming the flag as typed.
+    pub fn checked(&self) -> Result<Keepalive, Failure> {
+        let mut config = Keepalive::new()
+            .with_idle(self.idle.value)
+            .with_interval(self.interval.value)
+            .with_retries(self.retries);
+        if let Some(user_timeout) = self.user_timeout {
+            config = config.with_user_timeout(user_timeout.value);
+        }
+        config.check().map_err(|e| self.failure("invalid keepalive settings", e))?;
+        Ok(config)
+    }
+
+    /// A failure to apply them, told with the flag and the text typed for
+    /// the refused setting ([`Failure::setting`]).
+    pub fn failure(&self, doing: impl fmt::Display, err: std::io::Error) -> Failure {
+        Failure::setting(doing, err, |setting| self.typed(setting))
+    }
+
+    /// The flag and the text typed for `setting`.
+    fn typed(&self, setting: Setting) -> Option<(&'static str, String)> {
+        match setting {
+            Setting::Idle => Some(("--idle", self.idle.text.clone())),
+            Setting::Interval => Some(("--interval", self.interval.text.clone())),
+            Setting::Retries => Some(("--retries", self.retries.to_string())),
+            Setting::UserTimeout => self.user_timeout.map(|t| ("--user-timeout", t.text.clone())),
+            _ => None,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -95,18 +95,40 @@ pub enum Command {
     /// duplicate of the owner's socket (pidfd_getfd; closed at once, never
     /// changed). Without the permission for that (ptrace access to the
     /// owner, kernel 5.6+), they are inferred from sock_diag: a pending
-    /// keepalive timer means on, with the OS defaults as "probably", and the
-    /// line says `exact: false` and why. Exit code 8 with --max-detection
-    /// when a connection is slower than that or never notices; else 7 when
+    /// keepalive timer means on, and the time it has left gives the idle
+    /// time; the interval and count are assumed to be the OS defaults, and
+    /// the line says so (`exact: false`, `assumed`) and why. Listeners and
+    /// TIME_WAIT sockets (--state all) are labelled as such and left out of
+    /// the verdicts and the exit code. Exit code 8 with --max-detection when
+    /// a connection is surely slower than that or never notices; else 7 when
     /// something could not be read exactly.
     ///
     /// In `connection` events, `keepalive` null means it cannot be told (not
     /// exact, and data in flight hides the timer); `detection_bound_s` null
     /// means never (or unknown, with `keepalive` null); `pid` and `command`
     /// are null when the owner is hidden; `too_slow` is null without
-    /// --max-detection.
+    /// --max-detection, for listeners and TIME_WAIT, and when it depends on
+    /// assumed values.
     #[command(after_help = subcommand_help("inspect"), after_long_help = subcommand_long_help::<crate::inspect::InspectEvent>("inspect"))]
     Inspect(crate::inspect::InspectArgs),
+
+    /// Give the live TCP connections of a running process keepalive
+    /// settings, without restarting it (Linux 5.6+).
+    ///
+    /// Each matching established connection of the process (--port,
+    /// --remote) is taken with pidfd_getfd, gets keepalive on and the values
+    /// through the library (the same checks and errors as a program calling
+    /// it), is read back, and the duplicate is closed at once; each line
+    /// shows the settings before -> after. Listeners are left alone unless
+    /// --listeners is given (on Linux the connections they accept from then
+    /// on inherit the values). It never shuts a socket down or touches
+    /// anything but those TCP sockets. Bad values exit 2 before any process
+    /// is touched; a process that exits or a socket that closes meanwhile is
+    /// told on its own line (exit code 7) while the others are still
+    /// configured; no ptrace access to the process (root or CAP_SYS_PTRACE,
+    /// or its own user where kernel.yama.ptrace_scope allows) is exit code 9.
+    #[command(after_help = subcommand_help("apply"), after_long_help = subcommand_long_help::<crate::apply::ApplyEvent>("apply"))]
+    Apply(crate::apply::ApplyArgs),
 
     /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish).
     ///

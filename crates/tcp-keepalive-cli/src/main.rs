@@ -30,6 +30,8 @@
 //!
 //! See [`output::Exit`], which `--help` renders too.
 
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+mod apply;
 mod args;
 mod cli;
 mod completions;
@@ -74,6 +76,7 @@ fn main() -> ExitCode {
         Command::IdleTimeout(args) => idle_timeout::run(args, &out),
         Command::Defaults => defaults::run(&out),
         Command::Inspect(args) => inspect::run(args, &out),
+        Command::Apply(args) => apply::run(args, &out),
         Command::Completions(args) => completions::run(args, Cli::command(), &out),
         Command::Man(args) => man::run(args, Cli::command(), &out),
     };

@@ -78,6 +78,7 @@ fn json_output_matches_the_schema_in_help() {
     // A connection of this process for `inspect` to list.
     let held = std::net::TcpStream::connect(closing_server(None)).unwrap();
     let me = std::process::id().to_string();
+    let keepalive = ["--idle", "5s", "--interval", "1s", "--retries", "2"];
     let cases: Vec<(&str, Vec<&str>)> = vec![
         ("defaults", vec!["defaults", "--json"]),
         ("watch", vec!["watch", &closing, "--idle", "1s", "--interval", "1s", "--json"]),
@@ -89,6 +90,24 @@ fn json_output_matches_the_schema_in_help() {
         ("inspect", vec!["inspect", "--json", "--pid", &me, "--max-detection", "1m"]),
         ("inspect", vec!["inspect", "--json", "--pid", "4194305", "--state", "all"]),
         ("inspect", vec!["inspect", "--json", "--prometheus"]),
+        ("inspect", vec!["inspect", "--json", "--all-namespaces", "--pid", &me]),
+        ("apply", [&["apply", "--json", "--pid", &me, "--dry-run"][..], &keepalive].concat()),
+        ("apply", [&["apply", "--json", "--pid", "4194305"][..], &keepalive].concat()),
+        (
+            "apply",
+            vec![
+                "apply",
+                "--json",
+                "--pid",
+                &me,
+                "--idle",
+                "0s",
+                "--interval",
+                "1s",
+                "--retries",
+                "2",
+            ],
+        ),
     ];
     let mut seen: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (command, args) in cases {
@@ -109,6 +128,11 @@ fn json_output_matches_the_schema_in_help() {
         ("inspect", "unreadable"),
         ("inspect", "summary"),
         ("inspect", "error"),
+        ("apply", "applied"),
+        ("apply", "listener_left_alone"),
+        ("apply", "unreachable"),
+        ("apply", "summary"),
+        ("apply", "error"),
     ];
     for (command, event) in must {
         assert!(seen[command].iter().any(|e| e == event), "{command} never said {event}: {seen:?}");

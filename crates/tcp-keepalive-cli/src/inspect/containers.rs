@@ -50,6 +50,19 @@ pub fn of(pid: u32) -> Option<Container> {
         .cloned()
 }
 
+/// The labels of owners, read once per process.
+#[cfg(target_os = "linux")]
+#[derive(Default)]
+pub struct ByPid(std::collections::HashMap<u32, Option<Container>>);
+
+#[cfg(target_os = "linux")]
+impl ByPid {
+    /// [`of`] `pid`, read the first time only.
+    pub fn of(&mut self, pid: u32) -> Option<Container> {
+        self.0.entry(pid).or_insert_with(|| of(pid)).clone()
+    }
+}
+
 /// The labels a cgroup path shows, or `None`.
 pub fn from_path(path: &str) -> Option<Container> {
     let mut found = Container::default();

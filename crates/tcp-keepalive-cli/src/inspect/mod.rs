@@ -13,14 +13,17 @@
 //!
 //! Where the socket cannot be duplicated (another user's process without
 //! privilege, a kernel before 5.6, the socket or process gone meanwhile),
-//! the line is inferred from sock_diag instead and labelled so: a pending
-//! keepalive timer means keepalive is on, and the values are then probably
-//! the OS defaults. Nothing aborts the listing; the exit code tells (7, or 8
-//! with `--max-detection`).
+//! the line is inferred from sock_diag instead and labelled so ([`verdict`]):
+//! a pending keepalive timer means keepalive is on and tells the idle time;
+//! the interval and count are assumed to be the OS defaults, and named so.
+//! Listeners and TIME_WAIT sockets are labelled and get no verdict ([`line`]:
+//! the text). Nothing aborts the listing; the exit code tells (7, or 8 with
+//! `--max-detection`).
 //!
 //! Linux only; elsewhere [`run`] says so (exit code 5).
 
 pub mod containers;
+mod line;
 #[cfg(target_os = "linux")]
 mod linux;
 #[cfg(target_os = "linux")]
@@ -31,9 +34,11 @@ pub mod namespaces;
 pub mod owners;
 #[cfg(target_os = "linux")]
 pub mod read;
-mod report;
+pub mod report;
 #[cfg(target_os = "linux")]
 pub mod sockets;
+#[cfg(target_os = "linux")]
+mod verdict;
 
 use std::time::Duration;
 

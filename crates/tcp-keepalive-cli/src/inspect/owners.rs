@@ -21,6 +21,8 @@ pub struct Owner {
 pub struct Unreadable {
     pub pid: u32,
     pub problem: String,
+    /// For lack of permission (not ours, no privilege).
+    pub denied: bool,
 }
 
 /// The owners found.
@@ -54,7 +56,8 @@ pub fn scan(pids: &[u32], wanted: impl Fn(u64) -> bool) -> Owners {
             .and_then(Process::new)
             .and_then(|process| add(&process, &wanted, &mut owners));
         if let Err(e) = read {
-            owners.unreadable.push(Unreadable { pid, problem: problem(pid, &e) });
+            let denied = matches!(e, ProcError::PermissionDenied(_));
+            owners.unreadable.push(Unreadable { pid, problem: problem(pid, &e), denied });
         }
     }
     owners

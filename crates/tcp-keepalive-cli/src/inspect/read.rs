@@ -55,24 +55,33 @@ pub struct ExactReader {
 impl ExactReader {
     /// Reads socket `inode`, held by `pid` as descriptor `fd`.
     pub fn read(&mut self, pid: u32, fd: i32, inode: u64) -> Result<Exact, NotRead> {
+        let duplicate = self.duplicate(pid, fd, inode)?;
+        let read = read_options(&duplicate);
+        // Closed here, at once, whatever the reads said.
+        drop(duplicate);
+        read.map_err(|e| not_read("read the socket's options", &e))
+    }
+
+    /// A duplicate of socket `inode`, held by `pid` as descriptor `fd`: the
+    /// caller closes it as soon as it is done.
+    pub fn duplicate(&mut self, pid: u32, fd: i32, inode: u64) -> Result<OwnedFd, NotRead> {
         let pidfd =
             self.pidfds.entry(pid).or_insert_with(|| open(pid)).as_ref().map_err(Clone::clone)?;
-        read(pidfd, pid, fd, inode)
+        duplicate(pidfd, pid, fd, inode)
     }
 }
 
-fn read(pidfd: &OwnedFd, pid: u32, fd: i32, inode: u64) -> Result<Exact, NotRead> {
-    let duplicate = duplicate(pidfd, pid, fd, inode)?;
-    let read = read_options(&duplicate);
-    // Closed here, at once, whatever the reads said.
-    drop(duplicate);
-    read.map_err(|e| match e.raw_os_error() {
+/// Why an option could not be read or set on a duplicate (`doing` it).
+pub fn not_read(doing: &str, err: &io::Error) -> NotRead {
+    match err.raw_os_error() {
         // The last other holder closed it meanwhile.
-        Some(libc::ENOTCONN | libc::EBADF) => {
-            NotRead::Gone("the socket closed during inspection".into())
-        }
-        _ => NotRead::Failed(format!("cannot read the socket's options: {e}")),
-    })
+        Some(libc::ENOTCONN | libc::EBADF) => closed(),
+        _ => NotRead::Failed(format!("cannot {doing}: {err}")),
+    }
+}
+
+fn closed() -> NotRead {
+    NotRead::Gone("the socket closed meanwhile".into())
 }
 
 /// A pidfd for `pid`.
@@ -86,11 +95,26 @@ fn open(pid: u32) -> Result<OwnedFd, NotRead> {
 }
 
 fn exited(pid: u32) -> NotRead {
-    NotRead::Gone(format!("process {pid} exited during inspection"))
+    NotRead::Gone(format!("process {pid} exited meanwhile"))
+}
+
+/// What taking another process's socket needs, and what this host allows.
+pub fn ptrace_needs() -> String {
+    let scope = std::fs::read_to_string("/proc/sys/kernel/yama/ptrace_scope");
+    let here = match scope.as_deref().map(str::trim) {
+        Err(_) => "Yama is off here, so the same user suffices".into(),
+        Ok("0") => "kernel.yama.ptrace_scope is 0 here, so the same user suffices".into(),
+        Ok("1") => {
+            "kernel.yama.ptrace_scope is 1 here: the same user only for its descendants".into()
+        }
+        Ok("2") => "kernel.yama.ptrace_scope is 2 here: only with CAP_SYS_PTRACE".into(),
+        Ok(other) => format!("kernel.yama.ptrace_scope is {other} here: never"),
+    };
+    format!("it needs ptrace access to the process: root or CAP_SYS_PTRACE, or its own user where Yama allows ({here})")
 }
 
 /// Only getsockopt: never set, write or shut down.
-fn read_options(socket: &OwnedFd) -> io::Result<Exact> {
+pub fn read_options(socket: &OwnedFd) -> io::Result<Exact> {
     let options = SocketRef::from(socket);
     Ok(Exact {
         keepalive: options.keepalive()?,
@@ -104,17 +128,18 @@ fn read_options(socket: &OwnedFd) -> io::Result<Exact> {
 fn duplicate(pidfd: &OwnedFd, pid: u32, fd: i32, inode: u64) -> Result<OwnedFd, NotRead> {
     let duplicate = pidfd_getfd(pidfd, fd, PidfdGetfdFlags::empty()).map_err(|e| match e {
         Errno::PERM | Errno::ACCESS => NotRead::NotPermitted(format!(
-            "no permission to duplicate process {pid}'s socket (needs ptrace access: root or CAP_SYS_PTRACE)"
+            "no permission to duplicate process {pid}'s socket: {}",
+            ptrace_needs()
         )),
         Errno::NOSYS => NotRead::NotPermitted("the kernel lacks pidfd_getfd (Linux 5.6+)".into()),
         Errno::SRCH => exited(pid),
-        Errno::BADF => NotRead::Gone("the socket closed during inspection".into()),
+        Errno::BADF => closed(),
         e => NotRead::Failed(format!("pidfd_getfd({pid}, {fd}): {e}")),
     })?;
     match rustix::fs::fstat(&duplicate) {
         Ok(stat) if stat.st_ino == inode => Ok(duplicate),
         // Dropping the duplicate of some other file only closes our copy.
-        _ => Err(NotRead::Gone("the socket closed during inspection".into())),
+        _ => Err(closed()),
     }
 }
 

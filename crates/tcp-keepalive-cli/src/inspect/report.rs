@@ -8,6 +8,7 @@ use schemars::JsonSchema;
 use serde::Serialize;
 
 use super::containers::Container;
+pub use super::line::{detection_text, keepalive_text};
 use crate::output::{human_s, plural, Event, KeepaliveFields};
 use crate::tcp_info::TcpState;
 
@@ -27,9 +28,33 @@ pub enum InspectEvent {
     Summary(Summary),
 }
 
-/// One connection and the keepalive settings in effect on it.
+/// What a listed socket is: only connections have a peer that can die.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SocketKind {
+    Connection,
+    /// Listening: no peer; on Linux accepted connections inherit its keepalive settings.
+    Listener,
+    /// Closed; the kernel holds the port a while for stray packets.
+    TimeWait,
+}
+
+impl SocketKind {
+    pub fn of(state: TcpState) -> SocketKind {
+        match state {
+            TcpState::Listen => SocketKind::Listener,
+            TcpState::TimeWait => SocketKind::TimeWait,
+            _ => SocketKind::Connection,
+        }
+    }
+}
+
+/// One socket and the keepalive settings in effect on it. Listeners and
+/// TIME_WAIT sockets (`kind`) get no verdict: `detection_bound_s` and
+/// `too_slow` are null, and they count towards no exit code.
 #[derive(Clone, Debug, Serialize, JsonSchema)]
 pub struct Connection {
+    pub kind: SocketKind,
     /// The owning process; null when it cannot be seen (another user's, without privilege).
     pub pid: Option<u32>,
     pub command: Option<String>,
@@ -38,27 +63,40 @@ pub struct Connection {
     pub local: String,
     pub remote: String,
     pub state: TcpState,
-    /// SO_KEEPALIVE; null when it cannot be told (not exact, and data in flight).
+    /// SO_KEEPALIVE; null when it cannot be told (not exact, and data in
+    /// flight; or TIME_WAIT).
     pub keepalive: Option<bool>,
     /// The settings in effect; `user_timeout_s` is null when unset (or,
     /// not exact, unknown).
     #[serde(flatten)]
     pub fields: KeepaliveFields,
+    /// Not exact: the fields whose values are assumed (the OS defaults), not
+    /// seen; the idle time is seen in the keepalive timer while no probe is out.
+    pub assumed: Vec<&'static str>,
     /// Worst case from the peer's last answer until a dead peer is noticed
-    /// (with keepalive off: the user timeout, which needs data being sent);
-    /// null: never (or, with keepalive null, unknown).
+    /// (with keepalive off: the user timeout, which needs data being sent),
+    /// with the assumed values where there are; null: never (or, with
+    /// keepalive null, unknown).
     pub detection_bound_s: Option<f64>,
-    /// true: read from the socket itself; false: inferred from sock_diag, the
-    /// values are the OS defaults ("probably"), and `problem` says why.
+    /// true: read from the socket itself; false: inferred from sock_diag
+    /// ("probably"; see `assumed`), and `problem` says why.
     pub exact: bool,
-    /// Keepalive probes sent and unanswered now (tcp_info).
+    /// Probes sent and unanswered now (tcp_info): keepalive probes, or
+    /// window probes when `zero_window`.
     pub probes_unanswered: Option<u8>,
+    /// The keepalive timer's time left, as sock_diag shows anyone; null
+    /// when it is not pending (keepalive off, or another timer hides it).
+    pub keepalive_timer_s: Option<f64>,
+    /// The peer advertises a zero window: it is alive but not reading, and
+    /// the probes out are zero-window probes (sock_diag's probe timer).
+    pub zero_window: bool,
     /// Since data was last received (tcp_info).
     pub last_data_recv_s: Option<f64>,
     /// What could not be read for this connection, or null.
     pub problem: Option<String>,
-    /// With --max-detection: whether this connection would notice a dead peer
-    /// later than that, never, or cannot be told; null without it.
+    /// With --max-detection, for connections: whether it would notice a dead
+    /// peer later than that, or never; null when that depends on assumed
+    /// values or cannot be told (and without --max-detection).
     pub too_slow: Option<bool>,
     /// With --all-namespaces: the network namespace's inode (as in
     /// `readlink /proc/PID/ns/net`); null without it.
@@ -70,10 +108,13 @@ pub struct Connection {
     pub container: Option<Container>,
 }
 
-/// Counts over the listed connections.
+/// Counts over the listed connections; listeners and TIME_WAIT sockets are
+/// counted apart, and in nothing else.
 #[derive(Clone, Debug, Default, Serialize, JsonSchema)]
 pub struct Summary {
     pub connections: usize,
+    pub listeners: usize,
+    pub time_wait: usize,
     pub exact: usize,
     pub inferred: usize,
     pub keepalive_on: usize,
@@ -89,93 +130,10 @@ pub struct Summary {
     pub exit_code: u8,
 }
 
-impl Connection {
-    /// `on`, `off`, `probably on`, `unknown`.
-    fn keepalive_text(&self) -> String {
-        let value = match self.keepalive {
-            Some(true) => "on",
-            Some(false) => "off",
-            None => return "unknown (data in flight hides the keepalive timer)".into(),
-        };
-        let probably = if self.exact { "" } else { "probably " };
-        let mut text = format!("keepalive {probably}{value}");
-        if self.keepalive == Some(true) {
-            let d = |s: Option<f64>| s.map_or("?".into(), human_s);
-            let retries =
-                self.fields.retries.map_or("? retries".into(), |n| plural(n, "retry", "retries"));
-            let _ = write!(
-                text,
-                " (idle {}, interval {}, {retries}",
-                d(self.fields.idle_s),
-                d(self.fields.interval_s)
-            );
-            if let Some(user_timeout) = self.fields.user_timeout_s {
-                let _ = write!(text, ", user timeout {}", human_s(user_timeout));
-            }
-            text.push(')');
-        } else if let Some(user_timeout) = self.fields.user_timeout_s {
-            let _ = write!(text, ", user timeout {}", human_s(user_timeout));
-        }
-        text
-    }
-
-    fn detection_text(&self) -> String {
-        match (self.keepalive, self.detection_bound_s) {
-            (None, _) => "detection unknown".into(),
-            (Some(false), Some(bound)) => {
-                format!("dead peer noticed within {} of sending", human_s(bound))
-            }
-            (_, Some(bound)) => format!("dead peer noticed within {}", human_s(bound)),
-            (_, None) => "a dead peer is NEVER noticed".into(),
-        }
-    }
-}
-
 impl Event for InspectEvent {
     fn text(&self) -> String {
         match self {
-            InspectEvent::Connection(c) => {
-                let owner = match (&c.command, c.pid) {
-                    (Some(command), Some(pid)) => format!("{command}[{pid}]"),
-                    _ => format!("?[uid {}]", c.uid),
-                };
-                let mut labels = Vec::new();
-                if c.netns_inode.is_some() || c.netns_name.is_some() {
-                    labels.push(netns_label(c.netns_inode, c.netns_name.as_deref()));
-                }
-                labels.extend(c.container.as_ref().map(Container::label));
-                let owner = match labels.is_empty() {
-                    true => owner,
-                    false => format!("{owner} {{{}}}", labels.join(", ")),
-                };
-                let mut line = format!(
-                    "{owner} {} -> {} {}: {}; {}",
-                    c.local,
-                    c.remote,
-                    c.state,
-                    c.keepalive_text(),
-                    c.detection_text()
-                );
-                if let (Some(probes), Some(last)) = (c.probes_unanswered, c.last_data_recv_s) {
-                    let _ = write!(
-                        line,
-                        "; {} unanswered, last data {} ago",
-                        plural(probes, "probe", "probes"),
-                        human_s(last)
-                    );
-                }
-                if c.too_slow == Some(true) {
-                    line.push_str("; SLOWER than --max-detection");
-                }
-                if let Some(problem) = &c.problem {
-                    let _ = write!(
-                        line,
-                        " [{}: {problem}]",
-                        if c.exact { "problem" } else { "inferred" }
-                    );
-                }
-                line
-            }
+            InspectEvent::Connection(c) => c.line(),
             InspectEvent::Unreadable { pid, problem } => format!("pid {pid}: {problem}"),
             InspectEvent::SkippedNamespace { netns_inode, netns_name, problem } => {
                 match (netns_inode, netns_name) {
@@ -196,6 +154,14 @@ impl Event for InspectEvent {
                 }
                 if s.problems > 0 {
                     let _ = write!(text, "; {}", plural(s.problems as u64, "problem", "problems"));
+                }
+                if s.listeners + s.time_wait > 0 {
+                    let _ = write!(
+                        text,
+                        "; besides, {} and {} (not connections)",
+                        plural(s.listeners as u64, "listener", "listeners"),
+                        plural(s.time_wait as u64, "TIME_WAIT socket", "TIME_WAIT sockets")
+                    );
                 }
                 text
             }
@@ -239,7 +205,7 @@ fn bucket(c: &Connection) -> &'static str {
 pub fn prometheus(connections: &[Connection], summary: &Summary, labelled: bool) -> String {
     let mut by_keepalive: BTreeMap<(String, &str), usize> = BTreeMap::new();
     let mut by_bound: BTreeMap<(String, &str), usize> = BTreeMap::new();
-    for c in connections {
+    for c in connections.iter().filter(|c| c.kind == SocketKind::Connection) {
         let labels = match labelled {
             true => series_labels(c),
             false => label("command", c.command.as_deref().unwrap_or("unknown")),

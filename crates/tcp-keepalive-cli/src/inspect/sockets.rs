@@ -21,16 +21,23 @@ use netlink_sys::{Socket, SocketAddr as NetlinkAddr};
 
 use crate::tcp_info::TcpState;
 
-/// Which timer the kernel has pending on a socket (`idiag_timer`).
+/// Which timer the kernel has pending on a socket (`idiag_timer`, and
+/// `idiag_expires` where it tells something), net/ipv4/inet_diag.c
+/// (inet_sk_diag_fill), which reports only one timer: a retransmission or
+/// zero-window probe timer hides the keepalive timer behind it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum PendingTimer {
     None,
     /// `sk_timer`, which for an established socket is the keepalive timer:
-    /// armed by SO_KEEPALIVE (net/ipv4/tcp_timer.c, tcp_keepalive_timer).
-    Keepalive,
-    /// Retransmission or zero-window probe: data is in flight, and the
-    /// keepalive timer (if any) is hidden behind it (net/ipv4/inet_diag.c).
-    Other,
+    /// armed by SO_KEEPALIVE (net/ipv4/tcp_timer.c, tcp_keepalive_timer),
+    /// due in this long.
+    Keepalive(Duration),
+    /// Retransmission: data is in flight and unacknowledged.
+    Retransmit,
+    /// Zero-window probe (ICSK_TIME_PROBE0): the peer's window is zero and
+    /// data waits to be sent; the probes out are window probes, answered by
+    /// a live peer that stopped reading (tcp_probe_timer).
+    ZeroWindowProbe,
 }
 
 /// One socket as sock_diag reports it.
@@ -47,6 +54,8 @@ pub struct DiagSocket {
     pub probes: Option<u8>,
     /// From `tcp_info`: since the last data was received.
     pub last_data_recv: Option<Duration>,
+    /// From `tcp_info`: since the last ACK was received.
+    pub last_ack_recv: Option<Duration>,
 }
 
 /// Every TCP socket (IPv4 and IPv6) in one of `states`.
@@ -119,8 +128,9 @@ fn from_response(response: &InetResponse) -> DiagSocket {
     let id = &header.socket_id;
     let timer = match header.timer {
         None | Some(Timer::TimeWait) => PendingTimer::None,
-        Some(Timer::KeepAlive(_)) => PendingTimer::Keepalive,
-        Some(Timer::Retransmit(..) | Timer::Probe(_)) => PendingTimer::Other,
+        Some(Timer::KeepAlive(due)) => PendingTimer::Keepalive(due),
+        Some(Timer::Retransmit(..)) => PendingTimer::Retransmit,
+        Some(Timer::Probe(_)) => PendingTimer::ZeroWindowProbe,
     };
     let info = response.nlas.iter().find_map(|nla| match nla {
         Nla::TcpInfo(info) => Some(info),
@@ -135,6 +145,7 @@ fn from_response(response: &InetResponse) -> DiagSocket {
         timer,
         probes: info.map(|i| i.probes),
         last_data_recv: info.map(|i| Duration::from_millis(u64::from(i.last_data_recv))),
+        last_ack_recv: info.map(|i| Duration::from_millis(u64::from(i.last_ack_recv))),
     }
 }
 
@@ -157,7 +168,7 @@ mod tests {
         assert_eq!(ours.inode, inode);
         assert_eq!(ours.remote, listener.local_addr().unwrap());
         assert_eq!(ours.state, TcpState::Established);
-        assert_eq!(ours.timer, PendingTimer::Keepalive);
+        assert!(matches!(ours.timer, PendingTimer::Keepalive(_)), "{ours:?}");
         assert_eq!(ours.probes, Some(0));
         assert!(dump(false).unwrap().iter().any(|s| s.state == TcpState::Listen));
     }

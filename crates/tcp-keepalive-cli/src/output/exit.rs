@@ -34,9 +34,9 @@ exit_codes! {
     PeerClosed = 4: "watch: the peer closed or reset the connection",
     Unsupported = 5: "not possible on this OS: a keepalive setting, a subcommand or a default it lacks",
     NoTimeout = 6: "idle-timeout: no idle timeout up to --max",
-    Incomplete = 7: "inspect: some connection or process could not be read exactly (no such pid, it exited, the socket closed, no permission); each is shown on its line",
-    SlowDetection = 8: "inspect --max-detection: a listed connection would notice a dead peer later than that, or never (or cannot be told); before 7",
-    NoPrivilege = 9: "demo: no privilege to silence a peer (CAP_NET_ADMIN), and no user namespace to get it in",
+    Incomplete = 7: "inspect: some connection or process could not be read exactly (no such pid, it exited, the socket closed, no permission); apply: some socket or process could not be configured (no such pid, it exited, the socket closed); each is shown on its line",
+    SlowDetection = 8: "inspect --max-detection: a listed connection would notice a dead peer later than that, or never; before 7",
+    NoPrivilege = 9: "demo: no privilege to silence a peer (CAP_NET_ADMIN), and no user namespace to get it in; apply: no permission to reach a process's sockets (ptrace access), shown on its line",
     Interrupted = 130: "interrupted (Ctrl-C, SIGTERM or SIGHUP)",
 }
 
@@ -67,6 +67,7 @@ impl Exit {
             "idle-timeout" => &[Exit::Unsupported, Exit::NoTimeout],
             "defaults" => &[Exit::Unsupported],
             "inspect" => &[Exit::Unsupported, Exit::Incomplete, Exit::SlowDetection],
+            "apply" => &[Exit::Unsupported, Exit::Incomplete, Exit::NoPrivilege],
             "completions" | "man" => &[],
             _ => return None,
         })

@@ -12,13 +12,13 @@ use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
 use clap::Args;
-use tcp_keepalive::{Keepalive, KeepaliveExt, Setting};
+use tcp_keepalive::KeepaliveExt;
 
 use events::ConnectionEnd;
 pub use events::WatchEvent;
 
-use crate::args::{count, duration, Typed};
-use crate::output::{human, plural, secs, Exit, Failure, KeepaliveFields, Outcome, Output};
+use crate::args::{count, duration, KeepaliveFlags, Typed};
+use crate::output::{human, plural, secs, Exit, KeepaliveFields, Outcome, Output};
 use crate::sampler::{describe, Sampler, Seen};
 use crate::target::Target;
 
@@ -55,29 +55,19 @@ pub struct WatchArgs {
 
 /// Runs `watch`.
 pub fn run(args: &WatchArgs, out: &Output) -> Outcome {
-    let mut config = Keepalive::new()
-        .with_idle(args.idle.value)
-        .with_interval(args.interval.value)
-        .with_retries(args.retries);
-    if let Some(user_timeout) = &args.user_timeout {
-        config = config.with_user_timeout(user_timeout.value);
-    }
-    let typed = |setting| match setting {
-        Setting::Idle => Some(("--idle", args.idle.text.clone())),
-        Setting::Interval => Some(("--interval", args.interval.text.clone())),
-        Setting::Retries => Some(("--retries", args.retries.to_string())),
-        Setting::UserTimeout => {
-            args.user_timeout.as_ref().map(|t| ("--user-timeout", t.text.clone()))
-        }
-        _ => None,
+    let flags = KeepaliveFlags {
+        idle: &args.idle,
+        interval: &args.interval,
+        retries: args.retries,
+        user_timeout: args.user_timeout.as_ref(),
     };
     // Refuse bad settings before touching the network.
-    config.check().map_err(|e| Failure::setting("invalid keepalive settings", e, typed))?;
+    let config = flags.checked()?;
     let target = Target::new(&args.target, &args.connect_timeout)?;
     let stream = target.connect()?;
     stream
         .set_keepalive_config(&config)
-        .map_err(|e| Failure::setting("cannot apply the keepalive settings", e, typed))?;
+        .map_err(|e| flags.failure("cannot apply the keepalive settings", e))?;
     // What is in effect, after rounding (where the OS reports it).
     let effective = match stream.keepalive_config() {
         Ok(read) if read.idle().is_some() => read,

@@ -79,6 +79,11 @@ impl Peers {
         line.trim().to_string()
     }
 
+    /// Kills the process and waits until it is gone.
+    pub fn kill(&mut self) {
+        let _ = (self.child.kill(), self.child.wait());
+    }
+
     pub fn port(&self, name: &str) -> u16 {
         self.clients[name]
     }

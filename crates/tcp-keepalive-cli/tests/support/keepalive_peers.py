@@ -6,6 +6,9 @@ obeys stdin, one command per line, until it closes:
   options  -> one JSON line: every socket's keepalive options, by "name/side"
   ping     -> each client sends a byte, its server side reads it: "ok" or an error
   close    -> closes every socket, prints "closed"
+  stall    -> opens one more connection whose client sends until its buffers
+              are full while the server side never reads (a zero window);
+              prints the client's local port
 With an argument N, opens N plain connections instead (for the benchmark).
 """
 import json
@@ -65,6 +68,7 @@ def main():
         pairs = {name: connect(listener, s) for name, s in SETTINGS.items()}
     clients = {name: c.getsockname()[1] for name, (c, _) in pairs.items()}
     print(json.dumps({"pid": __import__("os").getpid(), "listen": listener.getsockname()[1], "clients": clients}), flush=True)
+    stalled = []  # kept open, outside `pairs`: options and ping leave them alone
     for line in sys.stdin:
         command = line.strip()
         if command == "options":
@@ -82,6 +86,16 @@ def main():
                 print("ok", flush=True)
             except Exception as e:  # the test shows what failed
                 print(f"ping failed: {e!r}", flush=True)
+        elif command == "stall":
+            client, server = connect(listener, [])
+            client.setblocking(False)
+            try:
+                while True:
+                    client.send(b"x" * 65536)
+            except BlockingIOError:
+                pass
+            stalled.append((client, server))
+            print(client.getsockname()[1], flush=True)
         elif command == "close":
             for client, server in pairs.values():
                 client.close()
