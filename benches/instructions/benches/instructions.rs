@@ -111,6 +111,11 @@ calls! {
     nix_read_config: |f| nix_crate::read_config(black_box(&f.pair.stream));
     rustix_read_config: |f| rustix_crate::read_config(black_box(&f.pair.stream));
 
+    // liveness() on a healthy connection: one zero-timeout poll, against the
+    // same poll written by hand (scripts/bench-instructions gates it at + 30).
+    raw_libc_liveness: |f| raw_libc::liveness(black_box(&f.pair.stream));
+    tcp_keepalive_liveness: |f| this_crate::liveness(black_box(&f.pair.stream));
+
     // AcceptKeepalive::apply on an accepted stream. On Linux accepted sockets inherit
     // the listener's config, so this is the strategy measured: no system call. The
     // per-stream strategy (other OSes) cannot be chosen on Linux from outside the

@@ -87,9 +87,10 @@ pub enum Command {
     #[command(after_help = subcommand_help("defaults"), after_long_help = subcommand_long_help::<crate::defaults::DefaultsEvent>("defaults"))]
     Defaults,
 
-    /// List this network namespace's TCP connections with the keepalive
-    /// settings in effect on each, and how long each would take to notice a
-    /// dead peer (Linux).
+    /// List this network namespace's TCP connections (with
+    /// --all-namespaces, every namespace's) with the keepalive settings in
+    /// effect on each, and how long each would take to notice a dead peer
+    /// (Linux).
     ///
     /// Owners are found through /proc/*/fd. Settings are read exactly from a
     /// duplicate of the owner's socket (pidfd_getfd; closed at once, never
@@ -108,7 +109,9 @@ pub enum Command {
     /// means never (or unknown, with `keepalive` null); `pid` and `command`
     /// are null when the owner is hidden; `too_slow` is null without
     /// --max-detection, for listeners and TIME_WAIT, and when it depends on
-    /// assumed values.
+    /// assumed values; `netns_inode` and `netns_name` are null without
+    /// --all-namespaces, `container` when the owner's cgroup path names no
+    /// container, pod or systemd unit.
     #[command(after_help = subcommand_help("inspect"), after_long_help = subcommand_long_help::<crate::inspect::InspectEvent>("inspect"))]
     Inspect(crate::inspect::InspectArgs),
 

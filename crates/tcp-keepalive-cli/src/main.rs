@@ -7,13 +7,14 @@
 //! tcp-keepalive watch HOST:PORT [--idle 10s --interval 5s --retries 3 --user-timeout 30s]
 //! tcp-keepalive idle-timeout HOST:PORT [--max 10m --connections 64]
 //! tcp-keepalive defaults
-//! tcp-keepalive inspect [--pid PID --port PORT --state all --max-detection 5m --prometheus]
+//! tcp-keepalive inspect [--pid PID --port PORT --state all --max-detection 5m --prometheus --all-namespaces]
+//! tcp-keepalive apply --pid PID --idle 30s --interval 5s --retries 3 [--port P --remote HOST[:PORT] --listeners --dry-run --all-namespaces]
 //! tcp-keepalive completions bash|zsh|fish|powershell|elvish
 //! tcp-keepalive man [COMMAND]
 //! ```
 //!
 //! Where a change goes: `cli` (arguments and `--help`), one module per
-//! subcommand (`demo`, `watch`, `idle_timeout`, `defaults`, `inspect`), each with one
+//! subcommand (`demo`, `watch`, `idle_timeout`, `defaults`, `inspect`, `apply`), each with one
 //! enum of its events; `sampler` (what `demo` and `watch` share: sampling a connection), `output`
 //! (printing events, exit codes, errors, Ctrl-C), `target` (HOST:PORT),
 //! `tcp_info` (the kernel's view of a connection).

@@ -152,6 +152,25 @@ fn connections_of_every_namespace_appear_with_their_labels() {
         assert!(metrics.contains(&format!("pod_uid=\"{POD_UID}\"")), "{metrics}");
     }
 
+    // `apply --all-namespaces` matches the same way and labels the same.
+    let pid = docker.pid.to_string();
+    let keepalive = ["--idle", "5s", "--interval", "1s", "--retries", "2"];
+    let out = run(
+        &[&["apply", "--all-namespaces", "--pid", &pid, "--dry-run", "--json"][..], &keepalive]
+            .concat(),
+        false,
+    );
+    let events = support::json_lines(&out);
+    let applied: Vec<&Value> = events.iter().filter(|e| e["event"] == "applied").collect();
+    assert_eq!(applied.len(), 2, "both ends, nothing else: {events:#?}");
+    for event in applied {
+        assert_eq!(event["pid"], docker.pid, "{event}");
+        assert_eq!(event["netns_name"], first.name(), "{event}");
+        if labelled {
+            assert_eq!(&event["container"], &expected[0].2, "{event}");
+        }
+    }
+
     // Without the flag: only this namespace, where neither process's connection is.
     for peers in [&docker, &pod] {
         let out = run(&["inspect", "--json", "--pid", &peers.pid.to_string()], false);

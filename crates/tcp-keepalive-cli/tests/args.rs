@@ -178,6 +178,9 @@ fn a_refused_setting_names_the_os_as_people_write_it() {
     if cfg!(target_os = "linux") {
         assert!(err.contains("(TCP_KEEPCNT on Linux)"), "{err}");
     }
+    assert!(!err.contains("retries is"), "grammar: {err}");
+    let out = run(&["idle-timeout", &target, "--max", "1s"]);
+    assert!(!stderr(&out).contains("..="), "Rust's range syntax: {}", stderr(&out));
     assert_untouched(&listener);
 }
 

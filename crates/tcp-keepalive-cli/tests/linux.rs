@@ -94,19 +94,25 @@ fn demo_detects_the_dead_peer_within_the_bound() {
     let names: Vec<&str> = events.iter().map(|e| e["event"].as_str().unwrap()).collect();
     assert_eq!(
         names,
-        ["demo_start", "probe", "probe", "probe", "dead", "control", "result"],
+        ["demo_start", "probe", "probe", "probe", "dead", "checked", "control", "result"],
         "{events:?}"
     );
     for (i, probe) in events[1..4].iter().enumerate() {
         assert_eq!(probe["unanswered"].as_u64(), Some(i as u64 + 1), "{probe}");
     }
-    let result = &events[6];
+    // The connection never read: liveness() alone found its peer dead.
+    let checked = &events[5];
+    assert_eq!(checked["liveness"], "dead", "{checked}");
+    assert_eq!(checked["error_kind"], "TimedOut", "{checked}");
+    assert_eq!(checked["reads"], 0, "{checked}");
+    assert!(checked["elapsed_s"].as_f64().unwrap() <= 4.0 + 1.5, "{checked}");
+    let result = &events[7];
     let detection = result["detection_s"].as_f64().unwrap();
     let bound = result["bound_s"].as_f64().unwrap();
     assert_eq!(bound, 4.0);
     assert!(detection <= bound + 1.5, "detected after {detection}s, bound {bound}s");
     assert_eq!(result["control_still_hanging"], true);
-    assert_eq!(events[5]["state"], "ESTABLISHED");
+    assert_eq!(events[6]["state"], "ESTABLISHED");
     eprintln!(
         "demo: detected after {detection}s (bound {bound}s), silenced by {}, whole run {:?}",
         events[0]["silenced_by"],

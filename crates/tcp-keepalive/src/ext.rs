@@ -4,7 +4,7 @@
 use std::io;
 use std::net::{TcpListener, TcpStream};
 
-use crate::{sys, Keepalive};
+use crate::{sys, Keepalive, Liveness};
 
 /// Keepalive control for TCP sockets.
 ///
@@ -149,12 +149,68 @@ pub trait KeepaliveExt: sealed::Socket {
     fn keepalive_config(&self) -> io::Result<Keepalive> {
         sys::config(self.socket_ref().handle)
     }
+
+    /// Whether the connection is still open, as its kernel knows it, without
+    /// reading: [`Open`](Liveness::Open), [`PeerClosed`](Liveness::PeerClosed)
+    /// (a FIN came), or [`Dead`](Liveness::Dead) with the reason, `TimedOut`
+    /// when keepalive gave up on a silent peer. Waiting data is never
+    /// consumed: the next read still returns it.
+    ///
+    /// This is how an idle connection (in a pool, say) learns that keepalive
+    /// found its peer dead before anything is written to it. For a future
+    /// that resolves when that happens, see `tcp_keepalive::tokio::closed`
+    /// (feature `tokio`) and the `runtimes` page for other runtimes.
+    ///
+    /// Cost: one zero-timeout `poll` (`WSAPoll` on Windows) for a healthy
+    /// connection. Where `poll` cannot tell data from the end of the stream, a
+    /// 1-byte `MSG_PEEK` follows, which returns waiting data first: so while
+    /// data waits, the answer is `Open` on every OS but Linux, which reports a
+    /// FIN (`PeerClosed`) or an error before the data has been read.
+    ///
+    /// - Linux takes the pending error, as `take_error` does: the first check
+    ///   after a failure says `Dead`, later ones (and reads) see the end of
+    ///   the stream, `PeerClosed`. The BSDs, Apple systems and illumos leave
+    ///   it for the next read.
+    /// - WASI cannot peek: an idle connection is `Open`, but a readable one
+    ///   returns `Unsupported` (read it to know).
+    /// - A `TcpListener` is refused with `InvalidInput`, before any system
+    ///   call. A [`SocketRef`] (or tokio's `TcpSocket`) is not asked whether
+    ///   it listens, to keep the check at one call: on a listening socket its
+    ///   answer means nothing.
+    ///
+    /// Per-OS details and sources: the `platforms` page.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// use tcp_keepalive::{KeepaliveExt, Liveness};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// let (mut peer, _) = listener.accept()?;
+    /// assert_eq!(stream.liveness()?, Liveness::Open);
+    ///
+    /// peer.write_all(b"x")?;
+    /// # std::thread::sleep(std::time::Duration::from_millis(100));
+    /// # #[cfg(not(target_os = "wasi"))] // WASI cannot peek at waiting data
+    /// assert_eq!(stream.liveness()?, Liveness::Open); // the byte stays unread
+    /// # Ok(())
+    /// # }
+    /// ```
+    #[inline]
+    fn liveness(&self) -> io::Result<Liveness> {
+        let socket = self.socket_ref();
+        if socket.role == Role::Listener {
+            return Err(sys::liveness_of_a_listener());
+        }
+        sys::liveness(socket.handle)
+    }
 }
 
 /// A borrowed socket of any owner, for the types this crate has no impl for:
 /// `socket2::Socket`, mio and async-io sockets, `OwnedFd` / `OwnedSocket`, …
 ///
-/// Built from anything that implements `AsFd` (Unix, WASI, Hermit) or
+/// Built from anything that implements `AsFd` (Unix, WASI) or
 /// `AsSocket` (Windows), so no socket crate is forced on anyone. It borrows, so
 /// it cannot outlive the socket. (Where std has no socket options, and so no
 /// handle to borrow, from any socket type; every method then answers

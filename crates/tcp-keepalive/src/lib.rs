@@ -59,9 +59,11 @@ mod accept;
 mod config;
 mod error;
 mod ext;
+mod liveness;
 mod sys;
 #[cfg(feature = "tokio")]
-mod tokio;
+#[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
+pub mod tokio;
 
 pub use accept::AcceptKeepalive;
 pub use config::Keepalive;
@@ -74,3 +76,4 @@ pub mod runtimes {}
 
 pub use error::{Problem, Setting, SettingError, Value};
 pub use ext::{KeepaliveExt, SocketRef};
+pub use liveness::Liveness;

@@ -55,13 +55,13 @@ fn a_listener_passes_keepalive_to_accepted_streams() {
 }
 
 // Where std has socket handle types to own a socket with.
-#[cfg(any(unix, windows, target_os = "wasi", target_os = "hermit"))]
+#[cfg(any(unix, windows, all(target_os = "wasi", not(target_env = "p1"))))]
 #[test]
 fn a_borrowed_handle_works_on_any_socket_owner() {
     use tcp_keepalive::SocketRef;
 
     let (_listener, client, _server) = connected_pair();
-    #[cfg(any(unix, target_os = "wasi", target_os = "hermit"))]
+    #[cfg(any(unix, target_os = "wasi"))]
     let owner = std::os::fd::OwnedFd::from(client);
     #[cfg(windows)]
     let owner = std::os::windows::io::OwnedSocket::from(client);

@@ -24,6 +24,17 @@ pub enum DemoEvent {
     Probe(Sample),
     /// Keepalive declared the peer dead: the blocked read failed.
     Dead { elapsed_s: f64, error: String },
+    /// The third connection, with the same keepalive and never read:
+    /// `liveness()` reports its peer dead, with no read made.
+    Checked {
+        elapsed_s: f64,
+        /// `dead`, or `peer_closed` / `open` if the kernel said otherwise.
+        liveness: String,
+        /// The reason for `dead`, as Rust's `io::ErrorKind` (`TimedOut`).
+        error_kind: Option<String>,
+        /// Reads made on this connection: always 0.
+        reads: u32,
+    },
     /// The connection without keepalive, after that.
     Control {
         #[serde(flatten)]
@@ -47,8 +58,9 @@ impl Event for DemoEvent {
     fn text(&self) -> String {
         match self {
             DemoEvent::DemoStart { silenced_by, settings, bound_s, .. } => format!(
-                "Two loopback connections; then their peer goes silent, like a host that lost power.\n  \
+                "Three loopback connections; then their peer goes silent, like a host that lost power.\n  \
                  keepalive: {settings}, so a dead peer is detected within {}\n  \
+                 checked:   the same keepalive, never read: only liveness() is asked\n  \
                  control:   keepalive off\n\
                  Peer silenced ({}). Nothing answers any more; the clients just wait in read().",
                 human_s(*bound_s),
@@ -61,6 +73,11 @@ impl Event for DemoEvent {
             DemoEvent::Dead { elapsed_s, error } => format!(
                 "{}keepalive: the peer was declared dead; read() failed: {error}",
                 stamp(*elapsed_s)
+            ),
+            DemoEvent::Checked { elapsed_s, liveness, error_kind, reads } => format!(
+                "{}checked:   liveness() says {liveness}{}, with {reads} reads made",
+                stamp(*elapsed_s),
+                error_kind.as_ref().map_or(String::new(), |kind| format!(" ({kind})")),
             ),
             DemoEvent::Control { sample, hanging } => format!(
                 "{}control:   still {}, last answer {} ago, no probe sent; {}",

@@ -4,7 +4,7 @@ use std::io::Read;
 use std::net::{TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
-use tcp_keepalive::{Keepalive, KeepaliveExt};
+use tcp_keepalive::{Keepalive, KeepaliveExt, Liveness};
 
 use super::DemoEvent;
 use crate::output::{
@@ -43,12 +43,15 @@ pub fn run(out: &Output) -> Outcome {
         Ok((client, server))
     };
     let (control, control_peer) = connect()?;
+    let (checked, checked_peer) = connect()?;
     let (client, peer) = connect()?;
     let connected_at = Instant::now();
-    client
-        .set_keepalive_config(&SETTINGS)
-        .map_err(|e| Failure::io("cannot apply the keepalive settings", e))?;
-    for socket in [&peer, &control_peer] {
+    for socket in [&checked, &client] {
+        socket
+            .set_keepalive_config(&SETTINGS)
+            .map_err(|e| Failure::io("cannot apply the keepalive settings", e))?;
+    }
+    for socket in [&peer, &checked_peer, &control_peer] {
         keepalive_faults::silence(socket).map_err(|e| Failure::io("cannot silence the peer", e))?;
     }
     out.emit(&DemoEvent::DemoStart {
@@ -59,6 +62,7 @@ pub fn run(out: &Output) -> Outcome {
     })?;
 
     let detection = wait_for_death(&client, connected_at, bound, out)?;
+    check_without_reading(&checked, connected_at, out)?;
 
     // The control connection: still established, and a read would block.
     let info = tcp_info::read(&control).map_err(|e| Failure::io("cannot read TCP_INFO", e))?;
@@ -77,7 +81,7 @@ pub fn run(out: &Output) -> Outcome {
         over_bound_s: round_ms(detection.as_secs_f64() - bound.as_secs_f64()),
         control_still_hanging: hanging,
     })?;
-    drop((peer, control_peer));
+    drop((peer, checked_peer, control_peer));
     Ok(Exit::Success)
 }
 
@@ -131,6 +135,36 @@ fn wait_for_death(
             ));
         }
     }
+}
+
+/// Asks `liveness()` about the connection that is never read, which has the
+/// same keepalive as the one that just failed, until the kernel's verdict
+/// shows there too (its timers run a moment apart).
+fn check_without_reading(
+    checked: &TcpStream,
+    connected_at: Instant,
+    out: &Output,
+) -> Result<(), Failure> {
+    let give_up = Instant::now() + GRACE;
+    let liveness = loop {
+        let now = checked.liveness().map_err(|e| Failure::io("liveness() failed", e))?;
+        if now != Liveness::Open || Instant::now() > give_up {
+            break now;
+        }
+        std::thread::sleep(TICK);
+    };
+    let (liveness, error_kind) = match liveness {
+        Liveness::Dead(kind) => ("dead", Some(format!("{kind:?}"))),
+        Liveness::PeerClosed => ("peer_closed", None),
+        _ => ("open", None),
+    };
+    out.emit(&DemoEvent::Checked {
+        elapsed_s: secs(connected_at.elapsed()),
+        liveness: liveness.into(),
+        error_kind,
+        reads: 0,
+    })?;
+    Ok(())
 }
 
 /// Makes sure a peer can be silenced here, entering an unprivileged user +

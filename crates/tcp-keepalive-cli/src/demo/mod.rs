@@ -2,14 +2,17 @@
 //! in about four seconds, beside a connection without keepalive that never
 //! notices.
 //!
-//! Two loopback connections are opened: `keepalive` (idle 1s, interval 1s,
-//! 3 retries, so a dead peer is detected within 4s) and `control` (keepalive
-//! off). Then the peer of both goes silent: a BPF filter that drops every
+//! Three loopback connections are opened: `keepalive` (idle 1s, interval 1s,
+//! 3 retries, so a dead peer is detected within 4s), `checked` (the same
+//! keepalive, never read) and `control` (keepalive off). Then the peer of all
+//! three goes silent: a BPF filter that drops every
 //! packet is attached to the server-side sockets (`keepalive_faults::silence`),
 //! which is what a peer that lost power looks like from the client. The
 //! demo samples `TCP_INFO` to show each probe going out unanswered, reports
 //! when the blocked read fails with `ETIMEDOUT` against the configured
-//! bound, and shows that the control connection is still `ESTABLISHED`.
+//! bound, then shows `liveness()` reporting the `checked` connection dead
+//! (`TimedOut`) with no read ever made on it, and that the control
+//! connection is still `ESTABLISHED`.
 //!
 //! Attaching the filter needs CAP_NET_ADMIN. Without it the demo moves
 //! itself into a new unprivileged user + network namespace (`unshare(2)`,

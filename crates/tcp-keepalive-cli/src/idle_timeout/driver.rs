@@ -28,7 +28,7 @@ mod linux {
     use super::super::planner::{Action, Planner};
     use super::super::IdleTimeoutArgs;
     use super::super::IdleTimeoutEvent;
-    use crate::output::{round_ms, secs, Exit, Failure, Outcome, Output};
+    use crate::output::{plural, round_ms, secs, Exit, Failure, Outcome, Output};
     use crate::target::Target;
     use crate::tcp_info::{self, TcpInfo, TcpState};
 
@@ -204,7 +204,7 @@ mod linux {
                 }
             }
             let f = planner.finding();
-            let open = conns.iter().flatten().count();
+            let open = plural(conns.iter().flatten().count() as u64, "connection", "connections");
             out.progress(|| match f.hi {
                 Some(hi) => format!(
                     "idle timeout between {:.1}s and {hi:.1}s; {open} connections open",

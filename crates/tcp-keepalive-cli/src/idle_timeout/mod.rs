@@ -114,7 +114,7 @@ pub fn run(args: &IdleTimeoutArgs, out: &Output) -> Outcome {
     let max = &args.max;
     if max.value < Duration::from_secs(2) || max.value > MAX_MAX {
         return Err(Failure::bad_input(format!(
-            "--max {max} is outside 2s..=9h (the longest idle age a parked connection can reach)"
+            "--max {max} is outside 2s to 9h (the longest idle age a parked connection can reach)"
         )));
     }
     if args.connections < 16 {

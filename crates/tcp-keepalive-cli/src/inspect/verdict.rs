@@ -10,7 +10,7 @@ use super::owners::Owner;
 use super::read::Exact;
 use super::report::{Connection, SocketKind};
 use super::sockets::{DiagSocket, PendingTimer};
-use crate::output::{secs, KeepaliveFields};
+use crate::output::{plural, secs, KeepaliveFields};
 use crate::tcp_info::TcpState;
 
 /// The line for `socket`: exact when it was read, else inferred (`why` not:
@@ -163,7 +163,8 @@ pub fn hidden_owner(socket: &DiagSocket, hidden: usize) -> Option<String> {
     match (socket.inode, hidden) {
         (0, _) | (_, 0) => None,
         _ => Some(format!(
-            "owner not visible: no permission to read /proc/PID/fd of {hidden} processes (uid {} owns it); needs root or CAP_SYS_PTRACE",
+            "owner not visible: no permission to read /proc/PID/fd of {} (uid {} owns it); needs root or CAP_SYS_PTRACE",
+            plural(hidden as u64, "process", "processes"),
             socket.uid
         )),
     }

@@ -147,17 +147,17 @@ impl Failure {
         };
         let (exit, why) = refusal(detail);
         let setting = detail.setting();
-        Failure::new(exit, format!("{flag} {text}: the {setting} {why}{option}"))
+        Failure::new(exit, format!("{flag} {text}: {setting} {why}{option}"))
     }
 }
 
 /// The exit code for one of the library's refusals, and why, after the
-/// setting's name: a value outside the OS limits is bad input; anything else
+/// setting's name (`keepalive retries below the minimum of 1`): a value outside the OS limits is bad input; anything else
 /// this OS cannot do.
 fn refusal(refused: &SettingError) -> (Exit, String) {
     match refused.problem() {
-        Problem::TooSmall { min } => (Exit::BadInput, format!("is below the minimum of {min}")),
-        Problem::TooLarge { max } => (Exit::BadInput, format!("is above the maximum of {max}")),
+        Problem::TooSmall { min } => (Exit::BadInput, format!("below the minimum of {min}")),
+        Problem::TooLarge { max } => (Exit::BadInput, format!("above the maximum of {max}")),
         _ => (Exit::Unsupported, "cannot be set per socket on this OS".into()),
     }
 }

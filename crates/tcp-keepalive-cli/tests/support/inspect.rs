@@ -128,13 +128,15 @@ pub fn bin_for_nobody() -> &'static Path {
     })
 }
 
+/// Every stdout line of `out` as JSON.
+pub fn json_lines(out: &Output) -> Vec<Value> {
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}"))).collect()
+}
+
 /// The JSON events of `out`; the last one must be the summary.
 pub fn events(out: &Output) -> (Vec<Value>, Value) {
-    let text = String::from_utf8_lossy(&out.stdout);
-    let mut events: Vec<Value> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l:?}")))
-        .collect();
+    let mut events = json_lines(out);
     let summary = events.pop().unwrap_or_else(|| panic!("no output: {out:?}"));
     assert_eq!(summary["event"], "summary", "{summary}");
     (events, summary)

@@ -108,6 +108,10 @@ pub mod this_crate {
     pub fn read_config(s: &TcpStream) -> io::Result<Keepalive> {
         s.keepalive_config()
     }
+
+    pub fn liveness(s: &TcpStream) -> io::Result<tcp_keepalive::Liveness> {
+        s.liveness()
+    }
 }
 
 /// socket2 through `SockRef`, its way to borrow a socket it does not own.

@@ -64,3 +64,16 @@ pub fn read_config(s: &TcpStream) -> io::Result<[c_int; 4]> {
         get(s, libc::IPPROTO_TCP, libc::TCP_USER_TIMEOUT)?,
     ])
 }
+
+/// What `liveness()` does on a healthy Linux connection, by hand: one
+/// zero-timeout `poll` for POLLIN | POLLRDHUP, checked; nothing ready means open.
+pub fn liveness(s: &TcpStream) -> io::Result<bool> {
+    let mut entry =
+        libc::pollfd { fd: s.as_raw_fd(), events: libc::POLLIN | libc::POLLRDHUP, revents: 0 };
+    // SAFETY: one live pollfd, count 1, timeout 0: the kernel writes `revents`
+    // and returns at once; the socket is borrowed for the call.
+    if unsafe { libc::poll(&mut entry, 1, 0) } == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(entry.revents == 0)
+}

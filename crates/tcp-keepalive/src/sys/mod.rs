@@ -5,12 +5,7 @@
 // Where std has no socket options (the `none` backend), nothing here is called
 // but the checks made before it: the rest is built, and unused, on purpose.
 #![cfg_attr(
-    not(any(
-        unix,
-        windows,
-        target_os = "hermit",
-        all(target_os = "wasi", not(target_env = "p1"))
-    )),
+    not(any(unix, windows, all(target_os = "wasi", not(target_env = "p1")))),
     allow(dead_code)
 )]
 
@@ -19,12 +14,13 @@ use std::{error, fmt, io};
 use crate::ext::{Role, SocketRef};
 use crate::{Keepalive, SettingError};
 
+pub(crate) mod liveness;
 pub(crate) mod platform;
 pub(crate) mod table;
 
-#[cfg(any(unix, target_os = "hermit", all(target_os = "wasi", not(target_env = "p1"))))]
+#[cfg(any(unix, all(target_os = "wasi", not(target_env = "p1"))))]
 mod unix;
-#[cfg(any(unix, target_os = "hermit", all(target_os = "wasi", not(target_env = "p1"))))]
+#[cfg(any(unix, all(target_os = "wasi", not(target_env = "p1"))))]
 pub(crate) use unix::*;
 
 #[cfg(windows)]
@@ -34,19 +30,9 @@ pub(crate) use windows::*;
 
 // Every other target std builds for: its std has no socket options, and this
 // backend answers `Unsupported` as std does there.
-#[cfg(not(any(
-    unix,
-    windows,
-    target_os = "hermit",
-    all(target_os = "wasi", not(target_env = "p1"))
-)))]
+#[cfg(not(any(unix, windows, all(target_os = "wasi", not(target_env = "p1")))))]
 mod none;
-#[cfg(not(any(
-    unix,
-    windows,
-    target_os = "hermit",
-    all(target_os = "wasi", not(target_env = "p1"))
-)))]
+#[cfg(not(any(unix, windows, all(target_os = "wasi", not(target_env = "p1")))))]
 pub(crate) use none::*;
 
 pub(crate) use platform::PLATFORM;
@@ -135,6 +121,15 @@ pub(crate) fn syscall_failed(option: &str, applied: &[&str], err: io::Error) -> 
         format!("setting {option} failed after {} had been applied", applied.join(", "))
     };
     with_context(context, err)
+}
+
+/// `liveness()` asked of a listening socket, out of line.
+#[cold]
+pub(crate) fn liveness_of_a_listener() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "liveness() checks a connection, and this is a listening socket",
+    )
 }
 
 /// Adds which option could not be read to an OS error.

@@ -7,7 +7,7 @@ use std::io;
 use std::marker::PhantomData;
 
 use super::table::Plan;
-use crate::Keepalive;
+use crate::{Keepalive, Liveness};
 
 /// There is no handle to borrow: any socket type will do (every socket type
 /// implements `Debug`), and nothing is ever called on it.
@@ -48,4 +48,11 @@ pub(crate) fn write_plan(_socket: Handle<'_>, _plan: &Plan, _asked: &Keepalive) 
 
 pub(crate) fn config(_socket: Handle<'_>) -> io::Result<Keepalive> {
     Err(no_socket_options())
+}
+
+pub(crate) fn liveness(_socket: Handle<'_>) -> io::Result<Liveness> {
+    Err(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "liveness() cannot ask the kernel on this target: its std has no poll on sockets",
+    ))
 }

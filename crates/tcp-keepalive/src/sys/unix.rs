@@ -1,16 +1,18 @@
-//! Backend for every system whose sockets are file descriptors: Unix, WASI
-//! preview 2 (through wasi-libc) and Hermit. One `int` option helper pair, as
-//! in std.
+//! Backend for every system whose sockets are file descriptors: Unix, and WASI
+//! preview 2 (through wasi-libc). One `int` option helper pair, as in std.
 
 use std::ffi::{c_int, c_void};
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd};
 
-use super::platform::{ENOPROTOOPT, PLATFORM, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE};
+use super::liveness::{after_peek, AfterPoll};
+use super::platform::{
+    Nfds, ENOPROTOOPT, LIVENESS, PLATFORM, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE,
+};
 use super::table::{requested, Plan, SETTINGS};
 use super::{read_failed, syscall_failed, with_context};
 use crate::error::{Problem, SettingError};
-use crate::Keepalive;
+use crate::{Keepalive, Liveness};
 
 pub(crate) use std::os::fd::AsFd as AsHandle;
 pub(crate) type Handle<'a> = BorrowedFd<'a>;
@@ -27,16 +29,14 @@ type SockLen = u32;
 #[cfg(any(all(target_os = "android", target_pointer_width = "32"), target_os = "cygwin"))]
 type SockLen = i32;
 
-// The two C functions this crate calls, declared here rather than taken from the
+// The C functions this crate calls, declared here rather than taken from the
 // libc crate: they are the same POSIX functions on every OS, and the crate then
 // builds without any dependency. The tests check these declarations, and every
 // table's numbers, against the libc crate on each target (`same_as_libc!`).
-// They resolve to the C library that std links; Haiku keeps sockets in libnetwork,
-// and Hermit's kernel names them sys_* (hermit-abi, the libc crate's hermit module).
+// They resolve to the C library that std links; Haiku keeps sockets in libnetwork.
 #[cfg_attr(target_os = "haiku", link(name = "network"))]
 unsafe extern "C" {
     #[cfg_attr(target_os = "espidf", link_name = "lwip_setsockopt")]
-    #[cfg_attr(target_os = "hermit", link_name = "sys_setsockopt")]
     fn setsockopt(
         fd: c_int,
         level: c_int,
@@ -48,7 +48,6 @@ unsafe extern "C" {
     // The X/Open variant, whose length is a socklen_t, as the libc crate and std use.
     #[cfg_attr(any(target_os = "illumos", target_os = "solaris"), link_name = "__xnet_getsockopt")]
     #[cfg_attr(target_os = "espidf", link_name = "lwip_getsockopt")]
-    #[cfg_attr(target_os = "hermit", link_name = "sys_getsockopt")]
     fn getsockopt(
         fd: c_int,
         level: c_int,
@@ -56,6 +55,20 @@ unsafe extern "C" {
         value: *mut c_void,
         len: *mut SockLen,
     ) -> c_int;
+
+    // liveness(): a zero-timeout poll, and where it cannot tell, a 1-byte peek.
+    fn poll(fds: *mut PollFd, nfds: Nfds, timeout: c_int) -> c_int;
+
+    #[cfg_attr(target_os = "espidf", link_name = "lwip_recv")]
+    fn recv(fd: c_int, buf: *mut c_void, len: usize, flags: c_int) -> isize;
+}
+
+/// C's `struct pollfd`, the same on every OS.
+#[repr(C)]
+struct PollFd {
+    fd: c_int,
+    events: i16,
+    revents: i16,
 }
 
 #[inline]
@@ -171,6 +184,51 @@ fn refuse_changed_values(
     Err(SettingError::new(SETTINGS[i], asked, problem, PLATFORM.os, Some(option.name)).into())
 }
 
+/// One zero-timeout `poll`: nothing ready (it returns 0) is the healthy,
+/// one-system-call case, kept small enough to inline; the rest is out of line.
+#[inline]
+pub(crate) fn liveness(fd: Handle<'_>) -> io::Result<Liveness> {
+    let mut entry = PollFd { fd: fd.as_raw_fd(), events: LIVENESS.events(), revents: 0 };
+    // SAFETY: `entry` is one live, initialised pollfd and `nfds` says one; the
+    // timeout is 0, so the kernel writes `revents` and returns at once. `fd`
+    // is borrowed, so it stays open for the call.
+    let ready = unsafe { poll(&mut entry, 1, 0) };
+    if ready == 0 {
+        return Ok(Liveness::Open);
+    }
+    liveness_after(fd, ready, entry)
+}
+
+/// `poll` failed or reported events: retry an interrupted call, then read the
+/// events, and where they cannot tell, a 1-byte `MSG_PEEK`.
+#[cold]
+#[inline(never)]
+fn liveness_after(fd: Handle<'_>, mut ready: c_int, mut entry: PollFd) -> io::Result<Liveness> {
+    while ready == -1 {
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(read_failed("the connection's state (poll)", err));
+        }
+        // SAFETY: as in `liveness`: one live pollfd, a zero timeout, `fd` open.
+        ready = unsafe { poll(&mut entry, 1, 0) };
+    }
+    let flags = match LIVENESS.after_poll(entry.revents)? {
+        AfterPoll::Known(liveness) => return Ok(liveness),
+        AfterPoll::Peek(flags) => flags,
+    };
+    let mut byte = 0u8;
+    loop {
+        // SAFETY: the buffer is `byte`, one live byte, and the length says 1;
+        // MSG_PEEK leaves the data in the socket. `fd` stays open (borrowed).
+        let n = unsafe { recv(fd.as_raw_fd(), (&raw mut byte).cast(), 1, flags) };
+        let peeked = if n == -1 { Err(io::Error::last_os_error()) } else { Ok(n as usize) };
+        match after_peek(peeked) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            answer => return answer,
+        }
+    }
+}
+
 /// One `getsockopt` per value the OS has.
 pub(crate) fn config(fd: Handle<'_>) -> io::Result<Keepalive> {
     PLATFORM.read(|option| match get_option(fd, option.level, option.id) {
@@ -190,4 +248,13 @@ mod same_as_libc {
     // Fails to compile if a parameter type differs from the libc crate's on this target.
     const _: [SetSockOpt; 2] = [setsockopt, libc::setsockopt];
     const _: [GetSockOpt; 2] = [getsockopt, libc::getsockopt];
+
+    // poll's and recv's parameter types; `struct pollfd`'s layout.
+    const _: unsafe extern "C" fn(*mut libc::pollfd, Nfds, c_int) -> c_int = libc::poll;
+    const _: unsafe extern "C" fn(c_int, *mut c_void, usize, c_int) -> isize = libc::recv;
+    const _: () = assert!(
+        size_of::<PollFd>() == size_of::<libc::pollfd>()
+            && std::mem::offset_of!(PollFd, events) == std::mem::offset_of!(libc::pollfd, events)
+            && std::mem::offset_of!(PollFd, revents) == std::mem::offset_of!(libc::pollfd, revents)
+    );
 }

@@ -14,12 +14,13 @@ use windows_sys::Win32::Networking::WinSock::{
     self as ws, SIO_KEEPALIVE_VALS, SOCKET, SOCKET_ERROR, SOL_SOCKET, SO_KEEPALIVE,
 };
 
+use super::liveness::{after_peek, AfterPoll};
 use super::platform::{
-    PLATFORM, SO_ACCEPTCONN, WINDOWS_DEFAULT_IDLE_MS, WINDOWS_DEFAULT_INTERVAL_MS,
+    LIVENESS, PLATFORM, SO_ACCEPTCONN, WINDOWS_DEFAULT_IDLE_MS, WINDOWS_DEFAULT_INTERVAL_MS,
 };
 use super::table::{Plan, TcpOption};
 use super::{read_failed, syscall_failed};
-use crate::Keepalive;
+use crate::{Keepalive, Liveness};
 
 pub(crate) use std::os::windows::io::AsSocket as AsHandle;
 pub(crate) type Handle<'a> = BorrowedSocket<'a>;
@@ -156,6 +157,31 @@ pub(crate) fn write_plan(socket: Handle<'_>, plan: &Plan, _asked: &Keepalive) ->
 fn set(socket: Handle<'_>, option: &TcpOption, value: i32, applied: &[&str]) -> io::Result<()> {
     setsockopt(socket, option.level, option.id, value as u32)
         .map_err(|e| syscall_failed(option.name, applied, e))
+}
+
+/// One zero-timeout `WSAPoll`; a 1-byte `MSG_PEEK` only when it reports the
+/// socket readable, hung up or failed, so the peek never waits.
+pub(crate) fn liveness(socket: Handle<'_>) -> io::Result<Liveness> {
+    let mut entry = ws::WSAPOLLFD { fd: raw(socket), events: LIVENESS.events(), revents: 0 };
+    // SAFETY: `entry` is one live, initialised WSAPOLLFD and the count says
+    // one; the timeout is 0, so WSAPoll writes `revents` and returns at once.
+    // The socket is borrowed, so it stays open for the call.
+    match unsafe { ws::WSAPoll(&mut entry, 1, 0) } {
+        0 => return Ok(Liveness::Open), // nothing ready: the healthy case
+        SOCKET_ERROR => {
+            return Err(read_failed("the connection's state (WSAPoll)", last_error()));
+        }
+        _ => {}
+    }
+    let flags = match LIVENESS.after_poll(entry.revents)? {
+        AfterPoll::Known(liveness) => return Ok(liveness),
+        AfterPoll::Peek(flags) => flags,
+    };
+    let mut byte = 0u8;
+    // SAFETY: the buffer is `byte`, one live byte, and the length says 1;
+    // MSG_PEEK leaves the data in the socket. The socket stays open (borrowed).
+    let n = unsafe { ws::recv(raw(socket), &mut byte, 1, flags) };
+    after_peek(if n == SOCKET_ERROR { Err(last_error()) } else { Ok(n as usize) })
 }
 
 /// Values set through `SIO_KEEPALIVE_VALS` cannot be read back: those read as

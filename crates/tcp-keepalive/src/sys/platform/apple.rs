@@ -28,6 +28,13 @@
 
 use std::time::Duration;
 
+use crate::sys::liveness::LivenessCheck;
+use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
+// Only for the check against libc, made where this table is the host's.
+#[allow(unused_imports)]
+use crate::sys::platform::poll_4_4bsd::{
+    MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
+};
 use crate::sys::table::{OnListener, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
@@ -75,3 +82,16 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: TWO_RETRANSMISSION_TIMEOUTS },
     host_clamps_silently: false,
 };
+
+same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);
+
+/// `poll`'s number type.
+pub(crate) type Nfds = std::ffi::c_uint;
+
+/// No POLLRDHUP. bsd/kern/uipc_socket2.c `soreadable`: a socket is readable
+/// with data, after a FIN (SS_CANTRCVMORE) or with a pending `so_error`, so
+/// readability needs the peek to be told apart. bsd/kern/uipc_socket.c
+/// `soreceive` returns waiting data first, then `so_error`, which it clears
+/// only without MSG_PEEK: the check leaves the error for the next read. Read
+/// from xnu's source; not run on Apple systems here.
+pub(crate) const LIVENESS: LivenessCheck = FOUR_FOUR_BSD;

@@ -18,6 +18,7 @@
 //!   milliseconds truncated to seconds (below 1 s becomes 0), so the value set
 //!   is not the value run on every Windows.
 
+use crate::sys::liveness::LivenessCheck;
 use crate::sys::table::{OnListener::NotInherited, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
@@ -57,4 +58,28 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout: None,
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: false,
+};
+
+// liveness(): Cygwin's poll bits (the 4.4BSD numbers), checked against libc.
+const POLLIN: i16 = 0x1;
+const POLLERR: i16 = 0x8;
+const POLLHUP: i16 = 0x10;
+const POLLNVAL: i16 = 0x20;
+same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL);
+
+/// `poll`'s number type.
+pub(crate) type Nfds = std::ffi::c_uint;
+
+/// Cygwin emulates `poll` over Winsock's network events (fhandler/socket_inet.cc,
+/// `fhandler_socket_wsock`). How its `recv(MSG_PEEK)` meets a pending error was
+/// not verified, so no peek is made: an idle connection is `Open` after one
+/// `poll`, a readable one is `Unsupported` (read it to know). Compiled only.
+pub(crate) const LIVENESS: LivenessCheck = LivenessCheck {
+    pollin: POLLIN,
+    pollhup: POLLHUP,
+    pollerr: POLLERR,
+    pollnval: POLLNVAL,
+    rdhup: None,
+    peek: None,
+    peek_takes_error: false,
 };

@@ -19,6 +19,13 @@
 //! - User timeout: Unsupported; tcp_ctloutput has no per-socket
 //!   retransmission limit.
 
+use crate::sys::liveness::LivenessCheck;
+use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
+// Only for the check against libc, made where this table is the host's.
+#[allow(unused_imports)]
+use crate::sys::platform::poll_4_4bsd::{
+    MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
+};
 use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
@@ -57,3 +64,14 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: false,
 };
+
+same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);
+
+/// `poll`'s number type.
+pub(crate) type Nfds = std::ffi::c_uint;
+
+/// No POLLRDHUP. As the other BSDs (4.4BSD's `soreadable` and `soreceive`):
+/// readable with data, after a FIN or with a pending `so_error`, which a
+/// MSG_PEEK leaves in place. Taken from the shared 4.4BSD code, not verified
+/// in DragonFly's own source (uncertain); never run.
+pub(crate) const LIVENESS: LivenessCheck = FOUR_FOUR_BSD;

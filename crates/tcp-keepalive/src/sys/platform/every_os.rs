@@ -24,6 +24,10 @@ macro_rules! every_table {
         /// Every table with a file of its own.
         pub(crate) const ALL: [&Platform; [$(stringify!($name)),*].len()] = [$(&$name::PLATFORM),*];
 
+        /// Every table's `liveness()` facts, by OS.
+        pub(crate) const LIVENESS: [(&str, &LivenessCheck); [$(stringify!($name)),*].len()] =
+            [$(($name::PLATFORM.os, &$name::LIVENESS)),*];
+
         /// The targets each row names for the scripts, by kind, `other` and
         /// `none` included: (row, kind, target).
         pub(crate) const TARGETS: &[(&str, &str, &str)] = &[
@@ -34,6 +38,7 @@ macro_rules! every_table {
     };
 }
 
+use crate::sys::liveness::LivenessCheck;
 use crate::sys::table::Platform;
 
 with_os_tables!(every_table);

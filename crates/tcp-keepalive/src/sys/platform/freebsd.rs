@@ -15,6 +15,13 @@
 //!   BBR stacks did, and the default stack silently ignored it. A value that
 //!   may be ignored cannot be promised as a bound.
 
+use crate::sys::liveness::LivenessCheck;
+use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
+// Only for the check against libc, made where this table is the host's.
+#[allow(unused_imports)]
+use crate::sys::platform::poll_4_4bsd::{
+    MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
+};
 use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
@@ -51,3 +58,16 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: false,
 };
+
+same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);
+
+/// `poll`'s number type.
+pub(crate) type Nfds = std::ffi::c_uint;
+
+/// sys/kern/uipc_socket.c `sopoll_generic`: POLLIN for data, a pending
+/// `so_error` (`soreadabledata`) or a FIN (SBS_CANTRCVMORE), POLLHUP only once
+/// both directions are shut. POLLRDHUP exists only from FreeBSD 14 and is not
+/// used. `soreceive_generic` returns waiting data first, then `so_error`,
+/// which it clears only without MSG_PEEK: the check leaves the error for the
+/// next read. Read from source; not run on FreeBSD here.
+pub(crate) const LIVENESS: LivenessCheck = FOUR_FOUR_BSD;

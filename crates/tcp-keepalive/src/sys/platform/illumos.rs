@@ -25,6 +25,13 @@
 
 use std::time::Duration;
 
+use crate::sys::liveness::LivenessCheck;
+use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
+// Only for the check against libc, made where this table is the host's.
+#[allow(unused_imports)]
+use crate::sys::platform::poll_4_4bsd::{
+    MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
+};
 use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
@@ -69,3 +76,15 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(2 * 60) },
     host_clamps_silently: false,
 };
+
+same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);
+
+/// `poll`'s number type.
+pub(crate) type Nfds = std::ffi::c_ulong;
+
+/// POLLRDHUP exists only in recent illumos and is not used: the peek tells a FIN
+/// from data. uts/common/fs/sockfs/sockcommon_subr.c `so_dequeue_msg` returns
+/// waiting data first, then the pending error through `sogeterr(so,
+/// !(flags & MSG_PEEK))`: a peek leaves it for the next read. Read from
+/// source; never run.
+pub(crate) const LIVENESS: LivenessCheck = FOUR_FOUR_BSD;

@@ -17,6 +17,7 @@
 //! The socket level's numbers are the asm-generic ones, except on mips and sparc,
 //! where Linux kept the numbers of the Unix it first had to be compatible with.
 
+use crate::sys::liveness::LivenessCheck;
 use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
 
 const MIPS: bool = cfg!(any(
@@ -77,4 +78,44 @@ pub(crate) const PLATFORM: Platform = Platform {
     ),
     user_timeout_scope: UserTimeoutScope::DataAndIdleProbes,
     host_clamps_silently: false,
+};
+
+// liveness(): poll's bits, the same on every Linux ABI but POLLRDHUP on sparc.
+const POLLIN: i16 = 0x1;
+const POLLERR: i16 = 0x8;
+const POLLHUP: i16 = 0x10;
+const POLLNVAL: i16 = 0x20;
+const POLLRDHUP: i16 = if SPARC { 0x800 } else { 0x2000 };
+const MSG_PEEK: i32 = 2;
+const MSG_DONTWAIT: i32 = 0x40;
+same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);
+// The libc crate has no POLLRDHUP for Fuchsia, whose netstack is not Linux's:
+// there the peek tells a FIN from data, as on the BSDs.
+#[cfg(not(target_os = "fuchsia"))]
+same_as_libc!(POLLRDHUP);
+
+/// `poll` number type: `unsigned long`, but bionic's is `unsigned int`.
+#[cfg(not(target_os = "android"))]
+pub(crate) type Nfds = std::ffi::c_ulong;
+#[cfg(target_os = "android")]
+pub(crate) type Nfds = std::ffi::c_uint;
+
+/// net/ipv4/tcp.c `tcp_poll`: POLLHUP once both directions are shut or the
+/// socket is closed, POLLIN | POLLRDHUP once a FIN arrived (RCV_SHUTDOWN),
+/// POLLERR while `sk_err` is set; keepalive's and the user timeout's end
+/// (net/ipv4/tcp_timer.c `tcp_write_err`) sets `sk_err` to ETIMEDOUT and closes
+/// the socket, a reset (net/ipv4/tcp_input.c `tcp_reset`) sets ECONNRESET (EPIPE
+/// once a FIN had come). So a healthy connection, one with data waiting and one
+/// the peer closed are told apart by `poll` alone; only POLLERR needs the peek,
+/// which returns waiting data first and otherwise the error. The peek takes the
+/// error: `tcp_recvmsg_locked` calls `sock_error`, an exchange with 0, even
+/// with MSG_PEEK, as `SO_ERROR` does (net/core/sock.c).
+pub(crate) const LIVENESS: LivenessCheck = LivenessCheck {
+    pollin: POLLIN,
+    pollhup: POLLHUP,
+    pollerr: POLLERR,
+    pollnval: POLLNVAL,
+    rdhup: if cfg!(target_os = "fuchsia") { None } else { Some(POLLRDHUP) },
+    peek: Some(MSG_PEEK | MSG_DONTWAIT),
+    peek_takes_error: true,
 };

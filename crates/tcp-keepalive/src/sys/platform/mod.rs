@@ -17,7 +17,7 @@ pub(crate) const IPPROTO_TCP: i32 = 6;
 
 /// Fails the test build for this target if a number differs from the libc crate's.
 /// (Where sockets are file descriptors: the targets of the `unix.rs` backend.)
-#[cfg(any(unix, target_os = "hermit", all(target_os = "wasi", not(target_env = "p1"))))]
+#[cfg(any(unix, all(target_os = "wasi", not(target_env = "p1"))))]
 macro_rules! same_as_libc {
     ($($name:ident),+ $(,)?) => {
         #[cfg(test)]
@@ -27,7 +27,7 @@ macro_rules! same_as_libc {
     };
 }
 
-#[cfg(any(unix, target_os = "hermit", all(target_os = "wasi", not(target_env = "p1"))))]
+#[cfg(any(unix, all(target_os = "wasi", not(target_env = "p1"))))]
 same_as_libc!(IPPROTO_TCP);
 
 /// The one list of OSes with a table of their own, and of the targets that
@@ -51,7 +51,7 @@ macro_rules! with_os_tables {
                 check_build_std ["x86_64-unknown-redox", "i686-unknown-hurd-gnu", "aarch64-unknown-nto-qnx710"];
             none "none.rs" =>
                 check ["wasm32-wasip1", "x86_64-unknown-uefi", "wasm32-unknown-unknown"]
-                check_build_std ["x86_64-fortanix-unknown-sgx", "aarch64-kmc-solid_asp3", "riscv32imac-unknown-xous-elf"];
+                check_build_std ["x86_64-fortanix-unknown-sgx", "aarch64-kmc-solid_asp3", "riscv32imac-unknown-xous-elf", "x86_64-unknown-hermit"];
             apple "apple.rs": target_vendor = "apple" =>
                 check ["x86_64-apple-darwin", "aarch64-apple-darwin", "aarch64-apple-ios"];
             cygwin "cygwin.rs": target_os = "cygwin" =>
@@ -62,8 +62,6 @@ macro_rules! with_os_tables {
                 check ["x86_64-unknown-freebsd"];
             haiku "haiku.rs": target_os = "haiku" =>
                 check_build_std ["x86_64-unknown-haiku"];
-            hermit "hermit.rs": target_os = "hermit" =>
-                check_build_std ["x86_64-unknown-hermit"];
             illumos "illumos.rs": target_os = "illumos" =>
                 check ["x86_64-unknown-illumos"];
             linux "linux.rs": any(target_os = "linux", target_os = "android", target_os = "fuchsia") =>
@@ -107,6 +105,8 @@ macro_rules! select_this_os {
 }
 
 with_os_tables!(select_this_os);
+
+pub(crate) mod poll_4_4bsd;
 
 pub(crate) use os::*;
 

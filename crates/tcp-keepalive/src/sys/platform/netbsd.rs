@@ -22,6 +22,13 @@
 //! - User timeout: Unsupported. NetBSD has no per-socket limit on
 //!   retransmissions; only the system-wide retransmission count applies.
 
+use crate::sys::liveness::LivenessCheck;
+use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
+// Only for the check against libc, made where this table is the host's.
+#[allow(unused_imports)]
+use crate::sys::platform::poll_4_4bsd::{
+    MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
+};
 use crate::sys::table::{OnListener, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
@@ -66,3 +73,15 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: false,
 };
+
+same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);
+
+/// `poll`'s number type.
+pub(crate) type Nfds = std::ffi::c_uint;
+
+/// No POLLRDHUP. sys/sys/socketvar.h `soreadable`: readable with data, after a
+/// FIN (SS_CANTRCVMORE) or with a pending `so_error`. sys/kern/uipc_socket.c
+/// `soreceive` returns waiting data first, then `so_error`, which it clears
+/// only without MSG_PEEK: the check leaves the error for the next read. Read
+/// from source; not run on NetBSD here.
+pub(crate) const LIVENESS: LivenessCheck = FOUR_FOUR_BSD;

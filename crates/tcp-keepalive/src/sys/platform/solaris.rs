@@ -14,6 +14,13 @@
 
 use std::time::Duration;
 
+use crate::sys::liveness::LivenessCheck;
+use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
+// Only for the check against libc, made where this table is the host's.
+#[allow(unused_imports)]
+use crate::sys::platform::poll_4_4bsd::{
+    MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
+};
 use crate::sys::table::{OnListener::NotInherited, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
@@ -65,3 +72,12 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(2 * 60) },
     host_clamps_silently: false,
 };
+
+same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);
+
+/// `poll`'s number type.
+pub(crate) type Nfds = std::ffi::c_ulong;
+
+/// As illumos, whose sockfs Solaris shares (closed source: assumed, uncertain).
+/// Compiled only, never run.
+pub(crate) const LIVENESS: LivenessCheck = FOUR_FOUR_BSD;

@@ -14,6 +14,7 @@
 //!   tuning is set on a WASI listener; `AcceptKeepalive` sets it per connection.
 //! - User timeout: Unsupported; wasi:sockets has no such property.
 
+use crate::sys::liveness::LivenessCheck;
 use crate::sys::table::{OnListener, Platform, TcpOption, UserTimeoutScope};
 
 // wasi-libc's own numbers: its socket level is not a Linux or BSD one.
@@ -50,4 +51,30 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout: None,
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: true,
+};
+
+// liveness(): wasi-libc's poll bits (POLLIN is POLLRDNORM there).
+const POLLIN: i16 = 0x1;
+const POLLERR: i16 = 0x1000;
+const POLLHUP: i16 = 0x2000;
+const POLLNVAL: i16 = 0x4000;
+same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL);
+
+/// `poll`'s number type.
+pub(crate) type Nfds = std::ffi::c_ulong;
+
+/// wasi-libc (libc-bottom-half/sources/tcp.c) maps a connected TCP socket's
+/// POLLRDNORM onto its wasi:io input stream's pollable, which is ready for
+/// data, for the end of the stream and for an error alike, and reports no
+/// POLLHUP or POLLERR; its `recv` accepts only MSG_DONTWAIT (`tcp_recvfrom`:
+/// MSG_PEEK is EOPNOTSUPP). So an idle connection is `Open` after one `poll`,
+/// but a readable one cannot be told apart without reading: `Unsupported`.
+pub(crate) const LIVENESS: LivenessCheck = LivenessCheck {
+    pollin: POLLIN,
+    pollhup: POLLHUP,
+    pollerr: POLLERR,
+    pollnval: POLLNVAL,
+    rdhup: None,
+    peek: None,
+    peek_takes_error: false,
 };

@@ -16,6 +16,7 @@
 
 use std::time::Duration;
 
+use crate::sys::liveness::LivenessCheck;
 use crate::sys::table::{OnListener::NotInherited, Platform, TcpOption, UserTimeoutScope};
 
 pub(crate) const SO_ACCEPTCONN: i32 = 0x2;
@@ -56,4 +57,43 @@ pub(crate) const PLATFORM: Platform = Platform {
     ),
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(2 * 60) },
     host_clamps_silently: false,
+};
+
+// liveness(): WSAPoll's bits (POLLRDNORM is what "readable" is there; WSAPoll
+// refuses POLLIN's POLLRDBAND half on TCP sockets) and recv's MSG_PEEK.
+const POLLRDNORM: i16 = 0x100;
+const POLLERR: i16 = 0x1;
+const POLLHUP: i16 = 0x2;
+const POLLNVAL: i16 = 0x4;
+const MSG_PEEK: i32 = 0x2;
+
+#[cfg(all(test, windows))]
+const _: () = {
+    use windows_sys::Win32::Networking::WinSock as ws;
+    assert!(POLLRDNORM == ws::POLLRDNORM);
+    assert!(POLLERR == ws::POLLERR);
+    assert!(POLLHUP == ws::POLLHUP);
+    assert!(POLLNVAL == ws::POLLNVAL);
+    assert!(MSG_PEEK == ws::MSG_PEEK);
+};
+
+/// `WSAPoll` (Windows Vista+): POLLHUP when "a stream-oriented connection was
+/// either disconnected or aborted", POLLERR on an error, POLLRDNORM when data
+/// or the end can be read (Microsoft's WSAPOLLFD and WSAPoll pages). Winsock
+/// has no MSG_DONTWAIT: the peek is made only once WSAPoll reported the socket
+/// readable, hung up or failed, when `recv` returns at once. Known WSAPoll bug:
+/// before Windows 10 2004 (build 19041) it did not report a *failed connect*
+/// (MicrosoftDocs/sdk-api#764, curl's "WSAPoll is broken"); an established
+/// connection is not affected, but on those systems a socket whose connect
+/// failed reads as `Open`. Whether the peek leaves a reset's error for the
+/// next `recv` is not documented (uncertain). Run under Wine only, which maps
+/// these calls onto the host's poll and recv.
+pub(crate) const LIVENESS: LivenessCheck = LivenessCheck {
+    pollin: POLLRDNORM,
+    pollhup: POLLHUP,
+    pollerr: POLLERR,
+    pollnval: POLLNVAL,
+    rdhup: None,
+    peek: Some(MSG_PEEK),
+    peek_takes_error: false,
 };

@@ -115,7 +115,6 @@ fn user_timeout_maps_to_each_oss_own_option() {
             ("DragonFly BSD", None),
             ("FreeBSD", None),
             ("Haiku", None),
-            ("Hermit", None),
             ("illumos", Some("TCP_ABORT_THRESHOLD")),
             ("Linux", Some("TCP_USER_TIMEOUT")),
             ("NetBSD", None),
@@ -158,7 +157,7 @@ fn a_listener_refuses_exactly_the_values_that_arm_its_keepalive_timer() {
     assert_eq!(killers(table("NetBSD")), three);
     assert_eq!(killers(table("WASI")), three);
     let safe = ["Linux", "FreeBSD", "DragonFly BSD", "illumos", "Solaris", "Windows", "OpenBSD"];
-    for os in safe.into_iter().chain(["Cygwin", "Haiku", "Hermit"]) {
+    for os in safe.into_iter().chain(["Cygwin", "Haiku"]) {
         assert_eq!(killers(table(os)), [], "{os}");
     }
 
