@@ -133,6 +133,22 @@ pub enum Command {
     #[command(after_help = subcommand_help("apply"), after_long_help = subcommand_long_help::<crate::apply::ApplyEvent>("apply"))]
     Apply(crate::apply::ApplyArgs),
 
+    /// Serve GET /metrics for Prometheus: this host's connections as counts
+    /// by owner (command, namespace, container), keepalive on or off, and how
+    /// long they would take to notice a dead peer (Linux).
+    ///
+    /// Each scrape reads the connections of every network namespace afresh,
+    /// as `inspect --all-namespaces` does: run it as root, or with
+    /// CAP_SYS_PTRACE (to read every process's sockets exactly) and
+    /// CAP_SYS_ADMIN (to enter the other namespaces). No series is per
+    /// connection: their number grows with the programs, containers and
+    /// namespaces, not with their connections. Default address:
+    /// 127.0.0.1:9878 (loopback only). Other paths get 404, other methods
+    /// than GET and HEAD get 405. SIGTERM, SIGINT or SIGHUP answer the
+    /// scrapes in progress, then end it with code 0.
+    #[command(after_help = subcommand_help("exporter"), after_long_help = subcommand_long_help::<crate::exporter::ExporterEvent>("exporter"))]
+    Exporter(crate::exporter::ExporterArgs),
+
     /// Print the completion script for a shell (bash, zsh, fish, powershell, elvish).
     ///
     /// For example: tcp-keepalive completions bash > ~/.local/share/bash-completion/completions/tcp-keepalive

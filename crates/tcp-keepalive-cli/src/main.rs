@@ -9,13 +9,15 @@
 //! tcp-keepalive defaults
 //! tcp-keepalive inspect [--pid PID --port PORT --state all --max-detection 5m --prometheus --all-namespaces]
 //! tcp-keepalive apply --pid PID --idle 30s --interval 5s --retries 3 [--port P --remote HOST[:PORT] --listeners --dry-run --all-namespaces]
+//! tcp-keepalive exporter [--listen 127.0.0.1:9878 --scrape-timeout 8s --own-namespace]
 //! tcp-keepalive completions bash|zsh|fish|powershell|elvish
 //! tcp-keepalive man [COMMAND]
 //! ```
 //!
 //! Where a change goes: `cli` (arguments and `--help`), one module per
-//! subcommand (`demo`, `watch`, `idle_timeout`, `defaults`, `inspect`, `apply`), each with one
-//! enum of its events; `sampler` (what `demo` and `watch` share: sampling a connection), `output`
+//! subcommand (`demo`, `watch`, `idle_timeout`, `defaults`, `inspect`, `apply`,
+//! `exporter`), each with one enum of its events; `sampler` (what `demo` and
+//! `watch` share: sampling a connection), `output`
 //! (printing events, exit codes, errors, Ctrl-C), `target` (HOST:PORT),
 //! `tcp_info` (the kernel's view of a connection).
 //!
@@ -37,6 +39,8 @@ mod args;
 mod cli;
 mod completions;
 mod defaults;
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
+mod exporter;
 // Linux only: elsewhere their `run` is a stub that fails with exit code 5
 // (`Failure::linux_only`), while their events still define `--help`.
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
@@ -46,6 +50,8 @@ mod idle_timeout;
 #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 mod inspect;
 mod man;
+#[cfg(target_os = "linux")]
+mod metrics;
 mod output;
 mod sampler;
 mod target;
@@ -67,8 +73,9 @@ fn main() -> ExitCode {
     };
     let out = Output::new(cli.json);
     // The demo may have to enter a user namespace first, which needs a
-    // single thread: it installs the (threaded) Ctrl-C handler itself.
-    if !matches!(cli.command, Command::Demo) {
+    // single thread: it installs the (threaded) Ctrl-C handler itself. The
+    // exporter ends on SIGTERM and SIGINT by itself, with code 0.
+    if !matches!(cli.command, Command::Demo | Command::Exporter(_)) {
         out.exit_on_ctrl_c();
     }
     let outcome = match &cli.command {
@@ -78,6 +85,7 @@ fn main() -> ExitCode {
         Command::Defaults => defaults::run(&out),
         Command::Inspect(args) => inspect::run(args, &out),
         Command::Apply(args) => apply::run(args, &out),
+        Command::Exporter(args) => exporter::run(args, &out),
         Command::Completions(args) => completions::run(args, Cli::command(), &out),
         Command::Man(args) => man::run(args, Cli::command(), &out),
     };

@@ -224,7 +224,10 @@ fn prometheus_output_passes_promtool() {
         text.contains("tcp_keepalive_connections{command=\"python3\",keepalive=\"on\"} 3"),
         "{text}"
     );
-    assert!(text.contains("bound=\"never\"} 6"), "{text}");
+    assert!(
+        text.contains("tcp_keepalive_never_notice_connections{command=\"python3\"} 6"),
+        "{text}"
+    );
     let (ok, said) = Command::new("promtool")
         .args(["check", "metrics"])
         .stdin(Stdio::piped())

@@ -108,6 +108,8 @@ fn json_output_matches_the_schema_in_help() {
                 "2",
             ],
         ),
+        // An address of no interface here (TEST-NET-1): it cannot listen.
+        ("exporter", vec!["exporter", "--json", "--listen", "192.0.2.1:9878"]),
     ];
     let mut seen: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (command, args) in cases {
@@ -133,6 +135,7 @@ fn json_output_matches_the_schema_in_help() {
         ("apply", "unreachable"),
         ("apply", "summary"),
         ("apply", "error"),
+        ("exporter", "error"),
     ];
     for (command, event) in must {
         assert!(seen[command].iter().any(|e| e == event), "{command} never said {event}: {seen:?}");

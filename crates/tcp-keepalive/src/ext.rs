@@ -164,8 +164,8 @@ pub trait KeepaliveExt: sealed::Socket {
     /// Cost: one zero-timeout `poll` (`WSAPoll` on Windows) for a healthy
     /// connection. Where `poll` cannot tell data from the end of the stream, a
     /// 1-byte `MSG_PEEK` follows, which returns waiting data first: so while
-    /// data waits, the answer is `Open` on every OS but Linux, which reports a
-    /// FIN (`PeerClosed`) or an error before the data has been read.
+    /// data waits, the answer is `Open` (Linux reports a FIN, `PeerClosed`,
+    /// even then); the end or the error shows once the data has been read.
     ///
     /// - Linux takes the pending error, as `take_error` does: the first check
     ///   after a failure says `Dead`, later ones (and reads) see the end of

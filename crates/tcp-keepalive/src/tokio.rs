@@ -42,9 +42,10 @@ tokio_socket!(TcpStream => Role::Stream, TcpListener => Role::Listener, TcpSocke
 ///   unread wakes it once per arrival, not in a loop. Because the registration
 ///   is its own, it never takes readiness from a task reading `stream`.
 ///
-/// Each call duplicates the descriptor and registers it with the runtime (two
-/// system calls, and two more when it completes or is dropped). Errors are
-/// those of `liveness()`, and of duplicating the socket.
+/// Each call first checks once (`liveness()`, one `poll`); only if that says
+/// `Open` does it duplicate the descriptor and register it with the runtime
+/// (two system calls, and two more to undo them when it completes or is
+/// dropped). Errors are those of `liveness()`, and of duplicating the socket.
 ///
 /// ```
 /// # #[tokio::main(flavor = "current_thread")]

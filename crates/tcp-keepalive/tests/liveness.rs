@@ -62,6 +62,17 @@ fn wait_for_data(test: &str, stream: &TcpStream) -> bool {
     true
 }
 
+/// Whether the running kernel sets this target's POLLRDHUP on `stream`, whose
+/// peer sent FIN (asked with libc's number, past the crate).
+#[cfg(target_os = "linux")]
+fn kernel_reports_pollrdhup(stream: &TcpStream) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut entry = libc::pollfd { fd: stream.as_raw_fd(), events: libc::POLLRDHUP, revents: 0 };
+    // SAFETY: one live pollfd, count 1, zero timeout; the socket is open.
+    assert_ne!(unsafe { libc::poll(&mut entry, 1, 0) }, -1);
+    entry.revents & libc::POLLRDHUP != 0
+}
+
 /// Under Wine (scripts/run-targets exports WINEPREFIX), whose socket layer
 /// maps Winsock onto the host's sockets.
 fn under_wine() -> bool {
@@ -134,7 +145,15 @@ fn a_fin_behind_unread_data_leaves_the_data_readable() {
     }
     // Linux reports the FIN at once (POLLRDHUP); elsewhere the peek sees the
     // data first, and the FIN shows once it has been read.
-    let expected = if cfg!(target_os = "linux") { Liveness::PeerClosed } else { Liveness::Open };
+    let early_fin = cfg!(target_os = "linux");
+    #[cfg(target_os = "linux")]
+    if !kernel_reports_pollrdhup(&client) {
+        let why = "this kernel does not report this target's POLLRDHUP (qemu-user passes \
+                   sparc's 0x800 to the host untranslated), so the FIN shows after the data";
+        skip("a_fin_behind_unread_data_leaves_the_data_readable", why);
+        return;
+    }
+    let expected = if early_fin { Liveness::PeerClosed } else { Liveness::Open };
     assert_eq!(answer.unwrap(), expected);
     let mut all = Vec::new();
     client.read_to_end(&mut all).unwrap();

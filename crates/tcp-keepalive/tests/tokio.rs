@@ -332,7 +332,9 @@ async fn closed_costs_no_wakeups_on_an_idle_connection() {
     let (client, _server) = connect_and_accept(&listener).await;
     let (polls, cpu) = wait_in_closed(&client).await;
     eprintln!("closed() idle for {WAIT:?}: polled {polls} times, {cpu:?} CPU");
-    assert!(polls <= 2, "polled {polls} times on an idle connection");
+    // The first poll and the timer's: 2 (3 allows one spurious wakeup; a
+    // spinning future is polled thousands of times).
+    assert!(polls <= 3, "polled {polls} times on an idle connection");
     // A spinning future burns the whole 5 s; near zero is well under 5 %.
     assert!(cpu < WAIT / 20, "{cpu:?} of CPU in {WAIT:?}");
 }
@@ -358,8 +360,9 @@ async fn closed_does_not_spin_on_unread_data() {
     eprintln!(
         "closed() with unread data for {WAIT:?} ({ARRIVALS} arrivals): polled {polls} times, {cpu:?} CPU"
     );
-    // The first poll, the registration's first edge, then one per arrival.
-    assert!(polls <= ARRIVALS + 3, "polled {polls} times: it spins on unread data");
+    // The first poll, the registration's first edge, one per arrival and the
+    // timer's: ARRIVALS + 3 (twice as many allowed; a spin is thousands).
+    assert!(polls <= 2 * ARRIVALS + 3, "polled {polls} times: it spins on unread data");
     assert!(cpu < WAIT / 20, "{cpu:?} of CPU in {WAIT:?}");
     let mut buf = vec![0u8; 14 + 4 * ARRIVALS];
     let mut client = client;

@@ -1,17 +1,54 @@
 //! `inspect` on Linux: list, map owners, read each socket, report.
 
 use std::collections::HashSet;
+use std::time::Instant;
 
 use super::containers;
 use super::owners;
 use super::read::ExactReader;
-use super::report::{prometheus, Connection, Exposition, InspectEvent, SocketKind, Summary};
+use super::report::{Connection, Exposition, InspectEvent, SocketKind, Summary};
 use super::verdict::{connection, hidden_owner};
 use super::{listing, namespaces, InspectArgs, StateFilter};
+use crate::metrics;
 use crate::output::{secs, Exit, Failure, Outcome, Output};
+
+/// What one look at the connections found: the engine `inspect` prints and
+/// `exporter` serves.
+pub struct Inspection {
+    pub connections: Vec<Connection>,
+    pub summary: Summary,
+    pub unreadable: Vec<owners::Unreadable>,
+    pub skipped: Vec<namespaces::Skipped>,
+    /// `inspect`'s exit code for it.
+    pub exit: Exit,
+}
 
 /// Runs `inspect`.
 pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
+    let Inspection { connections, summary, unreadable, skipped, exit } = collect(args, None)?;
+    if args.prometheus {
+        let text = metrics::textfile(&connections, &summary, args.all_namespaces);
+        out.emit(&Exposition(text))?;
+        return Ok(exit);
+    }
+    for skipped in skipped {
+        let (netns_inode, netns_name, problem) = (skipped.inode, skipped.name, skipped.problem);
+        out.emit(&InspectEvent::SkippedNamespace { netns_inode, netns_name, problem })?;
+    }
+    for unreadable in unreadable {
+        let (pid, problem) = (unreadable.pid, unreadable.problem);
+        out.emit(&InspectEvent::Unreadable { pid, problem })?;
+    }
+    for connection in connections {
+        out.emit(&InspectEvent::Connection(Box::new(connection)))?;
+    }
+    out.emit(&InspectEvent::Summary(summary))?;
+    Ok(exit)
+}
+
+/// Lists the connections `args` selects, finds their owners and reads each
+/// one. Past `deadline` it stops (checked between sockets) with an error.
+pub fn collect(args: &InspectArgs, deadline: Option<Instant>) -> Result<Inspection, Failure> {
     let established_only = args.state == StateFilter::Established;
     let found = match args.all_namespaces {
         true => namespaces::list(),
@@ -40,6 +77,14 @@ pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
     let mut summary =
         Summary { max_detection_s: max.map(secs), too_slow: max.map(|_| 0), ..Summary::default() };
     for listed in &listing.sockets {
+        if deadline.is_some_and(|deadline| Instant::now() > deadline) {
+            let message = format!(
+                "timed out after reading {} of {} connections",
+                connections.len(),
+                listing.sockets.len()
+            );
+            return Err(Failure::new(Exit::Error, message));
+        }
         let socket = &listed.socket;
         let space = &listing.spaces[listed.space];
         let owner = owners.by_inode.get(&socket.inode);
@@ -66,25 +111,8 @@ pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
         _ => Exit::Incomplete,
     };
     summary.exit_code = exit as u8;
-
-    if args.prometheus {
-        let text = prometheus(&connections, &summary, args.all_namespaces);
-        out.emit(&Exposition(text))?;
-        return Ok(exit);
-    }
-    for skipped in listing.skipped {
-        let (netns_inode, netns_name, problem) = (skipped.inode, skipped.name, skipped.problem);
-        out.emit(&InspectEvent::SkippedNamespace { netns_inode, netns_name, problem })?;
-    }
-    for unreadable in owners.unreadable {
-        let (pid, problem) = (unreadable.pid, unreadable.problem);
-        out.emit(&InspectEvent::Unreadable { pid, problem })?;
-    }
-    for connection in connections {
-        out.emit(&InspectEvent::Connection(Box::new(connection)))?;
-    }
-    out.emit(&InspectEvent::Summary(summary))?;
-    Ok(exit)
+    let (unreadable, skipped) = (owners.unreadable, listing.skipped);
+    Ok(Inspection { connections, summary, unreadable, skipped, exit })
 }
 
 /// Counts `c` in `summary`; listeners and TIME_WAIT sockets only as such.

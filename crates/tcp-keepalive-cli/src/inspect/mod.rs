@@ -6,7 +6,8 @@
 //! - [`owners`]: socket inode -> pid, descriptor and command (`/proc/*/fd`).
 //! - [`read`]: the exact settings, from a duplicate of the owner's socket
 //!   (`pidfd_getfd`), read only and closed at once.
-//! - [`report`]: the events, their text, and the Prometheus summary.
+//! - [`report`]: the events and their text (`--prometheus`: `crate::metrics`).
+//! - `linux`: [`collect`], the engine `exporter` shares, and [`run`].
 //! - [`namespaces`]: every network namespace (`--all-namespaces`), entered
 //!   from a dedicated thread; [`listing`]: the sockets of a set of them;
 //!   [`containers`]: the container, pod or unit of an owner (cgroup path).
@@ -44,7 +45,10 @@ use std::time::Duration;
 
 use clap::Args;
 
-pub use report::InspectEvent;
+pub use report::{Connection, InspectEvent, Summary};
+
+#[cfg(target_os = "linux")]
+pub use linux::{collect, Inspection};
 
 use crate::args::{duration, pid, port, Typed};
 
@@ -68,8 +72,9 @@ pub struct InspectArgs {
     #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
     pub max_detection: Option<Typed<Duration>>,
 
-    /// Print only a summary in the Prometheus text format (for
-    /// node_exporter's textfile collector) instead of one line per connection.
+    /// Print only counts in the Prometheus text format, the families
+    /// `exporter` serves (for node_exporter's textfile collector), instead of
+    /// one line per connection.
     #[arg(long, conflicts_with = "json")]
     pub prometheus: bool,
 

@@ -1,7 +1,6 @@
 //! What `inspect` reports: one event per connection and a summary, as JSON
-//! and text, and the summary in the Prometheus text exposition format.
+//! and text; the `--prometheus` text comes from `crate::metrics`.
 
-use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use schemars::JsonSchema;
@@ -177,105 +176,6 @@ pub fn netns_label(inode: Option<u64>, name: Option<&str>) -> String {
         (None, Some(name)) => format!("netns {name}"),
         (None, None) => "netns ?".into(),
     }
-}
-
-/// Detection-bound buckets for Prometheus (upper bounds in seconds); the
-/// last finite one is above Linux's default 2 h 11 min 15 s (7875 s).
-const BUCKETS: [(f64, &str); 6] = [
-    (60.0, "1m"),
-    (300.0, "5m"),
-    (900.0, "15m"),
-    (3600.0, "1h"),
-    (7875.0, "2h11m15s"),
-    (86_400.0, "1d"),
-];
-
-fn bucket(c: &Connection) -> &'static str {
-    match (c.keepalive, c.detection_bound_s) {
-        (None, _) => "unknown",
-        (_, None) => "never",
-        (_, Some(bound)) => {
-            BUCKETS.iter().find(|(max, _)| bound <= *max).map_or("longer", |(_, name)| name)
-        }
-    }
-}
-
-/// The summary in the Prometheus text exposition format (version 0.0.4);
-/// `labelled`: per namespace and container too (--all-namespaces).
-pub fn prometheus(connections: &[Connection], summary: &Summary, labelled: bool) -> String {
-    let mut by_keepalive: BTreeMap<(String, &str), usize> = BTreeMap::new();
-    let mut by_bound: BTreeMap<(String, &str), usize> = BTreeMap::new();
-    for c in connections.iter().filter(|c| c.kind == SocketKind::Connection) {
-        let labels = match labelled {
-            true => series_labels(c),
-            false => label("command", c.command.as_deref().unwrap_or("unknown")),
-        };
-        let keepalive = match c.keepalive {
-            Some(true) => "on",
-            Some(false) => "off",
-            None => "unknown",
-        };
-        *by_keepalive.entry((labels.clone(), keepalive)).or_default() += 1;
-        *by_bound.entry((labels, bucket(c))).or_default() += 1;
-    }
-    let mut text = String::new();
-    let mut family =
-        |name: &str, help: &str, label: &str, counts: &BTreeMap<(String, &str), usize>| {
-            let _ = writeln!(text, "# HELP {name} {help}\n# TYPE {name} gauge");
-            for ((labels, value), count) in counts {
-                let _ = writeln!(text, "{name}{{{labels},{label}=\"{value}\"}} {count}");
-            }
-        };
-    family(
-        "tcp_keepalive_connections",
-        "TCP connections by owning command and keepalive on, off or unknown.",
-        "keepalive",
-        &by_keepalive,
-    );
-    family(
-        "tcp_keepalive_connections_by_detection_bound",
-        "TCP connections by owning command and the time they would take to notice a dead peer, as a bucket: at most 1m, 5m, 15m, 1h, 2h11m15s, 1d, longer, never, unknown.",
-        "bound",
-        &by_bound,
-    );
-    let _ = writeln!(
-        text,
-        "# HELP tcp_keepalive_inspect_inferred_connections Connections whose settings were inferred, not read exactly.\n\
-         # TYPE tcp_keepalive_inspect_inferred_connections gauge\n\
-         tcp_keepalive_inspect_inferred_connections {}\n\
-         # HELP tcp_keepalive_inspect_problems Connections and processes that could not be read exactly.\n\
-         # TYPE tcp_keepalive_inspect_problems gauge\n\
-         tcp_keepalive_inspect_problems {}",
-        summary.inferred, summary.problems
-    );
-    text
-}
-
-/// `name="value"`, escaped as the exposition format wants it.
-fn label(name: &str, value: &str) -> String {
-    format!("{name}=\"{}\"", escape(value))
-}
-
-/// The labels of one series with --all-namespaces: the command, the
-/// namespace, and the container, pod or unit (empty when there is none).
-fn series_labels(c: &Connection) -> String {
-    let container = c.container.clone().unwrap_or_default();
-    let none = String::new();
-    [
-        label("command", c.command.as_deref().unwrap_or("unknown")),
-        label("netns", &c.netns_inode.map_or(none.clone(), |i| i.to_string())),
-        label("netns_name", c.netns_name.as_ref().unwrap_or(&none)),
-        label("container_runtime", container.runtime.as_ref().unwrap_or(&none)),
-        label("container_id", container.id.as_ref().unwrap_or(&none)),
-        label("pod_uid", container.pod_uid.as_ref().unwrap_or(&none)),
-        label("systemd_unit", container.unit.as_ref().unwrap_or(&none)),
-    ]
-    .join(",")
-}
-
-/// A label value as the exposition format wants it.
-fn escape(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
 }
 
 /// The `--prometheus` output: only the exposition text.

@@ -67,6 +67,7 @@ impl Exit {
             "idle-timeout" => &[Exit::Unsupported, Exit::NoTimeout],
             "defaults" => &[Exit::Unsupported],
             "inspect" => &[Exit::Unsupported, Exit::Incomplete, Exit::SlowDetection],
+            "exporter" => &[Exit::Unsupported],
             "apply" => &[Exit::Unsupported, Exit::Incomplete, Exit::NoPrivilege],
             "completions" | "man" => &[],
             _ => return None,

@@ -6,6 +6,7 @@ obeys stdin, one command per line, until it closes:
   options  -> one JSON line: every socket's keepalive options, by "name/side"
   ping     -> each client sends a byte, its server side reads it: "ok" or an error
   close    -> closes every socket, prints "closed"
+  open N S -> opens N more connections with the settings named S: "opened"
   stall    -> opens one more connection whose client sends until its buffers
               are full while the server side never reads (a zero window);
               prints the client's local port
@@ -59,10 +60,10 @@ def main():
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     listener.listen(1024)
+    hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if len(sys.argv) > 1:
         count = int(sys.argv[1])
-        hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
-        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
         pairs = {str(i): connect(listener, []) for i in range(count)}
     else:
         pairs = {name: connect(listener, s) for name, s in SETTINGS.items()}
@@ -86,6 +87,11 @@ def main():
                 print("ok", flush=True)
             except Exception as e:  # the test shows what failed
                 print(f"ping failed: {e!r}", flush=True)
+        elif command.startswith("open "):
+            _, count, name = command.split()
+            for i in range(int(count)):
+                pairs[f"{name}-{len(pairs)}"] = connect(listener, SETTINGS[name])
+            print("opened", flush=True)
         elif command == "stall":
             client, server = connect(listener, [])
             client.setblocking(False)

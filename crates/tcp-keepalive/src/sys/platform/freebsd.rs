@@ -66,8 +66,9 @@ pub(crate) type Nfds = std::ffi::c_uint;
 
 /// sys/kern/uipc_socket.c `sopoll_generic`: POLLIN for data, a pending
 /// `so_error` (`soreadabledata`) or a FIN (SBS_CANTRCVMORE), POLLHUP only once
-/// both directions are shut. POLLRDHUP exists only from FreeBSD 14 and is not
-/// used. `soreceive_generic` returns waiting data first, then `so_error`,
-/// which it clears only without MSG_PEEK: the check leaves the error for the
-/// next read. Read from source; not run on FreeBSD here.
+/// both directions are shut. POLLRDHUP came in 2021 (freebsd-src commit
+/// 3aaaa2ef), so older releases lack it: not used. `soreceive_generic`
+/// returns waiting data first, then `so_error`, which it clears only without
+/// MSG_PEEK: the check leaves the error for the next read. Read from source;
+/// not run on FreeBSD here.
 pub(crate) const LIVENESS: LivenessCheck = FOUR_FOUR_BSD;

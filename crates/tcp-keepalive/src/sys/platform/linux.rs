@@ -105,9 +105,9 @@ pub(crate) type Nfds = std::ffi::c_uint;
 /// POLLERR while `sk_err` is set; keepalive's and the user timeout's end
 /// (net/ipv4/tcp_timer.c `tcp_write_err`) sets `sk_err` to ETIMEDOUT and closes
 /// the socket, a reset (net/ipv4/tcp_input.c `tcp_reset`) sets ECONNRESET (EPIPE
-/// once a FIN had come). So a healthy connection, one with data waiting and one
-/// the peer closed are told apart by `poll` alone; only POLLERR needs the peek,
-/// which returns waiting data first and otherwise the error. The peek takes the
+/// once a FIN had come). So a healthy connection is told by `poll` alone, and a
+/// FIN too, even behind waiting data; data and errors take the peek, which
+/// returns waiting data first and otherwise the error. The peek takes the
 /// error: `tcp_recvmsg_locked` calls `sock_error`, an exchange with 0, even
 /// with MSG_PEEK, as `SO_ERROR` does (net/core/sock.c).
 pub(crate) const LIVENESS: LivenessCheck = LivenessCheck {
