@@ -75,7 +75,9 @@ pub enum Command {
     /// Holds connections idle for different lengths of time and checks, with
     /// one keepalive probe each, which ones the path forgot. It never sends
     /// application bytes, so it is safe against any TCP server. Reports the
-    /// timeout within about ±1s and recommends keepalive settings below it.
+    /// timeout within about ±1s, and ends with the keepalive plan for it:
+    /// `Keepalive::for_path` with the lower end of the measured interval (so
+    /// no advice reaches it), as `watch` flags and as one line of Rust.
     /// Takes about 1.2 to 2.2 times the timeout. A server that closes idle
     /// connections itself is reported the same way (its own idle timeout,
     /// counted from the connection's last data).
@@ -100,18 +102,22 @@ pub enum Command {
     /// time; the interval and count are assumed to be the OS defaults, and
     /// the line says so (`exact: false`, `assumed`) and why. Listeners and
     /// TIME_WAIT sockets (--state all) are labelled as such and left out of
-    /// the verdicts and the exit code. Exit code 8 with --max-detection when
-    /// a connection is surely slower than that or never notices; else 7 when
+    /// the verdicts and the exit code. Exit code 10 with --path-timeout when
+    /// the path would drop a connection; else 8 with --max-detection when a
+    /// connection is surely slower than that or never notices; else 7 when
     /// something could not be read exactly.
     ///
     /// In `connection` events, `keepalive` null means it cannot be told (not
-    /// exact, and data in flight hides the timer); `detection_bound_s` null
-    /// means never (or unknown, with `keepalive` null); `pid` and `command`
+    /// exact, and data in flight hides the timer); `detection_bound_s` is the
+    /// idle figure (a write while the peer is silent hands the connection to
+    /// the user timeout or the retransmission limit), null means never (or
+    /// unknown, with `keepalive` null); `pid` and `command`
     /// are null when the owner is hidden; `too_slow` is null without
     /// --max-detection, for listeners and TIME_WAIT, and when it depends on
-    /// assumed values; `netns_inode` and `netns_name` are null without
-    /// --all-namespaces, `container` when the owner's cgroup path names no
-    /// container, pod or systemd unit.
+    /// assumed values; `survives_path` without --path-timeout, for listeners
+    /// and TIME_WAIT, and when the values are not read exactly; `netns_inode`
+    /// and `netns_name` without --all-namespaces; `container` when the
+    /// owner's cgroup path names no container, pod or systemd unit.
     #[command(after_help = subcommand_help("inspect"), after_long_help = subcommand_long_help::<crate::inspect::InspectEvent>("inspect"))]
     Inspect(crate::inspect::InspectArgs),
 

@@ -84,7 +84,7 @@ pub fn run(out: &Output) -> Outcome {
         source,
         sysctl_error,
         fields: KeepaliveFields::from(&config),
-        detection_bound_s: config.detection_bound().map(secs),
+        detection_bound_s: config.idle_detection_bound().map(secs),
         sysctls,
         socket: socket
             .map(|(on, c)| SocketDefaults { keepalive_on: on, fields: KeepaliveFields::from(&c) }),

@@ -4,10 +4,10 @@
 //!
 //! ```text
 //! tcp-keepalive demo                      # loopback, no setup, ~4 s
-//! tcp-keepalive watch HOST:PORT [--idle 10s --interval 5s --retries 3 --user-timeout 30s]
-//! tcp-keepalive idle-timeout HOST:PORT [--max 10m --connections 64]
+//! tcp-keepalive watch HOST:PORT [--idle 10s --interval 5s --retries 3 --user-timeout 30s | --path-timeout aws-nat-gateway]
+//! tcp-keepalive idle-timeout HOST:PORT [--max 10m --connections 64 --detect-within 1m]
 //! tcp-keepalive defaults
-//! tcp-keepalive inspect [--pid PID --port PORT --state all --max-detection 5m --prometheus --all-namespaces]
+//! tcp-keepalive inspect [--pid PID --port PORT --state all --max-detection 5m --path-timeout 350s --prometheus --all-namespaces]
 //! tcp-keepalive apply --pid PID --idle 30s --interval 5s --retries 3 [--port P --remote HOST[:PORT] --listeners --dry-run --all-namespaces]
 //! tcp-keepalive exporter [--listen 127.0.0.1:9878 --scrape-timeout 8s --own-namespace]
 //! tcp-keepalive completions bash|zsh|fish|powershell|elvish
@@ -53,6 +53,7 @@ mod man;
 #[cfg(target_os = "linux")]
 mod metrics;
 mod output;
+mod path_timeout;
 mod sampler;
 mod target;
 mod tcp_info;

@@ -57,6 +57,8 @@ struct Tally {
     unknown: i64,
     never: i64,
     inferred: i64,
+    /// With `--path-timeout`: connections that path would drop.
+    dropped: i64,
     /// Per bucket (not cumulative); the last is +Inf, where "never" goes.
     buckets: [u64; BOUNDS.len() + 1],
     finite_sum_s: f64,
@@ -71,6 +73,9 @@ impl Tally {
         } += 1;
         if !c.exact {
             self.inferred += 1;
+        }
+        if c.survives_path == Some(false) {
+            self.dropped += 1;
         }
         if c.keepalive.is_none() {
             return; // its bound is unknown: in no bucket
@@ -131,6 +136,7 @@ pub fn register_connections(
     let by_keepalive = Family::<Labels, Gauge>::default();
     let never = Family::<Labels, Gauge>::default();
     let inferred = Family::<Labels, Gauge>::default();
+    let dropped = Family::<Labels, Gauge>::default();
     for (owner, tally) in &tallies {
         // `on`, `off`, or `unknown` (data in flight hides the timer).
         for (keepalive, count) in [("on", tally.on), ("off", tally.off), ("unknown", tally.unknown)]
@@ -141,6 +147,7 @@ pub fn register_connections(
         }
         never.get_or_create(owner).set(tally.never);
         inferred.get_or_create(owner).set(tally.inferred);
+        dropped.get_or_create(owner).set(tally.dropped);
     }
     let bounds = DetectionBounds(tallies.into_iter().collect());
     registry.register(
@@ -164,6 +171,21 @@ pub fn register_connections(
         "Connections whose settings could not be read exactly (no permission, or gone meanwhile) and were inferred from sock_diag: keepalive on means the OS defaults, probably",
         inferred,
     );
+    if let Some(path) = summary.path_timeout_s {
+        registry.register(
+            "tcp_keepalive_dropped_by_path_connections",
+            "Connections a path that forgets flows idle for --path-timeout would drop: keepalive off, or its first probe too late",
+            dropped,
+        );
+        let timeout = Gauge::<f64, std::sync::atomic::AtomicU64>::default();
+        timeout.set(path);
+        registry.register_with_unit(
+            "tcp_keepalive_path_timeout",
+            "The --path-timeout the connections were checked against",
+            Unit::Seconds,
+            timeout,
+        );
+    }
     let problems = Gauge::<i64>::default();
     problems.set(i64::try_from(summary.problems).unwrap_or(i64::MAX));
     registry.register(
@@ -268,6 +290,7 @@ mod tests {
             last_data_recv_s: None,
             problem: None,
             too_slow: None,
+            survives_path: None,
             netns_inode: None,
             netns_name: None,
             container: None,
@@ -275,8 +298,11 @@ mod tests {
     }
 
     #[test]
-    fn never_goes_to_inf_only_and_unknown_to_no_bucket() {
+    fn never_goes_to_inf_only_unknown_to_no_bucket_and_listeners_nowhere() {
+        let mut listener = connection(Some(false), None, true);
+        listener.kind = SocketKind::Listener;
         let connections = [
+            listener,
             connection(Some(true), Some(19.0), true),
             connection(Some(true), Some(7875.0), false),
             connection(Some(false), None, true),

@@ -167,6 +167,53 @@ fn counts_pids_and_ports_out_of_range_are_named_with_the_option() {
 }
 
 #[test]
+fn an_unknown_path_name_is_refused_with_the_known_ones() {
+    for command in [&["inspect"][..], &["watch", "127.0.0.1:9"]] {
+        let out = run(&[command, &["--path-timeout", "aws-nat", "--json"]].concat());
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let said = stderr(&out);
+        assert!(said.contains("\"aws-nat\" is neither a duration nor a known middlebox"), "{said}");
+        assert!(said.contains("aws-nat-gateway") && said.contains("gcp-cloud-nat"), "{said}");
+        let event: serde_json::Value =
+            serde_json::from_str(String::from_utf8(out.stdout).unwrap().trim()).unwrap();
+        assert_eq!(
+            (event["event"].as_str(), event["exit_code"].as_u64()),
+            (Some("error"), Some(2))
+        );
+    }
+}
+
+#[test]
+fn a_path_timeout_or_detection_time_no_config_can_meet_is_refused() {
+    // Nothing listens on port 9: the refusal comes before any connection.
+    let out = run(&["watch", "127.0.0.1:9", "--path-timeout", "1s"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--path-timeout 1s: path idle timeout 1s is too short"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(
+        stderr(&out).contains("the shortest it can keep a flow alive through is"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = run(&["watch", "127.0.0.1:9", "--path-timeout", "aws-nlb", "--detect-within", "1s"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("detection time 1s is too short"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("the shortest this OS can meet is"), "{}", stderr(&out));
+
+    let out = run(&["idle-timeout", "127.0.0.1:9", "--detect-within", "100ms"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--detect-within 100ms: detection time 100ms is too short"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
 fn a_refused_setting_names_the_os_as_people_write_it() {
     let (listener, target) = untouched_listener();
     let out = run(&["watch", &target, "--retries", "100000"]);

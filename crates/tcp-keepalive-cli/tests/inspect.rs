@@ -217,9 +217,15 @@ fn prometheus_output_passes_promtool() {
         return keepalive_faults::skip(test, &why);
     }
     let peers = Peers::start(&netns, None);
-    let out = inspect(&netns, false, &["--prometheus", "--pid", &peers.pid.to_string()]);
-    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    let pid = peers.pid.to_string();
+    let path = ["--path-timeout", "aws-nat-gateway"];
+    let out = inspect(&netns, false, &[&["--prometheus", "--pid", &pid][..], &path].concat());
+    // Two clients probe within 350 s (idle 7 s, 5 s); the other 8 sockets never do.
+    assert_eq!(out.status.code(), Some(10), "{out:?}");
     let text = String::from_utf8(out.stdout).unwrap();
+    let dropped = "tcp_keepalive_dropped_by_path_connections{command=\"python3\"} 8\n";
+    assert!(text.contains(dropped), "{text}");
+    assert!(text.contains("tcp_keepalive_path_timeout_seconds 350"), "{text}");
     assert!(
         text.contains("tcp_keepalive_connections{command=\"python3\",keepalive=\"on\"} 3"),
         "{text}"

@@ -23,6 +23,7 @@ fn main() -> std::io::Result<()> {
     let retries: Option<u32> = effective.retries(); // Some(3)
     let user_timeout: Option<Duration> = effective.user_timeout(); // None: not set
     println!("{idle:?} {interval:?} {retries:?} {user_timeout:?}");
-    println!("dead peer found within {:?}", effective.detection_bound()); // Some(90s)
+    // An idle connection's dead peer: Some(90s). With writes, see detection_bound().
+    println!("dead idle peer found within {:?}", effective.idle_detection_bound());
     Ok(())
 }

@@ -110,8 +110,8 @@ A value of '-' keeps the OS default.";
         if let Some(user_timeout) = k.user_timeout() {
             text += &format!(", user timeout {user_timeout:?}");
         }
-        match k.detection_bound() {
-            Some(bound) => text + &format!("; dead clients pruned within {bound:?}"),
+        match k.idle_detection_bound() {
+            Some(bound) => text + &format!("; idle dead clients pruned within {bound:?}"),
             None => text,
         }
     }

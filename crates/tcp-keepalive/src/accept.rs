@@ -1,6 +1,7 @@
 //! [`AcceptKeepalive`]: one config for every connection a server accepts, on every OS.
 
 use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests;
@@ -15,14 +16,26 @@ use crate::{sys, Keepalive, KeepaliveExt, SettingError};
 /// Make one per listener with [`new`](Self::new), then call
 /// [`apply`](Self::apply) on each accepted stream:
 ///
-/// - Where setting the values on a listener is safe and every accepted socket
-///   copies them (Linux, Android, FreeBSD), `new` configures the listener once
-///   and `apply` makes **no system call**.
+/// - Where setting the values on a listener is safe, every accepted socket
+///   copies them, and the listener reports its accept queue (Linux, Android,
+///   FreeBSD), `new` configures the listener once. A connection that
+///   completed before that was copied with the old values, so `new` also
+///   counts the connections waiting in the queue (`tcp_info` on Linux,
+///   `SO_LISTENQLEN` on FreeBSD), and `apply` sets the config on that many
+///   streams, the first ones accepted. After that, `apply` makes **no system
+///   call**. (std's `TcpListener::bind` already listens, and listeners from
+///   systemd socket activation or a restart arrive with full queues.)
 /// - Everywhere else, `new` sets nothing on the listener and `apply` sets the
-///   whole config on the stream. On macOS 13 and older, on NetBSD and on WASI
+///   whole config on the stream. illumos copies every value too
+///   (`tcp_init_values`), but has no option that counts its queue, so there
+///   each stream is configured. On macOS 13 and older, on NetBSD and on WASI
 ///   a keepalive value on a listening socket arms a timer that makes the
 ///   kernel drop the listener, and accepted sockets do not inherit every value
 ///   anyway (`platforms` has the table).
+///
+/// The queued connections are counted, not identified: with several threads
+/// accepting from one listener, call `apply` on each stream right after its
+/// `accept`, so that the first `apply` calls go to the first streams.
 ///
 /// The config is checked once, in `new`: a bad value fails there, before any
 /// system call, and `apply` can then only fail if the OS refuses a call.
@@ -50,14 +63,36 @@ use crate::{sys, Keepalive, KeepaliveExt, SettingError};
 /// # Ok(())
 /// # }
 /// ```
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct AcceptKeepalive {
     /// As given: errors name the values the caller asked for.
     config: Keepalive,
     plan: Plan,
-    per_stream: bool,
+    /// How many of the next accepted streams need the config written:
+    /// [`PER_STREAM`] (all of them), or, through the listener, those that
+    /// completed before `new` configured it (then 0: one load per `apply`).
+    pending: AtomicUsize,
+    /// Whether `pending` started above 0: when not, `apply` reads nothing else.
+    writes: bool,
     /// Why `plan` must not reach a listening socket on this OS, if it must not.
     listener_refusal: Option<SettingError>,
+}
+
+/// `pending` where every stream is configured.
+const PER_STREAM: usize = usize::MAX;
+
+/// A clone starts from the count left now: with clones in several threads,
+/// each may write the config on up to that many streams, never fewer.
+impl Clone for AcceptKeepalive {
+    fn clone(&self) -> Self {
+        AcceptKeepalive {
+            config: self.config,
+            plan: self.plan,
+            pending: AtomicUsize::new(self.pending.load(Ordering::Relaxed)),
+            writes: self.writes,
+            listener_refusal: self.listener_refusal.clone(),
+        }
+    }
 }
 
 impl AcceptKeepalive {
@@ -76,7 +111,7 @@ impl AcceptKeepalive {
     /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
     /// ```
     pub fn new<L: KeepaliveExt + ?Sized>(listener: &L, config: &Keepalive) -> io::Result<Self> {
-        Self::on(&sys::PLATFORM, listener.socket_ref(), config)
+        Self::on(sys::platform(), listener.socket_ref(), config)
     }
 
     /// `new` for the table of any OS: the unit tests pick another OS's strategy.
@@ -86,17 +121,32 @@ impl AcceptKeepalive {
         config: &Keepalive,
     ) -> io::Result<Self> {
         let plan = platform.plan(config)?;
-        let per_stream = !platform.accepted_sockets_inherit_all();
-        if !per_stream {
+        let queue = platform.accept_queue.filter(|_| platform.accepted_sockets_inherit_all());
+        let mut pending = PER_STREAM;
+        if let Some(queue) = queue {
             sys::write_plan(listener.handle, &plan, config)?;
+            // Counted after the write: a connection completing meanwhile is
+            // counted and written twice, never missed.
+            if let Some(queued) = sys::accept_queue_len(listener.handle, &queue)? {
+                pending = queued.min(PER_STREAM - 1);
+            }
         }
         let listener_refusal = platform.listener_refusal(config);
-        Ok(AcceptKeepalive { config: *config, plan, per_stream, listener_refusal })
+        let writes = pending != 0;
+        let pending = AtomicUsize::new(pending);
+        Ok(AcceptKeepalive { config: *config, plan, pending, writes, listener_refusal })
+    }
+
+    /// Whether every stream is configured (not through the listener).
+    #[cfg(all(test, target_os = "linux"))]
+    pub(crate) fn per_stream(&self) -> bool {
+        self.pending.load(Ordering::Relaxed) == PER_STREAM
     }
 
     /// Gives an accepted `stream` the config: nothing to do where it was
-    /// inherited from the listener, one `setsockopt` per value plus
-    /// `SO_KEEPALIVE` elsewhere. Like
+    /// inherited from the listener (once the connections queued before `new`
+    /// were given it), one `setsockopt` per value plus `SO_KEEPALIVE`
+    /// elsewhere. Like
     /// [`set_keepalive_config`](KeepaliveExt::set_keepalive_config), it refuses
     /// to put a value on a listening socket where that would kill it.
     ///
@@ -119,11 +169,25 @@ impl AcceptKeepalive {
     /// ```
     #[inline]
     pub fn apply<S: KeepaliveExt + ?Sized>(&self, stream: &S) -> io::Result<()> {
-        if self.per_stream {
-            let stream = stream.socket_ref();
-            sys::refuse_listener(self.listener_refusal.as_ref(), stream)?;
-            sys::write_plan(stream.handle, &self.plan, &self.config)?;
+        // Inherited, nothing queued at `new`: one test. Once a queue is
+        // drained: one atomic load more.
+        if !self.writes || self.pending.load(Ordering::Relaxed) == 0 {
+            return Ok(());
         }
-        Ok(())
+        self.write_if_pending(stream.socket_ref())
+    }
+
+    /// Writes the config on `stream`: always per stream, else while the
+    /// streams queued before `new` are being accepted.
+    fn write_if_pending(&self, stream: SocketRef<'_>) -> io::Result<()> {
+        let take = |n: usize| n.checked_sub(1).filter(|_| n != PER_STREAM);
+        let pending = self.pending.load(Ordering::Relaxed);
+        if pending != PER_STREAM
+            && self.pending.fetch_update(Ordering::Relaxed, Ordering::Relaxed, take).is_err()
+        {
+            return Ok(());
+        }
+        sys::refuse_listener(self.listener_refusal.as_ref(), stream.handle, stream.role)?;
+        sys::write_plan(stream.handle, &self.plan, &self.config)
     }
 }

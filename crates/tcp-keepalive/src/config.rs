@@ -32,11 +32,13 @@ use std::time::Duration;
 ///     .with_interval(Duration::from_secs(10))
 ///     .with_retries(3);
 /// // A dead idle peer is noticed after at most 30 s + 3 × 10 s.
-/// assert_eq!(keepalive.detection_bound(), Some(Duration::from_secs(60)));
+/// # #[cfg(not(any(target_os = "illumos", target_os = "solaris")))]
+/// assert_eq!(keepalive.idle_detection_bound(), Some(Duration::from_secs(60)));
 ///
 /// match stream.set_keepalive_config(&keepalive) {
-///     // This OS lacks one of the settings (the probe count before Windows
-///     // 10 1703; all of them on OpenBSD). Nothing was changed.
+///     // This OS, or this release of it, lacks one of the settings (the probe
+///     // count before Windows 10 1703; all of them on OpenBSD). Nothing was
+///     // changed (see the `platforms` page for the exact promise).
 ///     Err(e) if e.kind() == ErrorKind::Unsupported => stream.set_keepalive(true)?,
 ///     other => other?,
 /// }
@@ -53,6 +55,11 @@ pub struct Keepalive {
     interval: Option<Duration>,
     retries: Option<u32>,
     user_timeout: Option<Duration>,
+    /// Read back on illumos and Solaris, whose kernels drop an unanswered idle
+    /// connection this long after the idle time (`TCP_KEEPALIVE_ABORT_THRESHOLD`)
+    /// instead of counting probes: set when that differs from interval × count
+    /// (`TCP_KEEPCNT` alone leaves it as it was), for the detection bound.
+    idle_abort: Option<Duration>,
 }
 
 impl Keepalive {
@@ -63,7 +70,13 @@ impl Keepalive {
     /// assert_eq!((k.idle(), k.interval(), k.retries(), k.user_timeout()), (None, None, None, None));
     /// ```
     pub const fn new() -> Self {
-        Keepalive { idle: None, interval: None, retries: None, user_timeout: None }
+        Keepalive {
+            idle: None,
+            interval: None,
+            retries: None,
+            user_timeout: None,
+            idle_abort: None,
+        }
     }
 
     /// How long the connection must be idle before the first probe is sent
@@ -117,13 +130,16 @@ impl Keepalive {
     /// | Linux, Android, Fuchsia | `TCP_USER_TIMEOUT` | ms | data in flight, **and** idle probing: it replaces the probe count |
     /// | Apple systems | `TCP_RXT_CONNDROPTIME` | s | data in flight only, counted from the first retransmission |
     /// | Windows | `TCP_MAXRT` | s | data in flight only |
+    /// | FreeBSD 14+ | `TCP_MAXUNACKTIME` | s | data in flight only |
     /// | illumos, Solaris | `TCP_ABORT_THRESHOLD` | ms | data in flight only |
     ///
     /// Elsewhere setting it is [`Unsupported`](std::io::ErrorKind::Unsupported)
     /// (the `platforms` page says why, per OS). Where it bounds data in flight
     /// only, the kernel checks it when its retransmission timer fires, so the
     /// drop can come later than the limit; [`detection_bound`](Self::detection_bound)
-    /// includes that delay.
+    /// includes that delay. FreeBSD 14's `TCP_MAXUNACKTIME` counts from the
+    /// last acknowledgement of new data; older FreeBSD answers `Unsupported`
+    /// and nothing is changed.
     ///
     /// On Linux an idle connection is dropped at the first probe time at or
     /// after `user_timeout` of silence, once at least one probe went
@@ -179,31 +195,70 @@ impl Keepalive {
     }
 
     /// The worst case, on this OS, from the peer's last sign of life until
-    /// the OS drops a dead connection and the next read fails with
-    /// [`TimedOut`](std::io::ErrorKind::TimedOut).
+    /// the OS drops a dead connection and the next read or write fails with
+    /// [`TimedOut`](std::io::ErrorKind::TimedOut), **whatever the program does
+    /// meanwhile**, writes included. It never understates. Values are taken
+    /// as the OS runs them: rounded up to its unit, raised to its minimum.
     ///
-    /// It covers an idle connection, and, when a user timeout is set, one with
-    /// unacknowledged data too (without a user timeout, that case ends only at
-    /// the OS's retransmission limit, which is no part of this config). Values
-    /// are taken as the OS runs them: rounded up to its unit, clamped into its
-    /// range.
+    /// A write while keepalive is probing matters: with data in flight, Linux
+    /// (and, as far as this crate relies on, Windows, illumos, Solaris)
+    /// stops probing, and only the [user timeout](Self::with_user_timeout)
+    /// ends the connection, counted from that write. So there the bound is
+    /// the [idle bound](Self::idle_detection_bound), for a write just before
+    /// it, plus the user timeout, plus how late the kernel checks it (Linux
+    /// before 4.19: one retransmission timeout, up to 120 s; Apple: 2 × 64 s;
+    /// Windows, illumos, Solaris: 2 × 60 s; FreeBSD: 64 s). Without a user
+    /// timeout it is `None` there: the system's retransmission limit
+    /// decides (about 15 minutes on Linux, `net.ipv4.tcp_retries2`). On
+    /// FreeBSD, NetBSD and Apple systems the keepalive drop counts from the
+    /// last segment received even with data in flight, so it is the idle bound.
     ///
-    /// - Idle, without a user timeout (or where it does not touch probing):
-    ///   `idle + interval × retries`.
-    /// - Idle, with a user timeout on Linux: probes go out at `idle`,
+    /// `None` also when a value it needs is unknown. For the effective bound
+    /// of a socket, call it on what
+    /// [`keepalive_config`](crate::KeepaliveExt::keepalive_config) returns:
+    /// that includes the OS defaults.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tcp_keepalive::Keepalive;
+    ///
+    /// let probes = Keepalive::new()
+    ///     .with_idle(Duration::from_secs(60))
+    ///     .with_interval(Duration::from_secs(10))
+    ///     .with_retries(3);
+    /// assert_eq!(probes.idle_detection_bound(), Some(Duration::from_secs(90)));
+    /// # #[cfg(target_os = "linux")] {
+    /// // A write during probing stands keepalive down: only a user timeout bounds it.
+    /// assert_eq!(probes.detection_bound(), None);
+    /// let bounded = probes.with_user_timeout(Duration::from_secs(30));
+    /// // Idle: dropped at the first probe after 30 s of silence, at 70 s. A
+    /// // write just before that is dropped 30 s later (120 s more before Linux 4.19).
+    /// assert_eq!(bounded.idle_detection_bound(), Some(Duration::from_secs(70)));
+    /// assert!(bounded.detection_bound() >= Some(Duration::from_secs(70 + 30)));
+    /// # }
+    /// ```
+    pub fn detection_bound(&self) -> Option<Duration> {
+        crate::sys::PLATFORM.detection_bound(self, crate::sys::kernel_release())
+    }
+
+    /// The worst case, on this OS, from the peer's last sign of life until
+    /// the OS drops a dead connection **that stays idle**: the program writes
+    /// nothing after that sign of life (reading, or waiting, is fine). The
+    /// figure keepalive tuning is usually quoted by; it never understates
+    /// that case. For a program that may write meanwhile, see
+    /// [`detection_bound`](Self::detection_bound).
+    ///
+    /// - Without a user timeout, or where it does not touch probing:
+    ///   `idle + interval × retries`; on illumos and Solaris one interval
+    ///   more (their check is "silent for more than", made at probes), and
+    ///   from a read-back, idle + their abort threshold + one interval.
+    /// - With a user timeout on Linux: probes go out at `idle`,
     ///   `idle + interval`, …, and the connection is dropped at the first of
     ///   those times that is at or after the user timeout, but never before
     ///   `idle + interval`; the probe count no longer matters.
-    /// - Data in flight: the user timeout, plus, where the kernel checks it
-    ///   only when its retransmission timer fires, two maximum retransmission
-    ///   timeouts (Apple: 2 × 64 s; Windows: 2 × 60 s; illumos, Solaris:
-    ///   2 × 60 s).
     ///
-    /// It never understates: a sum too large for a `Duration` is
-    /// `Duration::MAX`. `None` when a value it needs is unknown. For the
-    /// effective bound of a socket, call it on what
-    /// [`keepalive_config`](crate::KeepaliveExt::keepalive_config) returns:
-    /// that includes the OS defaults.
+    /// A sum too large for a `Duration` is `Duration::MAX`. `None` when a
+    /// value it needs is unknown.
     ///
     /// ```
     /// use std::time::Duration;
@@ -213,16 +268,17 @@ impl Keepalive {
     ///     .with_idle(Duration::from_secs(7200))
     ///     .with_interval(Duration::from_secs(75))
     ///     .with_retries(9);
-    /// assert_eq!(linux_defaults.detection_bound(), Some(Duration::from_secs(7875)));
+    /// # #[cfg(not(any(target_os = "illumos", target_os = "solaris")))]
+    /// assert_eq!(linux_defaults.idle_detection_bound(), Some(Duration::from_secs(7875)));
     ///
     /// # #[cfg(target_os = "linux")] {
     /// let with_user_timeout = linux_defaults.with_user_timeout(Duration::from_secs(7300));
-    /// assert_eq!(with_user_timeout.detection_bound(), Some(Duration::from_secs(7350)));
+    /// assert_eq!(with_user_timeout.idle_detection_bound(), Some(Duration::from_secs(7350)));
     /// # }
-    /// assert_eq!(Keepalive::new().detection_bound(), None);
+    /// assert_eq!(Keepalive::new().idle_detection_bound(), None);
     /// ```
-    pub fn detection_bound(&self) -> Option<Duration> {
-        crate::sys::PLATFORM.detection_bound(self)
+    pub fn idle_detection_bound(&self) -> Option<Duration> {
+        crate::sys::PLATFORM.idle_detection_bound(self)
     }
 
     /// The closest config that
@@ -289,12 +345,115 @@ impl Keepalive {
         crate::sys::check(self).map_err(std::io::Error::from)
     }
 
+    /// The config for a network path that forgets a flow idle for
+    /// `path_idle_timeout` (a NAT, firewall or load balancer: see
+    /// [`Middlebox`](crate::Middlebox) for known ones), which notices a dead
+    /// peer within `detect_within` on this OS.
+    ///
+    /// - **Idle time**: strictly below the path timeout, by a margin: the
+    ///   path's own error (1 % of its timeout, at least 1 s: its timer, a
+    ///   measurement, a rounded figure in its documentation), and how late
+    ///   this OS's keepalive timer may fire (on Linux, 1/8 of the idle time
+    ///   plus a jiffy: the kernel's timer wheel). It is a whole number of the
+    ///   OS unit (half-seconds on NetBSD), so nothing rounds it up. At most
+    ///   half of `detect_within`, and at most the OS maximum: a path that
+    ///   waits longer is then kept alive all the more.
+    /// - **Interval and retries**: 3 probes sharing the rest of
+    ///   `detect_within`, each interval no longer than the longest idle time
+    ///   the path allows (after a lost probe the next still comes in time);
+    ///   fewer probes, then shorter values, when time is short. The result's
+    ///   [`detection_bound`](Self::detection_bound) is at most `detect_within`
+    ///   under this OS's semantics, and every value is within its limits.
+    /// - **User timeout**: none, unless this OS's detection bound needs one
+    ///   (to cover a write while keepalive probes); then one as long as the
+    ///   idle time plus every probe, and the rest shortened to fit.
+    ///
+    /// # Errors
+    ///
+    /// [`InvalidInput`](std::io::ErrorKind::InvalidInput) when no config
+    /// can do it: the message names the shortest path timeout, or the shortest
+    /// detection time, this OS can meet. [`Unsupported`](std::io::ErrorKind::Unsupported)
+    /// where the OS has no per-socket idle time, interval or count (OpenBSD,
+    /// Haiku), or where nothing it has bounds the detection time.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tcp_keepalive::{Keepalive, KeepaliveExt, Middlebox};
+    ///
+    /// # fn main() -> std::io::Result<()> {
+    /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// # let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// let nat = Middlebox::named("aws-nat-gateway").unwrap(); // 350 s
+    /// # #[cfg(not(any(target_os = "openbsd", target_os = "haiku")))] {
+    /// let config = Keepalive::for_path(nat.idle_timeout, Duration::from_secs(60))?;
+    /// assert!(config.idle().unwrap() < nat.idle_timeout);
+    /// assert!(config.detection_bound().unwrap() <= Duration::from_secs(60));
+    /// match stream.set_keepalive_config(&config) {
+    ///     // Windows before 10 1703 has no per-socket probe count. Nothing was
+    ///     // changed: the times alone still keep the flow alive.
+    ///     Err(e) if e.kind() == std::io::ErrorKind::Unsupported => {
+    ///         let times = Keepalive::new().with_idle(config.idle().unwrap());
+    ///         stream.set_keepalive_config(&times.with_interval(config.interval().unwrap()))?
+    ///     }
+    ///     other => other?,
+    /// }
+    ///
+    /// // Too short for any config: the error names what this OS can do.
+    /// let err = Keepalive::for_path(Duration::from_millis(500), Duration::from_secs(60)).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// assert!(err.to_string().contains("the shortest it can keep a flow alive through is"));
+    /// # }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn for_path(
+        path_idle_timeout: Duration,
+        detect_within: Duration,
+    ) -> std::io::Result<Keepalive> {
+        crate::sys::PLATFORM.for_path(path_idle_timeout, detect_within)
+    }
+
+    /// Whether, with keepalive on, this config sends its first probe on an
+    /// idle connection before a path that forgets flows idle for
+    /// `path_idle_timeout` does so: the idle time as this OS runs it (rounded
+    /// up to its unit), fired as late as its keepalive timer may (see
+    /// [`for_path`](Self::for_path)), is below the timeout. Each answered
+    /// probe refreshes the flow, so the connection then survives the path.
+    /// `None` when the idle time is unknown.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tcp_keepalive::Keepalive;
+    ///
+    /// let nat = Duration::from_secs(350);
+    /// let linux_default = Keepalive::new().with_idle(Duration::from_secs(7200));
+    /// assert_eq!(linux_default.probes_within(nat), Some(false));
+    /// assert_eq!(Keepalive::new().probes_within(nat), None);
+    /// # #[cfg(not(any(target_os = "openbsd", target_os = "haiku")))]
+    /// assert_eq!(Keepalive::for_path(nat, Duration::from_secs(60))?.probes_within(nat), Some(true));
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn probes_within(&self, path_idle_timeout: Duration) -> Option<bool> {
+        crate::sys::PLATFORM.probes_within(self, path_idle_timeout)
+    }
+
     pub(crate) fn set(
         idle: Option<Duration>,
         interval: Option<Duration>,
         retries: Option<u32>,
         user_timeout: Option<Duration>,
     ) -> Self {
-        Keepalive { idle, interval, retries, user_timeout }
+        Keepalive { idle, interval, retries, user_timeout, idle_abort: None }
+    }
+
+    /// A read-back whose kernel drops an idle connection `idle_abort` after
+    /// the idle time, whatever the count says (illumos, Solaris).
+    pub(crate) fn with_idle_abort(mut self, idle_abort: Duration) -> Self {
+        self.idle_abort = Some(idle_abort);
+        self
+    }
+
+    pub(crate) fn idle_abort(&self) -> Option<Duration> {
+        self.idle_abort
     }
 }

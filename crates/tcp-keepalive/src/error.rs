@@ -10,10 +10,13 @@
 //! - A system call that fails keeps the OS error: the `io::Error` has its kind,
 //!   its message names the option and what had already been applied, and its
 //!   [`source`](std::error::Error::source) is the original OS error, whose
-//!   [`raw_os_error`](io::Error::raw_os_error) is the errno.
+//!   [`raw_os_error`](io::Error::raw_os_error) is the errno. When the call set
+//!   one of the settings, [`SettingError::of`] gives the detail too
+//!   ([`Problem::Refused`], and [`SettingError::applied`]).
 
 use std::fmt;
 use std::io;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// One tunable keepalive setting.
@@ -114,10 +117,18 @@ pub enum Problem {
         /// keepalive idle timer fires".
         why: &'static str,
     },
+    /// The kernel refused the value: its system call failed although every
+    /// check passed (an older kernel without the option, or a limit the
+    /// running system has of its own). The OS error is the error's
+    /// [`source`](std::error::Error::source), and
+    /// [`applied`](SettingError::applied) lists the settings written before.
+    Refused,
 }
 
-/// The detail behind an `InvalidInput` or `Unsupported` error that this crate
-/// made before any system call. Get it with [`SettingError::of`].
+/// The detail behind an error about one setting: refused before any system
+/// call (`InvalidInput` or `Unsupported`), or refused by the kernel
+/// ([`Problem::Refused`], with the OS error's kind). Get it with
+/// [`SettingError::of`].
 ///
 /// ```
 /// use std::time::Duration;
@@ -144,7 +155,37 @@ pub struct SettingError {
     option: Option<&'static str>,
     /// The limit in the option's own unit ("2147483647ms"), when it has one.
     limit_text: Option<String>,
+    /// For [`Problem::Refused`]: the OS error, what had been applied, the
+    /// message and kind to show. Behind a pointer: `check` stays small.
+    refused: Option<Arc<KernelRefusal>>,
 }
+
+/// What the kernel answered when it refused a setting.
+#[derive(Debug)]
+pub(crate) struct KernelRefusal {
+    /// The settings written before the kernel refused this one, in order.
+    pub applied: Vec<Setting>,
+    /// "setting TCP_KEEPINTVL failed after TCP_KEEPIDLE had been applied", with any hint.
+    pub context: String,
+    pub kind: io::ErrorKind,
+    pub os: io::Error,
+}
+
+// Two refusals are the same when they say the same about the same errno.
+impl PartialEq for KernelRefusal {
+    fn eq(&self, other: &Self) -> bool {
+        (&self.applied, &self.context, self.kind, self.os.raw_os_error())
+            == (&other.applied, &other.context, other.kind, other.os.raw_os_error())
+    }
+}
+
+impl Eq for KernelRefusal {}
+
+// The OS error inside a refusal (an `io::Error`, not unwind-safe by itself) is
+// never changed after the refusal is made, and nothing can reach it mutably:
+// a `SettingError` stays what it was across a panic, as before it held one.
+impl std::panic::UnwindSafe for SettingError {}
+impl std::panic::RefUnwindSafe for SettingError {}
 
 impl SettingError {
     pub(crate) fn new(
@@ -154,7 +195,21 @@ impl SettingError {
         os: &'static str,
         option: Option<&'static str>,
     ) -> Self {
-        SettingError { setting, value, problem, os, option, limit_text: None }
+        SettingError { setting, value, problem, os, option, limit_text: None, refused: None }
+    }
+
+    /// The kernel refused `setting` (`Problem::Refused`), after `applied`.
+    pub(crate) fn refused(
+        setting: Setting,
+        value: Value,
+        os: &'static str,
+        option: &'static str,
+        refusal: KernelRefusal,
+    ) -> Self {
+        SettingError {
+            refused: Some(Arc::new(refusal)),
+            ..SettingError::new(setting, value, Problem::Refused, os, Some(option))
+        }
     }
 
     pub(crate) fn with_limit_text(mut self, text: String) -> Self {
@@ -162,8 +217,9 @@ impl SettingError {
         self
     }
 
-    /// The detail inside an error from this crate, if it refused a setting
-    /// before any system call; `None` for any other error.
+    /// The detail inside an error from this crate about one setting: refused
+    /// before any system call, or refused by the kernel ([`Problem::Refused`]);
+    /// `None` for any other error (a read, or `SO_KEEPALIVE` itself, failing).
     ///
     /// ```
     /// # use tcp_keepalive::{Keepalive, Setting, SettingError};
@@ -221,6 +277,22 @@ impl SettingError {
     pub fn option(&self) -> Option<&'static str> {
         self.option
     }
+
+    /// The settings that were written, in this order, before the kernel
+    /// refused this one ([`Problem::Refused`]); they stay in effect. Empty for
+    /// every other problem: those are found before any system call.
+    ///
+    /// The options an OS gained in a later release are written first, so that
+    /// on an older kernel the refusal comes before anything changed.
+    ///
+    /// ```
+    /// # use tcp_keepalive::{Keepalive, SettingError};
+    /// let err = Keepalive::new().with_retries(0).check().unwrap_err();
+    /// assert!(SettingError::of(&err).unwrap().applied().is_empty());
+    /// ```
+    pub fn applied(&self) -> &[Setting] {
+        self.refused.as_ref().map_or(&[], |refusal| &refusal.applied)
+    }
 }
 
 impl fmt::Display for SettingError {
@@ -246,16 +318,25 @@ impl fmt::Display for SettingError {
                 "{setting} {value} cannot be set on a listening socket on {os} ({option}): {why}; \
                  use AcceptKeepalive, which configures each accepted connection instead"
             ),
+            Problem::Refused => match &self.refused {
+                Some(refusal) => write!(f, "{}: {}", refusal.context, refusal.os),
+                None => write!(f, "{setting} {value} was refused by the kernel ({option} on {os})"),
+            },
         }
     }
 }
 
-impl std::error::Error for SettingError {}
+impl std::error::Error for SettingError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.refused.as_ref().map(|r| &r.os as &(dyn std::error::Error + 'static))
+    }
+}
 
 impl From<SettingError> for io::Error {
     fn from(e: SettingError) -> io::Error {
-        let kind = match e.problem {
-            Problem::Unsupported | Problem::KillsListener { .. } => io::ErrorKind::Unsupported,
+        let kind = match (&e.problem, &e.refused) {
+            (Problem::Refused, Some(refusal)) => refusal.kind,
+            (Problem::Unsupported | Problem::KillsListener { .. }, _) => io::ErrorKind::Unsupported,
             _ => io::ErrorKind::InvalidInput,
         };
         io::Error::new(kind, e)

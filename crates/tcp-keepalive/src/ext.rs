@@ -4,7 +4,8 @@
 use std::io;
 use std::net::{TcpListener, TcpStream};
 
-use crate::{sys, Keepalive, Liveness};
+use crate::sys::{self, Role};
+use crate::{Keepalive, Liveness};
 
 /// Keepalive control for TCP sockets.
 ///
@@ -125,7 +126,8 @@ pub trait KeepaliveExt: sealed::Socket {
     /// # }
     /// ```
     fn set_keepalive_config(&self, config: &Keepalive) -> io::Result<()> {
-        sys::set_config(self.socket_ref(), config)
+        let socket = self.socket_ref();
+        sys::set_config(socket.handle, socket.role, config)
     }
 
     /// The keepalive values in effect. For an option never set on this socket
@@ -140,8 +142,12 @@ pub trait KeepaliveExt: sealed::Socket {
     /// # let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     /// # let stream = std::net::TcpStream::connect(listener.local_addr()?)?;
     /// let effective = stream.keepalive_config()?;
-    /// if let Some(bound) = effective.detection_bound() {
-    ///     println!("a dead peer is noticed within {bound:?}");
+    /// if let Some(bound) = effective.idle_detection_bound() {
+    ///     println!("a dead peer of an idle connection is noticed within {bound:?}");
+    /// }
+    /// match effective.detection_bound() {
+    ///     Some(bound) => println!("whatever we write, within {bound:?}"),
+    ///     None => println!("a write while the peer is silent: the retransmission limit decides"),
     /// }
     /// # Ok(())
     /// # }
@@ -216,6 +222,20 @@ pub trait KeepaliveExt: sealed::Socket {
 /// handle to borrow, from any socket type; every method then answers
 /// `Unsupported`.)
 ///
+/// A `SocketRef` does not know whether its socket listens. Where a value would
+/// arm a timer that kills a listening socket (the idle time on macOS 13 and
+/// older; every value on NetBSD and WASI), `set_keepalive_config` asks the
+/// kernel first, for those values only: `SO_ACCEPTCONN`, or on Apple systems,
+/// whose kernel has no `SO_ACCEPTCONN`, the TCP state that
+/// `TCP_CONNECTION_INFO` reports. A listener is refused with `Unsupported`
+/// and left as it was; a connected socket, or one neither connected nor
+/// listening yet (tokio's `TcpSocket`), is configured. Such a socket that
+/// listens *afterwards* cannot be caught: on macOS 13 and older and on NetBSD
+/// `listen()` leaves the armed timer running, and it kills the listener. So
+/// configure a server's connections with
+/// [`AcceptKeepalive`](crate::AcceptKeepalive), never the socket before it
+/// listens. Every other OS needs no such check, and makes no system call for it.
+///
 /// A socket that will listen should not be tuned before `listen()`: on macOS
 /// 13 and older (an idle time) and on NetBSD (any value), `listen()` leaves the
 /// keepalive timer armed and the listener is dropped when it fires, and the
@@ -240,16 +260,6 @@ pub trait KeepaliveExt: sealed::Socket {
 pub struct SocketRef<'a> {
     pub(crate) handle: sys::Handle<'a>,
     pub(crate) role: Role,
-}
-
-/// What a socket is known to be, so that listener checks need no system call
-/// for the types that say it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Role {
-    Listener,
-    Stream,
-    /// A [`SocketRef`] built from any owner: ask the kernel when it matters.
-    Unknown,
 }
 
 impl<'a> SocketRef<'a> {

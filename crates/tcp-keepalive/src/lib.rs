@@ -10,6 +10,9 @@
 //! - [`KeepaliveExt`] adds the methods to `TcpStream`, `TcpListener`, any socket
 //!   through [`SocketRef`], and tokio's types with the `tokio` feature.
 //! - [`Keepalive`] holds the tuning: idle time, interval, retries, user timeout.
+//! - [`Keepalive::for_path`] plans the config for a path that forgets idle
+//!   flows (a NAT, a load balancer: [`Middlebox`] lists known ones), with a
+//!   bound on dead-peer detection; [`paths`] explains the margin.
 //! - [`AcceptKeepalive`] gives every connection a server accepts the same
 //!   config, the right way on each OS.
 //! - Errors are `io::Error`s that name the setting, the value and the limit;
@@ -41,7 +44,7 @@
 //! }
 //! let effective = stream.keepalive_config()?;
 //! # #[cfg(target_os = "linux")]
-//! assert_eq!(effective.detection_bound(), Some(Duration::from_secs(110)));
+//! assert_eq!(effective.idle_detection_bound(), Some(Duration::from_secs(110)));
 //! # Ok(())
 //! # }
 //! ```
@@ -60,6 +63,7 @@ mod config;
 mod error;
 mod ext;
 mod liveness;
+mod middlebox;
 mod sys;
 #[cfg(feature = "tokio")]
 #[cfg_attr(docsrs, doc(cfg(feature = "tokio")))]
@@ -74,6 +78,10 @@ pub mod platforms {}
 #[doc = include_str!("../docs/runtimes.md")]
 pub mod runtimes {}
 
+#[doc = include_str!("../docs/paths.md")]
+pub mod paths {}
+
 pub use error::{Problem, Setting, SettingError, Value};
 pub use ext::{KeepaliveExt, SocketRef};
 pub use liveness::Liveness;
+pub use middlebox::Middlebox;

@@ -9,7 +9,8 @@ use std::io;
 use tokio::io::Interest;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 
-use crate::ext::{sealed, Role};
+use crate::ext::sealed;
+use crate::sys::Role;
 use crate::{KeepaliveExt, Liveness, SocketRef};
 
 macro_rules! tokio_socket {

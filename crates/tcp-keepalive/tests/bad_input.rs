@@ -140,6 +140,7 @@ fn detection_bound_never_panics() {
             for n in [0, 1, u32::MAX] {
                 let k = Keepalive::new().with_idle(a).with_interval(b).with_retries(n);
                 let _ = k.detection_bound();
+                let _ = k.idle_detection_bound();
                 let _ = k.with_user_timeout(a).detection_bound();
                 let _ = k.with_user_timeout(b).detection_bound();
             }

@@ -74,7 +74,7 @@ fn keepalive_finds_a_silent_peer_within_the_bound() {
         return;
     }
     let config = Keepalive::new().with_idle(S(1)).with_interval(S(1)).with_retries(2);
-    let bound = config.detection_bound().unwrap();
+    let bound = config.idle_detection_bound().unwrap();
     assert_eq!(bound, S(3));
 
     let control = assert_control_still_hangs(bound);
@@ -99,7 +99,7 @@ fn the_user_timeout_replaces_the_probe_count_on_an_idle_connection() {
         .with_interval(S(1))
         .with_retries(100)
         .with_user_timeout(S(3));
-    let bound = config.detection_bound().unwrap();
+    let bound = config.idle_detection_bound().unwrap();
     assert_eq!(bound, S(3));
     let (client, _guard) = silenced_connection(|c| c.set_keepalive_config(&config).unwrap());
     let (kind, elapsed) = read_until_error(client);
@@ -157,5 +157,5 @@ fn a_server_finds_dead_clients_through_accept_keepalive() {
     silence(&client).unwrap();
     let (kind, elapsed) = read_until_error(accepted);
     assert_eq!(kind, io::ErrorKind::TimedOut);
-    assert!(elapsed <= config.detection_bound().unwrap() + SLACK, "after {elapsed:?}");
+    assert!(elapsed <= config.idle_detection_bound().unwrap() + SLACK, "after {elapsed:?}");
 }

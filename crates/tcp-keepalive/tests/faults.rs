@@ -16,8 +16,11 @@ use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
+mod support;
+
 use keepalive_faults::netns::{self, Topology};
 use keepalive_faults::{run_here_or_in_user_netns, silence, skip};
+use support::read_until;
 use tcp_keepalive::{Keepalive, KeepaliveExt};
 
 /// The only timing assertion: detection within the configured bound plus this.
@@ -79,24 +82,7 @@ fn tune(client: &TcpStream, config: &Keepalive) -> Duration {
     assert_eq!(effective.idle(), config.idle(), "idle read back as {effective:?}");
     assert_eq!(effective.interval(), config.interval());
     assert_eq!(effective.retries(), config.retries());
-    effective.detection_bound().unwrap()
-}
-
-/// A blocking read of one byte that gives up at `deadline` (then WouldBlock):
-/// a guard against hanging forever if keepalive did nothing. A read with a
-/// timeout returns EINTR instead of restarting when the thread is signalled
-/// (or frozen and thawed); that says nothing about the connection, so it reads
-/// again until the deadline.
-fn read_until(stream: &mut TcpStream, deadline: Instant) -> io::Result<usize> {
-    let mut buf = [0; 1];
-    loop {
-        let left = deadline.saturating_duration_since(Instant::now());
-        stream.set_read_timeout(Some(left.max(Duration::from_millis(1))))?;
-        match stream.read(&mut buf) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            other => return other,
-        }
-    }
+    effective.idle_detection_bound().unwrap()
 }
 
 /// The client blocks in `read` after the peer fell silent at `since`; it must

@@ -57,7 +57,7 @@ async fn silence_the_pooled_peer_then_check_out<F, C>(
     let silenced = next_accepted(server);
     keepalive_faults::silence(&silenced).unwrap();
 
-    let bound = pools::KEEPALIVE.detection_bound().unwrap();
+    let bound = pools::KEEPALIVE.idle_detection_bound().unwrap();
     tokio::time::sleep(bound + Duration::from_millis(1500)).await;
     let mut handed_out = get().await;
     let local = handed_out.local_addr().unwrap();

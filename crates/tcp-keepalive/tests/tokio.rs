@@ -142,7 +142,7 @@ async fn dead_peer_ends_async_read_with_timed_out_and_runtime_stays_responsive()
         .with_interval(Duration::from_secs(1))
         .with_retries(2);
     client.set_keepalive_config(&config).unwrap();
-    let bound = client.keepalive_config().unwrap().detection_bound().unwrap();
+    let bound = client.keepalive_config().unwrap().idle_detection_bound().unwrap();
     assert_eq!(bound, Duration::from_secs(3));
     let deadline = bound + Duration::from_millis(1500);
 
@@ -283,7 +283,7 @@ async fn closed_finds_a_silenced_peer_dead_timed_out_within_the_bound() {
         .with_interval(Duration::from_secs(1))
         .with_retries(2);
     client.set_keepalive_config(&config).unwrap();
-    let bound = config.detection_bound().unwrap();
+    let bound = config.idle_detection_bound().unwrap();
     keepalive_faults::silence(&server).unwrap();
     let start = Instant::now();
     let deadline = bound + Duration::from_millis(1500);

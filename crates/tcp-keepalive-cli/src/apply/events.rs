@@ -71,14 +71,15 @@ pub struct Settings {
     pub keepalive: bool,
     #[serde(flatten)]
     pub fields: KeepaliveFields,
-    /// Worst case until a dead peer is noticed; null: never.
+    /// Worst case until a dead peer of an idle connection is noticed
+    /// (`Keepalive::idle_detection_bound`); null: never.
     pub detection_bound_s: Option<f64>,
 }
 
 impl Settings {
     pub fn new(keepalive: bool, config: &Keepalive) -> Settings {
         let bound = match keepalive {
-            true => config.detection_bound(),
+            true => config.idle_detection_bound(),
             // TCP_USER_TIMEOUT alone still ends a connection whose data goes unacknowledged.
             false => config.user_timeout(),
         };

@@ -46,7 +46,7 @@ pub enum DemoEvent {
     Result {
         /// From the peer's last answer (the handshake) to the failed read.
         detection_s: f64,
-        /// The configured worst case, `Keepalive::detection_bound`.
+        /// The configured worst case for an idle connection, `Keepalive::idle_detection_bound`.
         bound_s: f64,
         /// detection - bound: timer and scheduling slack when positive.
         over_bound_s: f64,

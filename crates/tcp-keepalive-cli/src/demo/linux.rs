@@ -29,7 +29,7 @@ pub fn run(out: &Output) -> Outcome {
     let silenced_by = prepare()?;
     // Only now: the handler is a thread, and entering a user namespace needs one thread.
     out.exit_on_ctrl_c();
-    let bound = SETTINGS.detection_bound().expect("the demo's settings are complete");
+    let bound = SETTINGS.idle_detection_bound().expect("the demo's settings are complete");
 
     let listener = TcpListener::bind("127.0.0.1:0")
         .map_err(|e| Failure::io("cannot listen on loopback", e))?;

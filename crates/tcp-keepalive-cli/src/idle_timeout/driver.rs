@@ -215,7 +215,10 @@ mod linux {
         }
         out.progress_done();
         drop(conns);
-        let result = IdleTimeoutEvent::result(&planner, peer_text, start.elapsed(), probes, closed);
+        let detect_within = args.detect_within.as_ref().map(|d| d.value);
+        let elapsed = start.elapsed();
+        let result =
+            IdleTimeoutEvent::result(&planner, peer_text, elapsed, probes, closed, detect_within);
         out.emit(&result)?;
         Ok(if planner.finding().hi.is_some() { Exit::Success } else { Exit::NoTimeout })
     }

@@ -71,6 +71,7 @@
 //!   The result is then the server's own idle timeout.
 
 mod driver;
+mod plan;
 mod planner;
 mod report;
 
@@ -104,6 +105,12 @@ pub struct IdleTimeoutArgs {
     #[arg(long, value_name = "N", default_value_t = 64, value_parser = count::<usize>, allow_negative_numbers = true)]
     pub connections: usize,
 
+    /// The dead-peer detection time the plan is made for (default: twice
+    /// the lower end of the measured timeout). The plan is
+    /// `Keepalive::for_path(lower end, this)`.
+    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
+    pub detect_within: Option<Typed<Duration>>,
+
     /// Give up connecting after this long.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
     pub connect_timeout: Typed<Duration>,
@@ -122,6 +129,12 @@ pub fn run(args: &IdleTimeoutArgs, out: &Output) -> Outcome {
             "--connections {} is below the minimum of 16",
             args.connections
         )));
+    }
+    if let Some(detect) = &args.detect_within {
+        // Checked before measuring: no path timeout makes a too short one possible.
+        tcp_keepalive::Keepalive::for_path(Duration::MAX, detect.value)
+            .map_err(|e| Failure::bad_input(format!("--detect-within {detect}: {e}")))
+            .map(drop)?;
     }
     let planner = Planner::new(max.value.as_secs_f64(), args.connections)
         .map_err(|e| Failure::bad_input(format!("{e}; raise --connections or lower --max")))?;

@@ -6,13 +6,11 @@ use std::time::Duration;
 use schemars::JsonSchema;
 use serde::Serialize;
 
+use super::plan::{plan, Plan};
 use super::planner::Planner;
 use crate::output::{human_s, plural, round_ms, secs, secs_text, Event};
 use crate::sampler::stamp;
 use crate::tcp_info::TcpState;
-
-/// Below this, keepalive (1 s at the least, plus one retry) cannot keep a connection.
-const SHORTEST_KEEPABLE: f64 = 2.0;
 
 /// The events of `idle-timeout`.
 #[derive(Serialize, JsonSchema)]
@@ -53,11 +51,15 @@ pub struct Answer {
     pub answered_s: Option<f64>,
     /// The smallest idle age at which a connection was forgotten or closed.
     pub forgotten_s: Option<f64>,
-    /// Keepalive settings so that the first probe and one retry arrive in
-    /// time (null: keepalive cannot keep these connections, because the
-    /// timeout is too short or the peer itself closed them).
+    /// The plan's idle time and interval, in whole seconds (null: no plan).
     pub recommended_idle_s: Option<u64>,
     pub recommended_interval_s: Option<u64>,
+    /// `Keepalive::for_path`'s settings for the lower end of the measured
+    /// interval (null: no plan, and `plan_error` says why).
+    pub plan: Option<Box<Plan>>,
+    /// Why there is no plan: the peer itself closed idle connections (probes
+    /// do not reset its timer), or `Keepalive::for_path` refused.
+    pub plan_error: Option<String>,
     pub closed_by_peer: bool,
     /// How many connections the peer closed itself.
     pub closed_connections: usize,
@@ -68,17 +70,31 @@ pub struct Answer {
 }
 
 impl IdleTimeoutEvent {
-    /// The `result` event of a search of `peer`, finished after `elapsed`.
+    /// The `result` event of a search of `peer`, finished after `elapsed`,
+    /// with the plan for `detect_within` (by default twice the lower end).
     pub fn result(
         planner: &Planner,
         peer: String,
         elapsed: Duration,
         probes: usize,
         closed_connections: usize,
+        detect_within: Option<Duration>,
     ) -> IdleTimeoutEvent {
         let f = planner.finding();
-        // Probes do not reset a server application's own idle timer.
-        let recommended = recommend(f.lo).filter(|_| !f.closed_by_peer);
+        let planned = match (f.hi, f.closed_by_peer) {
+            (None, _) => Err(None),
+            // Probes do not reset a server application's own idle timer.
+            (Some(_), true) => Err(Some(
+                "the peer itself closed idle connections: keepalive probes do not reset its timer"
+                    .to_string(),
+            )),
+            (Some(_), false) => plan(&peer, f.lo, detect_within).map_err(Some),
+        };
+        let (plan, plan_error) = match planned {
+            Ok(plan) => (Some(Box::new(plan)), None),
+            Err(error) => (None, error),
+        };
+        let whole = |s: f64| s as u64;
         IdleTimeoutEvent::Result(Answer {
             peer,
             found: f.hi.is_some(),
@@ -86,8 +102,10 @@ impl IdleTimeoutEvent {
             plus_minus_s: f.hi.map(|hi| round_ms((hi - f.lo) / 2.0)),
             answered_s: f.answered.then_some(round_ms(f.lo)),
             forgotten_s: f.hi.map(round_ms),
-            recommended_idle_s: recommended.map(|r| r.0),
-            recommended_interval_s: recommended.map(|r| r.1),
+            recommended_idle_s: plan.as_ref().map(|p| whole(p.idle_s)),
+            recommended_interval_s: plan.as_ref().map(|p| whole(p.interval_s)),
+            plan,
+            plan_error,
             closed_by_peer: f.closed_by_peer,
             closed_connections,
             anomalies: f.anomalies,
@@ -98,12 +116,10 @@ impl IdleTimeoutEvent {
     }
 }
 
-/// The settings to recommend for a path that forgets flows after more than
-/// `lo` seconds: the first probe and one retry both arrive before that.
-/// `None` when no keepalive setting can.
-fn recommend(lo: f64) -> Option<(u64, u64)> {
-    (lo >= SHORTEST_KEEPABLE)
-        .then(|| ((lo * 0.8).floor() as u64, ((lo * 0.1).floor() as u64).max(1)))
+/// A time safely below `lo` seconds, for advice: less the path's own error
+/// (1 %, at least 1 s), and never more than half of it off.
+fn below(lo: f64) -> f64 {
+    round_ms((lo - (lo / 100.0).max(1.0)).max(lo / 2.0))
 }
 
 impl Event for IdleTimeoutEvent {
@@ -136,7 +152,6 @@ impl Event for IdleTimeoutEvent {
 impl Answer {
     fn text(&self) -> String {
         let Answer { closed_by_peer, connections, probes, anomalies, .. } = *self;
-        let peer = &self.peer;
         let mut lines = Vec::new();
         match (self.idle_timeout_s, self.plus_minus_s, self.forgotten_s) {
             (Some(estimate), Some(plus_minus), Some(hi)) => {
@@ -157,18 +172,25 @@ impl Answer {
                     secs_text(estimate),
                     secs_text(plus_minus)
                 ));
-                match (self.recommended_idle_s, self.recommended_interval_s) {
-                    _ if closed_by_peer => lines.push(format!(
-                        "The peer itself closed {}: likely the server's own idle timeout, counted from the last data. \
-                         Keepalive probes do not reset it; to keep such connections, send data within {}.",
-                        plural(self.closed_connections as u64, "idle connection", "idle connections"),
-                        secs_text(self.answered_s.unwrap_or(hi))
-                    )),
-                    (Some(idle), Some(interval)) => lines.push(format!(
-                        "Recommended: keepalive idle {idle}s, interval {interval}s (so the first probe and one retry arrive in time), e.g.\n  tcp-keepalive watch {peer} --idle {idle}s --interval {interval}s"
-                    )),
-                    _ => lines.push(format!(
-                        "Connections are {how} within {SHORTEST_KEEPABLE}s: keepalive (1s at the least) cannot keep them."
+                let closed = plural(self.closed_connections as u64, "idle connection", "idle connections");
+                match (&self.plan, &self.plan_error) {
+                    // Advice stays below the lower end of the measured interval.
+                    _ if closed_by_peer => lines.push(match self.answered_s {
+                        Some(lo) => format!(
+                            "The peer itself closed {closed}: likely the server's own idle timeout, counted from the last data. \
+                             Keepalive probes do not reset it; to keep such connections, send data at least every {} \
+                             (below the {} that were kept).",
+                            secs_text(below(lo)),
+                            secs_text(lo)
+                        ),
+                        None => format!(
+                            "The peer itself closed {closed} before any probe was answered: keepalive cannot keep them."
+                        ),
+                    }),
+                    (Some(plan), _) => lines.push(plan.text()),
+                    (None, error) => lines.push(format!(
+                        "No keepalive plan: {}.",
+                        error.as_deref().unwrap_or("nothing was measured")
                     )),
                 }
                 lines.push(format!(
@@ -200,6 +222,8 @@ mod tests {
     use super::*;
 
     fn answer(closed_by_peer: bool) -> Answer {
+        let plan =
+            (!closed_by_peer).then(|| Box::new(plan("192.0.2.7:22", 349.489, None).unwrap()));
         Answer {
             peer: "192.0.2.7:22".into(),
             found: true,
@@ -207,8 +231,10 @@ mod tests {
             plus_minus_s: Some(0.022),
             answered_s: Some(349.489),
             forgotten_s: Some(349.533),
-            recommended_idle_s: Some(279),
-            recommended_interval_s: Some(34),
+            recommended_idle_s: plan.as_ref().map(|p| p.idle_s as u64),
+            recommended_interval_s: plan.as_ref().map(|p| p.interval_s as u64),
+            plan,
+            plan_error: None,
             closed_by_peer,
             closed_connections: if closed_by_peer { 21 } else { 0 },
             anomalies: 1,
@@ -223,18 +249,24 @@ mod tests {
         let text = answer(false).text();
         assert!(text.contains("349.511s ± 0.022s"), "{text}");
         assert!(text.contains("after 349.489s idle") && text.contains("after 349.533s"), "{text}");
-        assert!(text.contains("tcp-keepalive watch 192.0.2.7:22 --idle 279s"), "{text}");
         assert!(text.contains("1 answer contradicted"), "{text}");
+        // The for_path plan for the lower end, 349.489 s: never at or past it.
+        assert!(text.contains("for a path timeout of 349.489s"), "{text}");
+        assert!(text.contains("idle 175s, interval 58s, 3 retries"), "{text}");
+        let watch = "tcp-keepalive watch 192.0.2.7:22 --idle 175s --interval 58s --retries 3";
+        assert!(text.contains(watch), "{text}");
+        let rust = "Keepalive::for_path(std::time::Duration::from_millis(349489), std::time::Duration::from_millis(698978))?;";
+        assert!(text.contains(rust), "{text}");
         let text = answer(true).text();
         assert!(text.contains("closed 21 idle connections"), "{text}");
+        assert!(text.contains("send data at least every 345.994s (below the 349.489s"), "{text}");
     }
 
     #[test]
-    fn recommendations_leave_room_for_one_lost_probe() {
-        for lo in [2.0, 4.6, 60.0, 349.0] {
-            let (idle, interval) = recommend(lo).unwrap();
-            assert!(idle >= 1 && ((idle + interval) as f64) <= lo, "{lo}: {idle} + {interval}");
+    fn advice_stays_below_the_lower_end() {
+        for lo in [0.02, 1.0, 1.5, 9.02, 60.0, 349.0] {
+            assert!(below(lo) < lo && below(lo) > 0.0, "{lo}: {}", below(lo));
         }
-        assert_eq!(recommend(1.9), None);
+        assert_eq!(below(9.02), 8.02);
     }
 }

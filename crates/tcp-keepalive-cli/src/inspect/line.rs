@@ -37,6 +37,9 @@ impl Connection {
                 if self.too_slow == Some(true) {
                     line.push_str("; SLOWER than --max-detection");
                 }
+                if self.survives_path == Some(false) {
+                    line.push_str("; DROPPED by the path (--path-timeout)");
+                }
             }
         }
         if let Some(problem) = &self.problem {

@@ -7,7 +7,7 @@ use super::containers;
 use super::owners;
 use super::read::ExactReader;
 use super::report::{Connection, Exposition, InspectEvent, SocketKind, Summary};
-use super::verdict::{connection, hidden_owner};
+use super::verdict::{connection, hidden_owner, Limits};
 use super::{listing, namespaces, InspectArgs, StateFilter};
 use crate::metrics;
 use crate::output::{secs, Exit, Failure, Outcome, Output};
@@ -74,8 +74,15 @@ pub fn collect(args: &InspectArgs, deadline: Option<Instant>) -> Result<Inspecti
     let mut reader = ExactReader::default();
     let mut containers = containers::ByPid::default();
     let mut connections = Vec::with_capacity(found.len());
-    let mut summary =
-        Summary { max_detection_s: max.map(secs), too_slow: max.map(|_| 0), ..Summary::default() };
+    let path = args.path_timeout.as_ref().map(|p| p.value);
+    let mut summary = Summary {
+        max_detection_s: max.map(secs),
+        too_slow: max.map(|_| 0),
+        path_timeout_s: path.map(secs),
+        path_name: args.path_timeout.as_ref().and_then(|p| Some(p.middlebox?.name.to_string())),
+        dropped_by_path: path.map(|_| 0),
+        ..Summary::default()
+    };
     for listed in &listing.sockets {
         if deadline.is_some_and(|deadline| Instant::now() > deadline) {
             let message = format!(
@@ -95,7 +102,7 @@ pub fn collect(args: &InspectArgs, deadline: Option<Instant>) -> Result<Inspecti
             None => Err(hidden_owner(socket, owners.hidden)),
         };
         let faulty = matches!(read, Err(Some(_)));
-        let mut connection = connection(socket, owner, read, space.defaults, max);
+        let mut connection = connection(socket, owner, read, space.defaults, Limits { max, path });
         connection.container = owner.and_then(|o| containers.of(o.pid));
         if args.all_namespaces {
             (connection.netns_inode, connection.netns_name) =
@@ -105,9 +112,10 @@ pub fn collect(args: &InspectArgs, deadline: Option<Instant>) -> Result<Inspecti
         connections.push(connection);
     }
     summary.problems += owners.unreadable.len() + listing.skipped.len();
-    let exit = match (summary.too_slow, summary.problems) {
-        (Some(slow), _) if slow > 0 => Exit::SlowDetection,
-        (_, 0) => Exit::Success,
+    let exit = match (summary.dropped_by_path, summary.too_slow, summary.problems) {
+        (Some(dropped), _, _) if dropped > 0 => Exit::DroppedByPath,
+        (_, Some(slow), _) if slow > 0 => Exit::SlowDetection,
+        (_, _, 0) => Exit::Success,
         _ => Exit::Incomplete,
     };
     summary.exit_code = exit as u8;
@@ -136,5 +144,8 @@ fn count(summary: &mut Summary, c: &Connection, faulty: bool) {
     }
     if let (Some(true), Some(slow)) = (c.too_slow, &mut summary.too_slow) {
         *slow += 1;
+    }
+    if let (Some(false), Some(dropped)) = (c.survives_path, &mut summary.dropped_by_path) {
+        *dropped += 1;
     }
 }

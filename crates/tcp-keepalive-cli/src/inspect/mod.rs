@@ -51,6 +51,7 @@ pub use report::{Connection, InspectEvent, Summary};
 pub use linux::{collect, Inspection};
 
 use crate::args::{duration, pid, port, Typed};
+use crate::path_timeout::{inspect_help, path_timeout, PathTimeout};
 
 /// `inspect` arguments.
 #[derive(Debug, Args)]
@@ -71,6 +72,13 @@ pub struct InspectArgs {
     /// to notice a dead peer, or never would.
     #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
     pub max_detection: Option<Typed<Duration>>,
+
+    /// A path (NAT, firewall, load balancer) that forgets flows idle this
+    /// long: a duration, or a known middlebox's name (see below). Each
+    /// connection then says whether it survives that path (keepalive on, and
+    /// its first probe leaves in time); exit code 10 when one would be dropped.
+    #[arg(long, value_name = "DURATION|NAME", value_parser = path_timeout, allow_hyphen_values = true, long_help = inspect_help())]
+    pub path_timeout: Option<PathTimeout>,
 
     /// Print only counts in the Prometheus text format, the families
     /// `exporter` serves (for node_exporter's textfile collector), instead of

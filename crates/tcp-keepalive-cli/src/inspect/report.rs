@@ -97,6 +97,11 @@ pub struct Connection {
     /// peer later than that, or never; null when that depends on assumed
     /// values or cannot be told (and without --max-detection).
     pub too_slow: Option<bool>,
+    /// With --path-timeout, for connections: true when keepalive is on and
+    /// the first probe leaves before the path forgets the flow, false
+    /// otherwise (exit code 10); null when the values are not known exactly
+    /// (and for listeners, TIME_WAIT, and without --path-timeout).
+    pub survives_path: Option<bool>,
     /// With --all-namespaces: the network namespace's inode (as in
     /// `readlink /proc/PID/ns/net`); null without it.
     pub netns_inode: Option<u64>,
@@ -126,6 +131,11 @@ pub struct Summary {
     pub max_detection_s: Option<f64>,
     /// With --max-detection: connections slower than it (exit code 8).
     pub too_slow: Option<usize>,
+    /// With --path-timeout: its value, and the name it was given by (a known middlebox).
+    pub path_timeout_s: Option<f64>,
+    pub path_name: Option<String>,
+    /// With --path-timeout: connections that path would drop (exit code 10).
+    pub dropped_by_path: Option<usize>,
     pub exit_code: u8,
 }
 
@@ -150,6 +160,14 @@ impl Event for InspectEvent {
                 );
                 if let (Some(max), Some(slow)) = (s.max_detection_s, s.too_slow) {
                     let _ = write!(text, "; {slow} slower than --max-detection {}", human_s(max));
+                }
+                if let (Some(path), Some(dropped)) = (s.path_timeout_s, s.dropped_by_path) {
+                    let name = s.path_name.as_ref().map_or(String::new(), |n| format!(" ({n})"));
+                    let path = human_s(path);
+                    let _ = write!(
+                        text,
+                        "; {dropped} dropped by a path forgetting flows idle {path}{name}"
+                    );
                 }
                 if s.problems > 0 {
                     let _ = write!(text, "; {}", plural(s.problems as u64, "problem", "problems"));

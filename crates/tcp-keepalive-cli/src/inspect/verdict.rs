@@ -13,6 +13,13 @@ use super::sockets::{DiagSocket, PendingTimer};
 use crate::output::{plural, secs, KeepaliveFields};
 use crate::tcp_info::TcpState;
 
+/// What each connection is checked against: `--max-detection`, `--path-timeout`.
+#[derive(Clone, Copy)]
+pub struct Limits {
+    pub max: Option<Duration>,
+    pub path: Option<Duration>,
+}
+
 /// The line for `socket`: exact when it was read, else inferred (`why` not:
 /// `None` when no process holds it, which is no fault).
 pub fn connection(
@@ -20,7 +27,7 @@ pub fn connection(
     owner: Option<&Owner>,
     read: Result<Exact, Option<String>>,
     defaults: Option<Keepalive>,
-    max: Option<Duration>,
+    Limits { max, path }: Limits,
 ) -> Connection {
     let kind = SocketKind::of(socket.state);
     let (keepalive, config, exact, problem, probes, last_data, assumed) = match read {
@@ -37,7 +44,7 @@ pub fn connection(
     };
     let bound = match keepalive {
         _ if kind != SocketKind::Connection => None,
-        Some(true) => config.detection_bound(),
+        Some(true) => config.idle_detection_bound(),
         // TCP_USER_TIMEOUT alone still ends a connection whose data goes unacknowledged.
         _ => config.user_timeout(),
     };
@@ -52,6 +59,12 @@ pub fn connection(
     };
     // Connections only: sock_diag gives TIME_WAIT sockets no tcp_info.
     let connected = kind == SocketKind::Connection;
+    // Listeners and TIME_WAIT have no flow to keep; inferred values are guesses.
+    let survives_path = path.filter(|_| exact && connected).and_then(|path| match keepalive {
+        Some(true) => config.probes_within(path),
+        Some(false) => Some(false),
+        None => None,
+    });
     Connection {
         kind,
         pid: owner.map(|o| o.pid),
@@ -74,6 +87,7 @@ pub fn connection(
         last_data_recv_s: Some(secs(last_data)).filter(|_| connected),
         problem,
         too_slow,
+        survives_path,
         netns_inode: None,
         netns_name: None,
         container: None,

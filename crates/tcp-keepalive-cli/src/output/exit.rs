@@ -37,6 +37,7 @@ exit_codes! {
     Incomplete = 7: "inspect: some connection or process could not be read exactly (no such pid, it exited, the socket closed, no permission); apply: some socket or process could not be configured (no such pid, it exited, the socket closed); each is shown on its line",
     SlowDetection = 8: "inspect --max-detection: a listed connection would notice a dead peer later than that, or never; before 7",
     NoPrivilege = 9: "demo: no privilege to silence a peer (CAP_NET_ADMIN), and no user namespace to get it in; apply: no permission to reach a process's sockets (ptrace access), shown on its line",
+    DroppedByPath = 10: "inspect --path-timeout: a listed connection would be dropped by that path (keepalive off, or its first probe too late); before 8 and 7",
     Interrupted = 130: "interrupted (Ctrl-C, SIGTERM or SIGHUP)",
 }
 
@@ -66,7 +67,9 @@ impl Exit {
             "watch" => &[Exit::PeerDead, Exit::PeerClosed, Exit::Unsupported],
             "idle-timeout" => &[Exit::Unsupported, Exit::NoTimeout],
             "defaults" => &[Exit::Unsupported],
-            "inspect" => &[Exit::Unsupported, Exit::Incomplete, Exit::SlowDetection],
+            "inspect" => {
+                &[Exit::Unsupported, Exit::Incomplete, Exit::SlowDetection, Exit::DroppedByPath]
+            }
             "exporter" => &[Exit::Unsupported],
             "apply" => &[Exit::Unsupported, Exit::Incomplete, Exit::NoPrivilege],
             "completions" | "man" => &[],
@@ -126,7 +129,7 @@ impl Failure {
     /// this OS lacks; every other error, `Unsupported` from the kernel
     /// included, is a system error.
     pub fn io(doing: impl fmt::Display, err: io::Error) -> Failure {
-        let exit = SettingError::of(&err).map_or(Exit::Error, |refused| refusal(refused).0);
+        let exit = library_refusal(&err).map_or(Exit::Error, |refused| refusal(refused).0);
         Failure::new(exit, format!("{doing}: {err}"))
     }
 
@@ -138,7 +141,7 @@ impl Failure {
         typed: impl Fn(Setting) -> Option<(&'static str, String)>,
     ) -> Failure {
         let Some((detail, (flag, text))) =
-            SettingError::of(&err).and_then(|d| Some((d, typed(d.setting())?)))
+            library_refusal(&err).and_then(|d| Some((d, typed(d.setting())?)))
         else {
             return Failure::io(doing, err);
         };
@@ -150,6 +153,12 @@ impl Failure {
         let setting = detail.setting();
         Failure::new(exit, format!("{flag} {text}: {setting} {why}{option}"))
     }
+}
+
+/// The library's own refusal inside `err`, made before any system call; not
+/// a value the kernel refused ([`Problem::Refused`]), which is a system error.
+fn library_refusal(err: &io::Error) -> Option<&SettingError> {
+    SettingError::of(err).filter(|detail| *detail.problem() != Problem::Refused)
 }
 
 /// The exit code for one of the library's refusals, and why, after the

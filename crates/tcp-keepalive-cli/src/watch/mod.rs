@@ -19,6 +19,7 @@ pub use events::WatchEvent;
 
 use crate::args::{count, duration, KeepaliveFlags, Typed};
 use crate::output::{human, plural, secs, Exit, KeepaliveFields, Outcome, Output};
+use crate::path_timeout::{self, path_timeout, PathTimeout};
 use crate::sampler::{describe, Sampler, Seen};
 use crate::target::Target;
 
@@ -48,6 +49,18 @@ pub struct WatchArgs {
     #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true)]
     pub user_timeout: Option<Typed<Duration>>,
 
+    /// Instead of --idle, --interval and --retries: the settings
+    /// `Keepalive::for_path` plans for a path that forgets flows idle this
+    /// long (a duration, or a known middlebox's name as in `inspect
+    /// --path-timeout`). Exit code 2 when no settings can keep such a path.
+    #[arg(long, value_name = "DURATION|NAME", value_parser = path_timeout, allow_hyphen_values = true, conflicts_with_all = ["idle", "interval", "retries"])]
+    pub path_timeout: Option<PathTimeout>,
+
+    /// With --path-timeout: the dead-peer detection time to plan for
+    /// (default: twice the path timeout).
+    #[arg(long, value_name = "DURATION", value_parser = duration, allow_hyphen_values = true, requires = "path_timeout")]
+    pub detect_within: Option<Typed<Duration>>,
+
     /// Give up connecting after this long.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = duration, allow_hyphen_values = true)]
     pub connect_timeout: Typed<Duration>,
@@ -62,7 +75,17 @@ pub fn run(args: &WatchArgs, out: &Output) -> Outcome {
         user_timeout: args.user_timeout.as_ref(),
     };
     // Refuse bad settings before touching the network.
-    let config = flags.checked()?;
+    let config = match &args.path_timeout {
+        Some(path) => {
+            let mut config = path_timeout::plan(path, args.detect_within.as_ref())?;
+            if let Some(user_timeout) = &args.user_timeout {
+                config = config.with_user_timeout(user_timeout.value);
+            }
+            config.check().map_err(|e| flags.failure("invalid keepalive settings", e))?;
+            config
+        }
+        None => flags.checked()?,
+    };
     let target = Target::new(&args.target, &args.connect_timeout)?;
     let stream = target.connect()?;
     stream
@@ -73,7 +96,7 @@ pub fn run(args: &WatchArgs, out: &Output) -> Outcome {
         Ok(read) if read.idle().is_some() => read,
         _ => config,
     };
-    let bound = effective.detection_bound();
+    let bound = effective.idle_detection_bound();
     out.emit(&WatchEvent::Connected {
         peer: stream.peer_addr().map_or("?".into(), |a| a.to_string()),
         local: stream.local_addr().map_or("?".into(), |a| a.to_string()),

@@ -11,10 +11,11 @@
 
 use std::{error, fmt, io};
 
-use crate::ext::{Role, SocketRef};
 use crate::{Keepalive, SettingError};
 
 pub(crate) mod liveness;
+#[cfg(all(test, any(unix, target_os = "wasi")))]
+pub(crate) mod model;
 pub(crate) mod platform;
 pub(crate) mod table;
 
@@ -38,6 +39,47 @@ pub(crate) use none::*;
 pub(crate) use platform::PLATFORM;
 use table::{Plan, Platform};
 
+/// What a socket is known to be, so that listener checks need no system call
+/// for the types that say it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Role {
+    Listener,
+    Stream,
+    /// A `SocketRef` built from any owner: ask the kernel when it matters.
+    Unknown,
+}
+
+/// The table the backend runs on: this OS's. In unit tests, that of the
+/// kernel model installed on the calling thread, if any (`model`).
+#[cfg(not(all(test, any(unix, target_os = "wasi"))))]
+#[inline(always)]
+pub(crate) fn platform() -> &'static Platform {
+    &PLATFORM
+}
+
+#[cfg(all(test, any(unix, target_os = "wasi")))]
+pub(crate) fn platform() -> &'static Platform {
+    model::platform().unwrap_or(&PLATFORM)
+}
+
+/// The running kernel's release as (major, minor), read once, where a table
+/// depends on it (Linux and Android: whether the retransmission timer is
+/// clamped to the user timeout). `None` if unknown, which the bound treats as
+/// the older kernel.
+pub(crate) fn kernel_release() -> Option<(u32, u32)> {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        static RELEASE: std::sync::OnceLock<Option<(u32, u32)>> = std::sync::OnceLock::new();
+        *RELEASE.get_or_init(|| {
+            let text = std::fs::read_to_string("/proc/sys/kernel/osrelease").ok()?;
+            let mut numbers = text.trim().split(['.', '-']).map(str::parse::<u32>);
+            Some((numbers.next()?.ok()?, numbers.next()?.ok()?))
+        })
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    None
+}
+
 /// The checks every `set_config` makes before its first system call.
 pub(crate) fn check(config: &Keepalive) -> Result<(), SettingError> {
     PLATFORM.plan(config).map(|_| ())
@@ -48,24 +90,26 @@ pub(crate) fn check(config: &Keepalive) -> Result<(), SettingError> {
 /// Asks the kernel (`SO_ACCEPTCONN`) only when that is needed and not known.
 pub(crate) fn plan_for(
     platform: &Platform,
-    socket: SocketRef<'_>,
+    socket: Handle<'_>,
+    role: Role,
     config: &Keepalive,
 ) -> io::Result<Plan> {
     let plan = platform.plan(config)?;
-    refuse_listener(platform.listener_refusal(config).as_ref(), socket)?;
+    refuse_listener(platform.listener_refusal(config).as_ref(), socket, role)?;
     Ok(plan)
 }
 
 /// Returns `refusal` if there is one and `socket` is listening.
 pub(crate) fn refuse_listener(
     refusal: Option<&SettingError>,
-    socket: SocketRef<'_>,
+    socket: Handle<'_>,
+    role: Role,
 ) -> io::Result<()> {
     let Some(refusal) = refusal else { return Ok(()) };
-    let listening = match socket.role {
+    let listening = match role {
         Role::Listener => true,
         Role::Stream => false,
-        Role::Unknown => is_listening(socket.handle)?,
+        Role::Unknown => is_listening(socket)?,
     };
     if listening {
         return Err(refusal.clone().into());
@@ -74,9 +118,9 @@ pub(crate) fn refuse_listener(
 }
 
 /// `set_keepalive_config`: validate everything, then write.
-pub(crate) fn set_config(socket: SocketRef<'_>, config: &Keepalive) -> io::Result<()> {
-    let plan = plan_for(&PLATFORM, socket, config)?;
-    write_plan(socket.handle, &plan, config)
+pub(crate) fn set_config(socket: Handle<'_>, role: Role, config: &Keepalive) -> io::Result<()> {
+    let plan = plan_for(platform(), socket, role, config)?;
+    write_plan(socket, &plan, config)
 }
 
 /// An OS error, with which option failed and what had been applied. The
@@ -100,27 +144,53 @@ impl error::Error for OsError {
 }
 
 pub(crate) fn with_context(context: String, os: io::Error) -> io::Error {
+    let (context, kind) = explain(context, &os);
+    io::Error::new(kind, OsError { context, os })
+}
+
+/// The kind for an OS error, and `context` with a hint where the kind needs one.
+fn explain(context: String, os: &io::Error) -> (String, io::ErrorKind) {
     // ENOPROTOOPT (and EOPNOTSUPP, which std already calls Unsupported): the
     // kernel's answer that this socket, or this kernel, lacks the option. That
     // differs from a setting this OS has no option for (a `SettingError`).
-    let kind = if is_no_such_option(&os) { io::ErrorKind::Unsupported } else { os.kind() };
-    let hint = match kind {
-        io::ErrorKind::Unsupported => {
-            " (the kernel does not know this option here: not a TCP socket, or an older kernel)"
-        }
-        _ => "",
-    };
-    io::Error::new(kind, OsError { context: format!("{context}{hint}"), os })
+    let kind = if is_no_such_option(os) { io::ErrorKind::Unsupported } else { os.kind() };
+    if kind != io::ErrorKind::Unsupported {
+        return (context, kind);
+    }
+    let hint = " (the kernel does not know this option here: not a TCP socket, or an older kernel)";
+    (format!("{context}{hint}"), kind)
+}
+
+/// What failed and what had already been applied, as the start of a message.
+fn failed_after(option: &str, applied: &[&str]) -> String {
+    if applied.is_empty() {
+        format!("setting {option} failed, nothing was changed")
+    } else {
+        format!("setting {option} failed after {} had been applied", applied.join(", "))
+    }
 }
 
 /// Adds which option failed, and what had already been applied, to an OS error.
 pub(crate) fn syscall_failed(option: &str, applied: &[&str], err: io::Error) -> io::Error {
-    let context = if applied.is_empty() {
-        format!("setting {option} failed, nothing was changed")
-    } else {
-        format!("setting {option} failed after {} had been applied", applied.join(", "))
-    };
-    with_context(context, err)
+    with_context(failed_after(option, applied), err)
+}
+
+/// The kernel refused the option that sets `setting` (asked as `value`),
+/// after the options `applied` (with their settings) had been written: a
+/// [`SettingError`] that says so, keeping the OS error as its source.
+#[cfg_attr(windows, allow(dead_code))] // The Windows backend reports its own way.
+pub(crate) fn setting_refused(
+    setting: crate::Setting,
+    value: crate::Value,
+    option: &'static str,
+    applied: &[(crate::Setting, &'static str)],
+    os: io::Error,
+) -> io::Error {
+    let names: Vec<&str> = applied.iter().map(|(_, name)| *name).collect();
+    let (context, kind) = explain(failed_after(option, &names), &os);
+    let applied = applied.iter().map(|(setting, _)| *setting).collect();
+    let refusal = crate::error::KernelRefusal { applied, context, kind, os };
+    SettingError::refused(setting, value, platform().os, option, refusal).into()
 }
 
 /// `liveness()` asked of a listening socket, out of line.

@@ -8,8 +8,11 @@
 use std::io;
 use std::time::Duration;
 
+mod path;
 #[cfg(test)]
 mod tests;
+
+pub(crate) use path::TimerSlack;
 
 use crate::error::{Problem, Setting, SettingError, Value};
 use crate::Keepalive;
@@ -54,6 +57,11 @@ pub(crate) struct TcpOption {
     /// At most `i32::MAX`, so every accepted value fits the C `int` the OS takes.
     pub max: u32,
     pub on_listener: OnListener,
+    /// Older releases of this OS lack the option (they answer ENOPROTOOPT);
+    /// the table names the release that added it. Such options are written
+    /// first, so that an older kernel refuses the config before anything
+    /// changed. (A flag, not the name: plans stay small on the hot path.)
+    pub added_later: bool,
 }
 
 // The constructors the tables in `platform/` use; each OS uses only some.
@@ -61,7 +69,16 @@ pub(crate) struct TcpOption {
 impl TcpOption {
     const fn new(name: &'static str, id: i32, unit: Unit, min: u32, max: u32) -> Self {
         let level = super::platform::IPPROTO_TCP;
-        TcpOption { name, level, id, unit, min, max, on_listener: OnListener::NotInherited }
+        TcpOption {
+            name,
+            level,
+            id,
+            unit,
+            min,
+            max,
+            on_listener: OnListener::NotInherited,
+            added_later: false,
+        }
     }
 
     pub const fn seconds(name: &'static str, id: i32, min: u32, max: u32) -> Self {
@@ -83,6 +100,13 @@ impl TcpOption {
     /// Sets what the option does on a listening socket (every table says it).
     pub const fn on_listener(mut self, on_listener: OnListener) -> Self {
         self.on_listener = on_listener;
+        self
+    }
+
+    /// Marks the option as added in `_release` (named for the reader):
+    /// older releases lack it.
+    pub const fn since(mut self, _release: &'static str) -> Self {
+        self.added_later = true;
         self
     }
 }
@@ -137,8 +161,10 @@ impl TcpOption {
 pub(crate) enum UserTimeoutScope {
     /// Linux: unacknowledged data is dropped once it is this old, and it also
     /// replaces the probe count on an idle connection (net/ipv4/tcp_timer.c,
-    /// `tcp_keepalive_timer` and `tcp_write_timeout`).
-    DataAndIdleProbes,
+    /// `tcp_keepalive_timer` and `tcp_write_timeout`). From release
+    /// `exact_since` the retransmission timer is clamped to the time left, so
+    /// the drop comes at the limit; before, up to `late_before` after it.
+    DataAndIdleProbes { exact_since: (u32, u32), late_before: Duration },
     /// Only retransmissions of unacknowledged data. The kernel compares the
     /// time against the limit only when its retransmission timer fires, so the
     /// drop may come up to `late_by` after the limit (the first retransmission
@@ -150,6 +176,31 @@ impl UserTimeoutScope {
     /// For an OS without a user timeout.
     #[allow(dead_code)] // Each OS uses one.
     pub const NONE: Self = UserTimeoutScope::DataOnly { late_by: Duration::ZERO };
+}
+
+/// How the backend asks the kernel whether a socket is listening, where a
+/// value would kill a listener and the caller's type does not say it.
+#[allow(dead_code)] // Each OS uses one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum ListenerProbe {
+    /// `getsockopt(SOL_SOCKET, SO_ACCEPTCONN)` is non-zero.
+    AcceptConn,
+    /// The first byte of a TCP-level option that reports the connection's
+    /// state is `listen` (Apple: `TCP_CONNECTION_INFO`'s `tcpi_state`, since
+    /// xnu has no `SO_ACCEPTCONN`).
+    TcpState { name: &'static str, id: i32, listen: u8 },
+}
+
+/// Where a listening socket reports how many connections wait in its accept
+/// queue, handshake completed (read once by `AcceptKeepalive::new`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct AcceptQueue {
+    pub name: &'static str,
+    /// `true`: at the socket level (`SOL_SOCKET`); `false`: `IPPROTO_TCP`.
+    pub socket_level: bool,
+    pub id: i32,
+    /// Byte offset of the `u32` count in the option's value.
+    pub offset: usize,
 }
 
 /// Everything a backend needs to know about one OS. One constant per OS, in `platform/`.
@@ -166,6 +217,21 @@ pub(crate) struct Platform {
     /// is read back, and a changed one undone and refused.
     #[cfg_attr(windows, allow(dead_code))] // Read by the Unix/WASI backend only.
     pub host_clamps_silently: bool,
+    #[cfg_attr(windows, allow(dead_code))] // Windows has SO_ACCEPTCONN.
+    pub listener_probe: ListenerProbe,
+    /// Where a listener reports its accept queue, if this OS has such an option.
+    pub accept_queue: Option<AcceptQueue>,
+    /// The keepalive drop counts from the last segment received even while
+    /// sent data waits for its acknowledgement, so a write never postpones
+    /// it. Where false, a write during probing hands the connection to the
+    /// user timeout (or the system's retransmission limit).
+    pub keepalive_counts_through_writes: bool,
+    /// The option that holds how long after the idle time an unanswered
+    /// connection is dropped, where the kernel checks that time instead of
+    /// counting probes (illumos, Solaris: `TCP_KEEPALIVE_ABORT_THRESHOLD`).
+    pub keepalive_abort: Option<TcpOption>,
+    /// How late the keepalive timer may fire (`Keepalive::for_path`'s margin).
+    pub keepalive_timer_slack: TimerSlack,
 }
 
 /// The options to write, in order, with their raw values. Built before any
@@ -198,6 +264,11 @@ impl Platform {
             user_timeout: None,
             user_timeout_scope: UserTimeoutScope::NONE,
             host_clamps_silently: false,
+            listener_probe: ListenerProbe::AcceptConn,
+            accept_queue: None,
+            keepalive_counts_through_writes: false,
+            keepalive_abort: None,
+            keepalive_timer_slack: TimerSlack::ASSUMED,
         }
     }
 
@@ -212,6 +283,19 @@ impl Platform {
 
     fn options(&self) -> impl Iterator<Item = TcpOption> + '_ {
         SETTINGS.into_iter().filter_map(|s| self.option(s))
+    }
+
+    /// True when some option is missing from older releases of this OS: then
+    /// those are written first. A constant per table, so the common case
+    /// compiles to one pass.
+    #[inline]
+    #[cfg_attr(windows, allow(dead_code))] // The Windows backend orders its own writes.
+    pub fn has_options_added_later(&self) -> bool {
+        let later = |o: &Option<TcpOption>| matches!(o, Some(o) if o.added_later);
+        later(&self.idle)
+            || later(&self.interval)
+            || later(&self.retries)
+            || later(&self.user_timeout)
     }
 
     /// True when the OS has no per-socket tuning at all (OpenBSD, Haiku).
@@ -312,9 +396,23 @@ impl Platform {
         };
         let idle = duration(get(self.idle)?);
         let interval = duration(get(self.interval)?);
-        let retries = count(get(self.retries)?);
+        let mut retries = count(get(self.retries)?);
         let user_timeout = duration(get(self.user_timeout)?);
-        Ok(Keepalive::set(idle, interval, retries, user_timeout))
+        let Some(option) = self.keepalive_abort else {
+            return Ok(Keepalive::set(idle, interval, retries, user_timeout));
+        };
+        // The kernel drops at idle + this threshold: keep it when interval ×
+        // count does not say it. 0 means probing forever: then no count holds.
+        let abort = duration(get(Some(option))?);
+        let counted = interval.zip(retries).and_then(|(i, n)| i.checked_mul(n));
+        if abort.is_none() {
+            retries = None;
+        }
+        let config = Keepalive::set(idle, interval, retries, user_timeout);
+        Ok(match abort {
+            Some(abort) if counted != Some(abort) => config.with_idle_abort(abort),
+            _ => config,
+        })
     }
 
     /// `value` of `setting` as the OS would run it, for the detection bound:
@@ -328,19 +426,55 @@ impl Platform {
                 Value::Count(n) => n.into(),
             };
         };
-        let raw = option.raw(value).max(option.smallest().into());
-        raw * match option.unit {
-            Unit::Seconds => 1_000_000_000,
-            Unit::Millis => 1_000_000,
-            Unit::HalfSeconds => 500_000_000,
-            Unit::Count => 1,
-        }
+        option.raw(value).max(option.smallest().into()) * option.unit_nanos()
     }
 
     /// The worst case from the peer's last sign of life until the OS drops a
-    /// dead connection: idle, and, when a user timeout is set, with
-    /// unacknowledged data too. `None` when a value it needs is unknown.
-    pub fn detection_bound(&self, config: &Keepalive) -> Option<Duration> {
+    /// dead connection that stays idle: no write after that sign of life.
+    /// `None` when a value it needs is unknown.
+    pub fn idle_detection_bound(&self, config: &Keepalive) -> Option<Duration> {
+        self.idle_bound(config).map(from_nanos_saturating)
+    }
+
+    /// The worst case from the peer's last sign of life until the OS drops a
+    /// dead connection, whatever the program does meanwhile: a write while
+    /// keepalive probes stands keepalive down where the OS stops probing with
+    /// data in flight, and the user timeout then counts from the write.
+    /// `release`: the running kernel's (major, minor), where the table needs
+    /// it. `None` when a value it needs is unknown, or when nothing in the
+    /// config bounds that case (no user timeout: the system's retransmission
+    /// limit decides).
+    pub fn detection_bound(
+        &self,
+        config: &Keepalive,
+        release: Option<(u32, u32)>,
+    ) -> Option<Duration> {
+        let idle_bound = self.idle_bound(config)?;
+        if self.keepalive_counts_through_writes {
+            return Some(from_nanos_saturating(idle_bound));
+        }
+        self.user_timeout?;
+        let user_timeout =
+            config.user_timeout().map(|d| self.as_run(Setting::UserTimeout, Value::Duration(d)))?;
+        let late = match self.user_timeout_scope {
+            UserTimeoutScope::DataAndIdleProbes { exact_since, late_before } => {
+                if release.is_some_and(|running| running >= exact_since) {
+                    0
+                } else {
+                    late_before.as_nanos()
+                }
+            }
+            UserTimeoutScope::DataOnly { late_by } => late_by.as_nanos(),
+        };
+        // The last write can come just before the idle drop; the user timeout
+        // counts from it.
+        let bound = idle_bound.saturating_add(user_timeout).saturating_add(late);
+        Some(from_nanos_saturating(bound))
+    }
+
+    /// [`idle_detection_bound`](Self::idle_detection_bound) in `u128`
+    /// nanoseconds, saturating: the bound may only err upward.
+    fn idle_bound(&self, config: &Keepalive) -> Option<u128> {
         let mut values = [None; 4];
         for ((slot, setting), value) in values.iter_mut().zip(SETTINGS).zip(requested(config)) {
             *slot = value.map(|v| self.as_run(setting, v));
@@ -348,25 +482,28 @@ impl Platform {
         let [idle, interval, retries, user_timeout] = values;
         let (idle, interval) = (idle?, interval?);
         let user_timeout = user_timeout.filter(|_| self.user_timeout.is_some());
-        // In u128 nanoseconds, saturating: the bound may only err upward.
-        let idle_bound = match (self.user_timeout_scope, user_timeout) {
+        Some(match (self.user_timeout_scope, user_timeout) {
             // Linux: the probe count no longer matters; the connection is dropped
             // at the first probe tick (idle + k × interval, k ≥ 1) at or after
             // the user timeout.
-            (UserTimeoutScope::DataAndIdleProbes, Some(limit)) => {
+            (UserTimeoutScope::DataAndIdleProbes { .. }, Some(limit)) => {
                 let ticks = limit.saturating_sub(idle).div_ceil(interval.max(1));
                 idle.saturating_add(interval.saturating_mul(ticks.max(1)))
             }
-            _ => idle.saturating_add(interval.saturating_mul(retries?)),
-        };
-        let in_flight_bound = match (self.user_timeout_scope, user_timeout) {
-            (_, None) => 0,
-            (UserTimeoutScope::DataAndIdleProbes, Some(limit)) => limit,
-            (UserTimeoutScope::DataOnly { late_by }, Some(limit)) => {
-                limit.saturating_add(late_by.as_nanos())
+            // illumos, Solaris: dropped at the first probe that finds the
+            // connection silent for more than idle + the abort threshold
+            // (interval × count, unless read back otherwise): up to one
+            // interval later, one more second where the interval was read
+            // back truncated to seconds.
+            _ if self.keepalive_abort.is_some() => {
+                let window = match config.idle_abort() {
+                    Some(abort) => abort.as_nanos().saturating_add(1_000_000_000),
+                    None => interval.saturating_mul(retries?),
+                };
+                idle.saturating_add(window).saturating_add(interval)
             }
-        };
-        Some(from_nanos_saturating(idle_bound.max(in_flight_bound)))
+            _ => idle.saturating_add(interval.saturating_mul(retries?)),
+        })
     }
 }
 

@@ -7,10 +7,10 @@ use std::os::fd::{AsRawFd, BorrowedFd};
 
 use super::liveness::{after_peek, AfterPoll};
 use super::platform::{
-    Nfds, ENOPROTOOPT, LIVENESS, PLATFORM, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE,
+    Nfds, ENOPROTOOPT, IPPROTO_TCP, LIVENESS, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE,
 };
-use super::table::{requested, Plan, SETTINGS};
-use super::{read_failed, syscall_failed, with_context};
+use super::table::{requested, AcceptQueue, ListenerProbe, Plan, SETTINGS};
+use super::{platform, read_failed, setting_refused, syscall_failed, with_context};
 use crate::error::{Problem, SettingError};
 use crate::{Keepalive, Liveness};
 
@@ -71,8 +71,15 @@ struct PollFd {
     revents: i16,
 }
 
+// In unit tests, a kernel model installed on the calling thread answers these
+// calls instead of the OS (`super::model`); release builds call the OS directly.
+
 #[inline]
 fn set_option(fd: Handle<'_>, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
+    #[cfg(test)]
+    if let Some(answer) = super::model::setsockopt(fd.as_raw_fd(), level, name, value) {
+        return answer;
+    }
     let len = size_of::<c_int>() as SockLen;
     // SAFETY: `fd` is borrowed, so it stays open for the call; the pointer and
     // length describe `value`, a live `c_int`, which is what these options take.
@@ -85,6 +92,14 @@ fn set_option(fd: Handle<'_>, level: c_int, name: c_int, value: c_int) -> io::Re
 
 #[inline]
 fn get_option(fd: Handle<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
+    #[cfg(test)]
+    {
+        let mut value = [0; size_of::<c_int>()];
+        let answer = super::model::getsockopt(fd.as_raw_fd(), level, name, &mut value);
+        if let Some(answer) = answer {
+            return answer.map(|_| c_int::from_ne_bytes(value));
+        }
+    }
     let mut value: c_int = 0;
     let mut len = size_of::<c_int>() as SockLen;
     // SAFETY: `fd` is borrowed, so it stays open for the call; the kernel writes
@@ -95,6 +110,22 @@ fn get_option(fd: Handle<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
         return Err(io::Error::last_os_error());
     }
     Ok(value)
+}
+
+/// `getsockopt` of a value of any size; returns how many bytes the kernel wrote.
+fn get_bytes(fd: Handle<'_>, level: c_int, name: c_int, buf: &mut [u8]) -> io::Result<usize> {
+    #[cfg(test)]
+    if let Some(answer) = super::model::getsockopt(fd.as_raw_fd(), level, name, buf) {
+        return answer;
+    }
+    let mut len = buf.len() as SockLen;
+    // SAFETY: `fd` is borrowed, so it stays open for the call; the kernel
+    // writes at most `len` bytes, the length of `buf`, into `buf`.
+    let rc = unsafe { getsockopt(fd.as_raw_fd(), level, name, buf.as_mut_ptr().cast(), &mut len) };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(len as usize)
 }
 
 pub(crate) fn is_no_such_option(err: &io::Error) -> bool {
@@ -111,29 +142,86 @@ pub(crate) fn keepalive(fd: Handle<'_>) -> io::Result<bool> {
     Ok(get_option(fd, SOL_SOCKET, SO_KEEPALIVE)? != 0)
 }
 
-/// Whether `fd` is a listening socket (`SO_ACCEPTCONN`).
+/// Whether `fd` is a listening socket: `SO_ACCEPTCONN`, or the TCP state
+/// where the kernel has no `SO_ACCEPTCONN` (xnu).
 pub(crate) fn is_listening(fd: Handle<'_>) -> io::Result<bool> {
-    let listening = get_option(fd, SOL_SOCKET, SO_ACCEPTCONN);
-    Ok(listening.map_err(|e| read_failed("SO_ACCEPTCONN", e))? != 0)
+    match platform().listener_probe {
+        ListenerProbe::AcceptConn => {
+            let listening = get_option(fd, SOL_SOCKET, SO_ACCEPTCONN);
+            Ok(listening.map_err(|e| read_failed("SO_ACCEPTCONN", e))? != 0)
+        }
+        ListenerProbe::TcpState { name, id, listen } => {
+            // The state is the value's first byte; the kernel truncates the rest.
+            let mut state = [0u8; 1];
+            get_bytes(fd, IPPROTO_TCP, id, &mut state).map_err(|e| read_failed(name, e))?;
+            Ok(state[0] == listen)
+        }
+    }
+}
+
+/// How many connections wait in the accept queue of the listener `fd`;
+/// `None` when the kernel's answer is too short to hold the count.
+pub(crate) fn accept_queue_len(fd: Handle<'_>, queue: &AcceptQueue) -> io::Result<Option<usize>> {
+    let level = if queue.socket_level { SOL_SOCKET } else { IPPROTO_TCP };
+    let mut value = [0u8; 32];
+    let end = queue.offset + size_of::<u32>();
+    let len = get_bytes(fd, level, queue.id, &mut value[..end])
+        .map_err(|e| read_failed(queue.name, e))?;
+    let Some(count) = value.get(queue.offset..end).filter(|_| len >= end) else {
+        return Ok(None);
+    };
+    Ok(Some(u32::from_ne_bytes(count.try_into().expect("4 bytes")) as usize))
 }
 
 /// One `setsockopt` per value in the plan, then `SO_KEEPALIVE`: nothing else
 /// (where the host may clamp silently, also one `getsockopt` per value before
-/// and after).
+/// and after). The options this OS gained in a later release go first, so
+/// that an older kernel refuses before anything changed.
 pub(crate) fn write_plan(fd: Handle<'_>, plan: &Plan, asked: &Keepalive) -> io::Result<()> {
-    let previous = if PLATFORM.host_clamps_silently { Some(read_plan(fd, plan)?) } else { None };
-    let mut applied = [""; 4];
+    let previous = if platform().host_clamps_silently { Some(read_plan(fd, plan)?) } else { None };
+    // Which entries of `plan` were written, in order.
+    let mut applied = [0usize; 4];
     let mut done = 0;
-    for &(option, raw) in plan.iter().flatten() {
-        set_option(fd, option.level, option.id, raw)
-            .map_err(|e| syscall_failed(option.name, &applied[..done], e))?;
-        applied[done] = option.name;
+    let mut write = |i: usize| -> io::Result<()> {
+        let Some((option, raw)) = plan[i] else { return Ok(()) };
+        if let Err(e) = set_option(fd, option.level, option.id, raw) {
+            return Err(refused(plan, i, &applied[..done], asked, e));
+        }
+        applied[done] = i;
         done += 1;
+        Ok(())
+    };
+    if platform().has_options_added_later() {
+        let later = |i: &usize| plan[*i].is_some_and(|(option, _)| option.added_later);
+        for i in (0..plan.len()).filter(later) {
+            write(i)?;
+        }
+        for i in (0..plan.len()).filter(|i| !later(i)) {
+            write(i)?;
+        }
+    } else {
+        for i in 0..plan.len() {
+            write(i)?;
+        }
     }
     if let Some(previous) = previous {
         refuse_changed_values(fd, plan, &previous, asked)?;
     }
-    set_keepalive(fd, true).map_err(|e| syscall_failed("SO_KEEPALIVE", &applied[..done], e))
+    set_keepalive(fd, true).map_err(|e| {
+        let names: Vec<&str> =
+            applied[..done].iter().filter_map(|&i| Some(plan[i]?.0.name)).collect();
+        syscall_failed("SO_KEEPALIVE", &names, e)
+    })
+}
+
+/// The kernel refused entry `i` of `plan`, after the entries `applied`.
+#[cold]
+fn refused(plan: &Plan, i: usize, applied: &[usize], asked: &Keepalive, e: io::Error) -> io::Error {
+    let (option, raw) = plan[i].expect("a planned entry");
+    let value = requested(asked)[i].unwrap_or_else(|| option.decode(raw.max(0) as u32));
+    let applied: Vec<_> =
+        applied.iter().filter_map(|&j| Some((SETTINGS[j], plan[j]?.0.name))).collect();
+    setting_refused(SETTINGS[i], value, option.name, &applied, e)
 }
 
 /// The current raw value of each option in `plan`.
@@ -181,7 +269,7 @@ fn refuse_changed_values(
     } else {
         Problem::TooSmall { min: host }
     };
-    Err(SettingError::new(SETTINGS[i], asked, problem, PLATFORM.os, Some(option.name)).into())
+    Err(SettingError::new(SETTINGS[i], asked, problem, platform().os, Some(option.name)).into())
 }
 
 /// One zero-timeout `poll`: nothing ready (it returns 0) is the healthy,
@@ -231,7 +319,7 @@ fn liveness_after(fd: Handle<'_>, mut ready: c_int, mut entry: PollFd) -> io::Re
 
 /// One `getsockopt` per value the OS has.
 pub(crate) fn config(fd: Handle<'_>) -> io::Result<Keepalive> {
-    PLATFORM.read(|option| match get_option(fd, option.level, option.id) {
+    platform().read(|option| match get_option(fd, option.level, option.id) {
         Ok(raw) => Ok(Some(raw)),
         Err(e) if is_no_such_option(&e) => Ok(None),
         Err(e) => Err(read_failed(option.name, e)),

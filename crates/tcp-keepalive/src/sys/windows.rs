@@ -66,8 +66,16 @@ fn getsockopt(socket: Handle<'_>, level: i32, name: i32) -> io::Result<u32> {
     Ok(value)
 }
 
+/// Whether Winsock answered "this option is unknown": WSAENOPROTOOPT, which
+/// Microsoft's `setsockopt` page gives for "the option is unknown or
+/// unsupported for the specified provider or socket" (what Windows before
+/// 10 1703 / 1709 answers for `TCP_KEEPCNT` / `TCP_KEEPIDLE`, and Wine 8 too).
+/// Not WSAEINVAL, which that page gives for a value or level that is not
+/// valid: such a failure is the kernel refusing the value, and must neither
+/// read as Unsupported nor send the times down the `SIO_KEEPALIVE_VALS`
+/// fallback, which would reset a time left unset to the Windows default.
 pub(crate) fn is_no_such_option(err: &io::Error) -> bool {
-    matches!(err.raw_os_error(), Some(ws::WSAENOPROTOOPT | ws::WSAEINVAL))
+    err.raw_os_error() == Some(ws::WSAENOPROTOOPT)
 }
 
 #[inline]
@@ -105,6 +113,14 @@ fn keepalive_vals(socket: Handle<'_>, idle_ms: u32, interval_ms: u32) -> io::Res
         return Err(last_error());
     }
     Ok(())
+}
+
+/// No Windows table names an accept-queue option: never called.
+pub(crate) fn accept_queue_len(
+    _: Handle<'_>,
+    _: &super::table::AcceptQueue,
+) -> io::Result<Option<usize>> {
+    Ok(None)
 }
 
 /// Whether `socket` is a listening socket (`SO_ACCEPTCONN`).
@@ -193,4 +209,19 @@ pub(crate) fn config(socket: Handle<'_>) -> io::Result<Keepalive> {
         Err(e) if is_no_such_option(&e) => Ok(None),
         Err(e) => Err(read_failed(option.name, e)),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_unknown_option_reads_as_missing() {
+        let unknown = io::Error::from_raw_os_error(ws::WSAENOPROTOOPT);
+        let invalid = io::Error::from_raw_os_error(ws::WSAEINVAL);
+        assert!(is_no_such_option(&unknown));
+        assert!(!is_no_such_option(&invalid), "WSAEINVAL is a refused value, not a missing option");
+        let refused = super::super::syscall_failed("TCP_KEEPIDLE", &[], invalid);
+        assert_eq!(refused.kind(), io::ErrorKind::InvalidInput, "{refused}");
+    }
 }

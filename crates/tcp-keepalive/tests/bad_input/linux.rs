@@ -230,6 +230,7 @@ proptest! {
     #[test]
     fn detection_bound_never_panics(config in any_config()) {
         let _ = config.detection_bound();
+        let _ = config.idle_detection_bound();
     }
 }
 
@@ -426,7 +427,10 @@ fn assert_os_error_kept(what: &str, socket: &impl AsFd) {
     let message = err.to_string();
     assert!(message.contains("setting TCP_KEEPIDLE failed, nothing was changed"), "{message}");
     assert!(message.contains(&kind_of(set_errno).1.to_string()), "{what}: {message}");
-    assert!(SettingError::of(&err).is_none(), "an OS error is no SettingError");
+    // The kernel refused the idle time: the detail says which, and that nothing was applied.
+    let detail = SettingError::of(&err).expect("a refused setting has its detail");
+    assert_eq!((detail.setting(), detail.problem()), (Setting::Idle, &Problem::Refused));
+    assert!(detail.applied().is_empty(), "{what}: {detail:?}");
 
     let err = socket.keepalive_config().unwrap_err();
     assert_eq!(os_error_inside(&err).raw_os_error(), Some(get_errno), "{what}: {err}");

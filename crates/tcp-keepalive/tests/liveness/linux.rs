@@ -40,7 +40,7 @@ fn a_silenced_peer_is_dead_timed_out_by_checking_alone() {
         .with_idle(Duration::from_secs(1))
         .with_interval(Duration::from_secs(1))
         .with_retries(2);
-    let bound = config.detection_bound().unwrap();
+    let bound = config.idle_detection_bound().unwrap();
     let (_listener, client, server) = connected_pair();
     // Control: the same silenced peer, no keepalive. It must still look open.
     let (_control_listener, control, control_server) = connected_pair();
@@ -79,7 +79,7 @@ fn unread_data_on_a_dead_connection_is_still_open_until_read() {
         .with_idle(Duration::from_secs(1))
         .with_interval(Duration::from_secs(1))
         .with_retries(1);
-    let bound = config.detection_bound().unwrap();
+    let bound = config.idle_detection_bound().unwrap();
     let (_listener, mut client, server) = connected_pair();
     client.set_keepalive_config(&config).unwrap();
     (&server).write_all_then_silence();

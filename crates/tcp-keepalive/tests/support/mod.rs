@@ -4,8 +4,10 @@
 
 pub mod strace;
 
+use std::io::{self, Read};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsFd, AsRawFd};
+use std::time::{Duration, Instant};
 
 /// The five keepalive-related options as the kernel reports them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -123,4 +125,21 @@ pub fn connected_pair() -> (TcpListener, TcpStream, TcpStream) {
     let client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
     let (server, _) = listener.accept().unwrap();
     (listener, client, server)
+}
+
+/// A blocking read of one byte that gives up at `deadline` (then WouldBlock):
+/// a guard against hanging forever if keepalive did nothing. A read with a
+/// timeout returns EINTR instead of restarting when the thread is signalled
+/// (or frozen and thawed); that says nothing about the connection, so it reads
+/// again until the deadline.
+pub fn read_until(stream: &mut TcpStream, deadline: Instant) -> io::Result<usize> {
+    let mut buf = [0; 1];
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        stream.set_read_timeout(Some(left.max(Duration::from_millis(1))))?;
+        match stream.read(&mut buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
 }

@@ -228,7 +228,7 @@ fn the_effective_detection_bound_follows_the_sysctls() {
     let (_listener, client, _server) = connected_pair();
     let expected = ipv4_sysctl("tcp_keepalive_time")
         + ipv4_sysctl("tcp_keepalive_intvl") * ipv4_sysctl("tcp_keepalive_probes");
-    let bound = client.keepalive_config().unwrap().detection_bound();
+    let bound = client.keepalive_config().unwrap().idle_detection_bound();
     assert_eq!(bound, Some(S(expected as u64)));
 }
 

@@ -25,6 +25,16 @@
 //!   ago. So it may come one retransmission timeout before the count starts and
 //!   one after the limit, each at most TCPTV_REXMTMAX (64 s, tcp_timer.h). It
 //!   does not touch idle keepalive probing (TCPT_KEEP).
+//! - Writes: tcp_timer.c, TCPT_KEEP, drops once `tcp_now - t_rcvtime` (the
+//!   last segment received) reaches keepidle + keepcnt × keepintvl, whether
+//!   or not sent data waits for its acknowledgement: a write never
+//!   postpones the drop.
+//! - Telling a listener: bsd/kern/uipc_socket.c `sogetoptlock` has no
+//!   SO_ACCEPTCONN case (xnu-4903 to xnu-11417): ENOPROTOOPT. So the state is
+//!   read instead: TCP_CONNECTION_INFO (0x106, every release since xnu-4903)
+//!   copies a `struct tcp_connection_info` whose first byte is `tcpi_state`
+//!   (tcp_usrreq.c `tcp_connection_fill_info`), truncated to the caller's
+//!   buffer (`sooptcopyout`); TCPS_LISTEN is 1 (tcp_fsm.h).
 
 use std::time::Duration;
 
@@ -35,7 +45,9 @@ use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
 use crate::sys::platform::poll_4_4bsd::{
     MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
-use crate::sys::table::{OnListener, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{
+    ListenerProbe, OnListener, Platform, TcpOption, TimerSlack, UserTimeoutScope,
+};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
@@ -46,6 +58,9 @@ const TCP_KEEPINTVL: i32 = 0x101;
 const TCP_KEEPCNT: i32 = 0x102;
 /// Not in the libc crate; bsd/netinet/tcp.h.
 const TCP_RXT_CONNDROPTIME: i32 = 0x80;
+const TCP_CONNECTION_INFO: i32 = 0x106;
+/// bsd/netinet/tcp_fsm.h.
+const TCPS_LISTEN: u8 = 1;
 same_as_libc!(
     SOL_SOCKET,
     SO_KEEPALIVE,
@@ -53,7 +68,8 @@ same_as_libc!(
     ENOPROTOOPT,
     TCP_KEEPALIVE,
     TCP_KEEPINTVL,
-    TCP_KEEPCNT
+    TCP_KEEPCNT,
+    TCP_CONNECTION_INFO
 );
 
 const MAX_SECONDS: u32 = u32::MAX / 1000;
@@ -81,6 +97,15 @@ pub(crate) const PLATFORM: Platform = Platform {
     ),
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: TWO_RETRANSMISSION_TIMEOUTS },
     host_clamps_silently: false,
+    listener_probe: ListenerProbe::TcpState {
+        name: "TCP_CONNECTION_INFO",
+        id: TCP_CONNECTION_INFO,
+        listen: TCPS_LISTEN,
+    },
+    accept_queue: None,
+    keepalive_counts_through_writes: true,
+    keepalive_abort: None,
+    keepalive_timer_slack: TimerSlack::ASSUMED,
 };
 
 same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);

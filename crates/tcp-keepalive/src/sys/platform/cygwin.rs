@@ -19,7 +19,9 @@
 //!   is not the value run on every Windows.
 
 use crate::sys::liveness::LivenessCheck;
-use crate::sys::table::{OnListener::NotInherited, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{
+    ListenerProbe, OnListener::NotInherited, Platform, TcpOption, TimerSlack, UserTimeoutScope,
+};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
@@ -58,6 +60,12 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout: None,
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: false,
+    // Winsock underneath: as windows.rs.
+    listener_probe: ListenerProbe::AcceptConn,
+    accept_queue: None,
+    keepalive_counts_through_writes: false,
+    keepalive_abort: None,
+    keepalive_timer_slack: TimerSlack::ASSUMED,
 };
 
 // liveness(): Cygwin's poll bits (the 4.4BSD numbers), checked against libc.

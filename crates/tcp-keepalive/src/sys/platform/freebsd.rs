@@ -9,11 +9,26 @@
 //! - Listener: the same function re-arms TT_KEEP only for states after LISTEN,
 //!   so a listener is safe; sys/netinet/tcp_syncache.c `syncache_socket` copies
 //!   t_keepidle, t_keepintvl and t_keepcnt to every accepted socket.
-//! - User timeout: Unsupported. TCP_MAXUNACKTIME (68, seconds) exists, but the
-//!   default stack enforces it (sys/netinet/tcp_timer.c
-//!   `tcp_maxunacktime_check`) only from FreeBSD 14; before, only the RACK and
-//!   BBR stacks did, and the default stack silently ignored it. A value that
-//!   may be ignored cannot be promised as a bound.
+//! - Writes: sys/netinet/tcp_timer.c `tcp_timer_keep` drops once
+//!   `ticks - t_rcvtime` (the last segment received) reaches keepidle +
+//!   keepcnt × keepintvl, with or without data in flight: a write never
+//!   postpones the drop.
+//! - User timeout: TCP_MAXUNACKTIME (68, seconds), FreeBSD 14 and later.
+//!   sys/netinet/tcp_timer.c `tcp_maxunacktime_check` (run by the
+//!   retransmission and persist timers) drops the connection once no new
+//!   data was acknowledged for that long (`t_acktime`, at most the time of
+//!   the write); those timers fire at most TCPTV_REXMTMAX (64 s,
+//!   tcp_timer.h) apart, so the drop comes at most 64 s after the limit. It
+//!   does not touch idle probing. tcp_syncache.c copies t_maxunacktime to
+//!   accepted sockets. The setter takes seconds up to UINT_MAX / hz, as the
+//!   keepalive times (14.0-STABLE tcp_usrreq.c, as read for issue 24).
+//!   FreeBSD 13's `tcp_default_ctloutput` has no such case (its default
+//!   branch answers ENOPROTOOPT), so the option is written first: a 13
+//!   kernel refuses it before anything changed, and that is `Unsupported`.
+//! - Accept queue: sys/kern/uipc_socket.c `sogetopt` answers SO_LISTENQLEN
+//!   (0x1012) with the listener's count of completed connections (sol_qlen).
+
+use std::time::Duration;
 
 use crate::sys::liveness::LivenessCheck;
 use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
@@ -22,7 +37,10 @@ use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
 use crate::sys::platform::poll_4_4bsd::{
     MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
-use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{
+    AcceptQueue, ListenerProbe, OnListener::Inherited, Platform, TcpOption, TimerSlack,
+    UserTimeoutScope,
+};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
@@ -31,7 +49,11 @@ pub(crate) const ENOPROTOOPT: i32 = 42;
 const TCP_KEEPIDLE: i32 = 0x100;
 const TCP_KEEPINTVL: i32 = 0x200;
 const TCP_KEEPCNT: i32 = 0x400;
+const TCP_MAXUNACKTIME: i32 = 68;
+const SO_LISTENQLEN: i32 = 0x1012;
 same_as_libc!(
+    TCP_MAXUNACKTIME,
+    SO_LISTENQLEN,
     SOL_SOCKET,
     SO_KEEPALIVE,
     SO_ACCEPTCONN,
@@ -54,9 +76,23 @@ pub(crate) const PLATFORM: Platform = Platform {
     retries: Some(
         TcpOption::count("TCP_KEEPCNT", TCP_KEEPCNT, 1, i32::MAX as u32).on_listener(Inherited),
     ),
-    user_timeout: None,
-    user_timeout_scope: UserTimeoutScope::NONE,
+    user_timeout: Some(
+        TcpOption::seconds("TCP_MAXUNACKTIME", TCP_MAXUNACKTIME, 1, MAX_SECONDS)
+            .on_listener(Inherited)
+            .since("FreeBSD 14"),
+    ),
+    user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(64) },
     host_clamps_silently: false,
+    listener_probe: ListenerProbe::AcceptConn,
+    accept_queue: Some(AcceptQueue {
+        name: "SO_LISTENQLEN",
+        socket_level: true,
+        id: SO_LISTENQLEN,
+        offset: 0,
+    }),
+    keepalive_counts_through_writes: true,
+    keepalive_abort: None,
+    keepalive_timer_slack: TimerSlack::ASSUMED,
 };
 
 same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);

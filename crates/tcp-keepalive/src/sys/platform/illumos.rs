@@ -15,6 +15,15 @@
 //!   ("Timer fired too early, restart it"), so a listener is safe; tcp.c
 //!   `tcp_init_values` copies every tcp_ka_* value and the abort threshold from
 //!   the listener to the accepted connection.
+//! - Idle drop: tcp_timers.c `tcp_keepalive_timer` drops the connection when,
+//!   at a probe, it has been silent for more than idle +
+//!   TCP_KEEPALIVE_ABORT_THRESHOLD (tcp_ka_abort_thres, ms, default 8 min).
+//!   tcp_opt_data.c: TCP_KEEPINTVL then TCP_KEEPCNT (this crate's order) set
+//!   the threshold to interval × count, but TCP_KEEPCNT alone derives an
+//!   interval (threshold ÷ count, clamped to the RTO range) and leaves the
+//!   threshold as it was; getsockopt truncates the interval to seconds. So
+//!   the read-back also reads the threshold, and the bound is idle +
+//!   threshold + one interval (the check is "more than", made at probes).
 //! - User timeout: TCP_ABORT_THRESHOLD (0x11, milliseconds; 0 means retransmit
 //!   forever, so 0 is refused), stored without a range check
 //!   (`tcp_second_timer_threshold`), default _ip_abort_interval (5 min).
@@ -32,7 +41,9 @@ use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
 use crate::sys::platform::poll_4_4bsd::{
     MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
-use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{
+    ListenerProbe, OnListener::Inherited, Platform, TcpOption, TimerSlack, UserTimeoutScope,
+};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
@@ -42,7 +53,9 @@ const TCP_KEEPIDLE: i32 = 0x22;
 const TCP_KEEPINTVL: i32 = 0x24;
 const TCP_KEEPCNT: i32 = 0x23;
 const TCP_ABORT_THRESHOLD: i32 = 0x11;
+const TCP_KEEPALIVE_ABORT_THRESHOLD: i32 = 0x17;
 same_as_libc!(
+    TCP_KEEPALIVE_ABORT_THRESHOLD,
     SOL_SOCKET,
     SO_KEEPALIVE,
     SO_ACCEPTCONN,
@@ -75,6 +88,16 @@ pub(crate) const PLATFORM: Platform = Platform {
     ),
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(2 * 60) },
     host_clamps_silently: false,
+    listener_probe: ListenerProbe::AcceptConn,
+    accept_queue: None,
+    keepalive_counts_through_writes: false,
+    keepalive_abort: Some(TcpOption::millis(
+        "TCP_KEEPALIVE_ABORT_THRESHOLD",
+        TCP_KEEPALIVE_ABORT_THRESHOLD,
+        1,
+        u32::MAX,
+    )),
+    keepalive_timer_slack: TimerSlack::ASSUMED,
 };
 
 same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);

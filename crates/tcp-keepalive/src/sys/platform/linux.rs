@@ -6,10 +6,19 @@
 //! - Listener: net/ipv4/tcp.c `tcp_sock_set_keepidle_locked` re-arms the timer
 //!   only outside TCPF_CLOSE | TCPF_LISTEN, so a listener is safe; accepted
 //!   sockets are a copy of the listener (net/core/sock.c `sk_clone_lock`), so all
-//!   four values are inherited.
+//!   four values are inherited. A connection completed before the listener
+//!   was configured keeps the old values; a listener's `tcp_info` reports how
+//!   many wait in its accept queue (`tcpi_unacked`, `tcp_get_info`).
 //! - User timeout: net/ipv4/tcp_timer.c. `tcp_write_timeout` drops a connection
 //!   whose unacknowledged data is older than it; `tcp_keepalive_timer` uses it
-//!   instead of the probe count once a probe went unanswered.
+//!   instead of the probe count once a probe went unanswered. While data is
+//!   in flight, `tcp_keepalive_timer` only reschedules itself (`packets_out`),
+//!   so a write during probing hands the connection to the user timeout,
+//!   counted from the write; without one, to the retransmission limit
+//!   (net.ipv4.tcp_retries2, about 15 minutes). `tcp_clamp_rto_to_user_timeout`
+//!   (Linux 4.19) fires the retransmission timer at the limit; older kernels,
+//!   old Android ones included, can be up to one retransmission timeout
+//!   (at most TCP_RTO_MAX, 120 s) late.
 //!
 //! Kernel-tested on Linux 6.18 (limits, read-back of defaults, inheritance on
 //! accept, dead-peer detection). Fuchsia's netstack3 limits were not verified.
@@ -17,8 +26,13 @@
 //! The socket level's numbers are the asm-generic ones, except on mips and sparc,
 //! where Linux kept the numbers of the Unix it first had to be compatible with.
 
+use std::time::Duration;
+
 use crate::sys::liveness::LivenessCheck;
-use crate::sys::table::{OnListener::Inherited, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{
+    AcceptQueue, ListenerProbe, OnListener::Inherited, Platform, TcpOption, TimerSlack,
+    UserTimeoutScope,
+};
 
 const MIPS: bool = cfg!(any(
     target_arch = "mips",
@@ -48,6 +62,15 @@ const TCP_KEEPIDLE: i32 = 4;
 const TCP_KEEPINTVL: i32 = 5;
 const TCP_KEEPCNT: i32 = 6;
 const TCP_USER_TIMEOUT: i32 = 18;
+const TCP_INFO: i32 = 11;
+/// Where `struct tcp_info` (include/uapi/linux/tcp.h) has `tcpi_unacked`,
+/// which on a listener is its accept queue's length (net/ipv4/tcp.c,
+/// `tcp_get_info`: `sk_ack_backlog`).
+const TCPI_UNACKED: usize = 24;
+#[cfg(all(test, target_os = "linux"))]
+const _: () = assert!(std::mem::offset_of!(libc::tcp_info, tcpi_unacked) == TCPI_UNACKED);
+/// include/net/tcp.h: the longest retransmission timeout.
+const TCP_RTO_MAX: Duration = Duration::from_secs(120);
 same_as_libc!(
     SOL_SOCKET,
     SO_KEEPALIVE,
@@ -56,7 +79,8 @@ same_as_libc!(
     TCP_KEEPIDLE,
     TCP_KEEPINTVL,
     TCP_KEEPCNT,
-    TCP_USER_TIMEOUT
+    TCP_USER_TIMEOUT,
+    TCP_INFO
 );
 
 pub(crate) const PLATFORM: Platform = Platform {
@@ -76,8 +100,30 @@ pub(crate) const PLATFORM: Platform = Platform {
         TcpOption::millis("TCP_USER_TIMEOUT", TCP_USER_TIMEOUT, 1, i32::MAX as u32)
             .on_listener(Inherited),
     ),
-    user_timeout_scope: UserTimeoutScope::DataAndIdleProbes,
+    user_timeout_scope: UserTimeoutScope::DataAndIdleProbes {
+        exact_since: (4, 19),
+        late_before: TCP_RTO_MAX,
+    },
     host_clamps_silently: false,
+    listener_probe: ListenerProbe::AcceptConn,
+    // Fuchsia's netstack3 was not checked.
+    accept_queue: if cfg!(target_os = "fuchsia") {
+        None
+    } else {
+        Some(AcceptQueue {
+            name: "TCP_INFO",
+            socket_level: false,
+            id: TCP_INFO,
+            offset: TCPI_UNACKED,
+        })
+    },
+    keepalive_counts_through_writes: false,
+    keepalive_abort: None,
+    // kernel/time/timer.c: the keepalive timer (`sk_timer`, armed by
+    // `inet_csk_reset_keepalive_timer`) sits in the timer wheel, which rounds an
+    // expiry up to its level's granularity, at most 1/8 of the time armed for
+    // (the level table in that file's header), plus one jiffy (10 ms at HZ=100).
+    keepalive_timer_slack: TimerSlack { divisor: 8, plus: Duration::from_millis(10) },
 };
 
 // liveness(): poll's bits, the same on every Linux ABI but POLLRDHUP on sparc.

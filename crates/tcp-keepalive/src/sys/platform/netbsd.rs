@@ -19,6 +19,9 @@
 //!   a socket tuned before `listen()` dies too. The values would not help
 //!   anyway: tcp_syncache.c `syn_cache_get` copies none of them to an
 //!   accepted socket (only TF_NODELAY).
+//! - Writes: tcp_timer.c `tcp_timer_keep` drops once `tcp_now - t_rcvtime`
+//!   (the last segment received) reaches keepidle + maxidle, with or without
+//!   data in flight: a write never postpones the drop.
 //! - User timeout: Unsupported. NetBSD has no per-socket limit on
 //!   retransmissions; only the system-wide retransmission count applies.
 
@@ -29,7 +32,9 @@ use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
 use crate::sys::platform::poll_4_4bsd::{
     MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
-use crate::sys::table::{OnListener, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{
+    ListenerProbe, OnListener, Platform, TcpOption, TimerSlack, UserTimeoutScope,
+};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
@@ -72,6 +77,11 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout: None,
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: false,
+    listener_probe: ListenerProbe::AcceptConn,
+    accept_queue: None,
+    keepalive_counts_through_writes: true,
+    keepalive_abort: None,
+    keepalive_timer_slack: TimerSlack::ASSUMED,
 };
 
 same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);

@@ -2,7 +2,8 @@
 //! 10 days, per the Solaris tcp(7P) man page), which every release has.
 //! TCP_KEEPINTVL / TCP_KEEPCNT exist from 11.4 on, with numbers that differ from
 //! illumos (taken from the libc crate); older kernels answer ENOPROTOOPT,
-//! reported as Unsupported. Solaris's sources are closed: the interval and count
+//! reported as Unsupported; they are written first, so such a kernel refuses
+//! before the idle time changed. Solaris's sources are closed: the interval and count
 //! limits are assumed to match illumos, whose code it shares (uncertain).
 //! Compiled only, never run.
 //!
@@ -11,6 +12,8 @@
 //! - User timeout: TCP_ABORT_THRESHOLD (0x11, milliseconds), shared with
 //!   illumos (the libc crate lists it among the options both have; tcp(7P)),
 //!   with illumos's semantics: retransmissions of unacknowledged data only.
+//! - Idle drop: assumed as illumos (shared code): at idle +
+//!   TCP_KEEPALIVE_ABORT_THRESHOLD, which the count alone does not change.
 
 use std::time::Duration;
 
@@ -21,7 +24,9 @@ use crate::sys::platform::poll_4_4bsd::FOUR_FOUR_BSD;
 use crate::sys::platform::poll_4_4bsd::{
     MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
-use crate::sys::table::{OnListener::NotInherited, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{
+    ListenerProbe, OnListener::NotInherited, Platform, TcpOption, TimerSlack, UserTimeoutScope,
+};
 
 pub(crate) const SOL_SOCKET: i32 = 0xffff;
 pub(crate) const SO_KEEPALIVE: i32 = 0x8;
@@ -31,7 +36,9 @@ const TCP_KEEPALIVE_THRESHOLD: i32 = 0x16;
 const TCP_KEEPINTVL: i32 = 0x1e;
 const TCP_KEEPCNT: i32 = 0x1f;
 const TCP_ABORT_THRESHOLD: i32 = 0x11;
+const TCP_KEEPALIVE_ABORT_THRESHOLD: i32 = 0x17;
 same_as_libc!(
+    TCP_KEEPALIVE_ABORT_THRESHOLD,
     SOL_SOCKET,
     SO_KEEPALIVE,
     SO_ACCEPTCONN,
@@ -59,11 +66,13 @@ pub(crate) const PLATFORM: Platform = Platform {
     ),
     interval: Some(
         TcpOption::seconds("TCP_KEEPINTVL", TCP_KEEPINTVL, 1, MAX_INTERVAL)
-            .on_listener(NotInherited),
+            .on_listener(NotInherited)
+            .since("Solaris 11.4"),
     ),
     retries: Some(
         TcpOption::count("TCP_KEEPCNT", TCP_KEEPCNT, 1, u32::MAX / (MAX_INTERVAL * 1000))
-            .on_listener(NotInherited),
+            .on_listener(NotInherited)
+            .since("Solaris 11.4"),
     ),
     user_timeout: Some(
         TcpOption::millis("TCP_ABORT_THRESHOLD", TCP_ABORT_THRESHOLD, 1, i32::MAX as u32)
@@ -71,6 +80,16 @@ pub(crate) const PLATFORM: Platform = Platform {
     ),
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(2 * 60) },
     host_clamps_silently: false,
+    listener_probe: ListenerProbe::AcceptConn,
+    accept_queue: None,
+    keepalive_counts_through_writes: false,
+    keepalive_abort: Some(TcpOption::millis(
+        "TCP_KEEPALIVE_ABORT_THRESHOLD",
+        TCP_KEEPALIVE_ABORT_THRESHOLD,
+        1,
+        u32::MAX,
+    )),
+    keepalive_timer_slack: TimerSlack::ASSUMED,
 };
 
 same_as_libc!(POLLIN, POLLERR, POLLHUP, POLLNVAL, MSG_PEEK, MSG_DONTWAIT);

@@ -15,7 +15,9 @@
 //! - User timeout: Unsupported; wasi:sockets has no such property.
 
 use crate::sys::liveness::LivenessCheck;
-use crate::sys::table::{OnListener, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{
+    ListenerProbe, OnListener, Platform, TcpOption, TimerSlack, UserTimeoutScope,
+};
 
 // wasi-libc's own numbers: its socket level is not a Linux or BSD one.
 pub(crate) const SOL_SOCKET: i32 = 0x7fff_ffff;
@@ -51,6 +53,11 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout: None,
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: true,
+    listener_probe: ListenerProbe::AcceptConn,
+    accept_queue: None,
+    keepalive_counts_through_writes: false,
+    keepalive_abort: None,
+    keepalive_timer_slack: TimerSlack::ASSUMED,
 };
 
 // liveness(): wasi-libc's poll bits (POLLIN is POLLRDNORM there).

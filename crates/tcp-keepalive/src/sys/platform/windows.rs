@@ -17,7 +17,9 @@
 use std::time::Duration;
 
 use crate::sys::liveness::LivenessCheck;
-use crate::sys::table::{OnListener::NotInherited, Platform, TcpOption, UserTimeoutScope};
+use crate::sys::table::{
+    ListenerProbe, OnListener::NotInherited, Platform, TcpOption, TimerSlack, UserTimeoutScope,
+};
 
 pub(crate) const SO_ACCEPTCONN: i32 = 0x2;
 const TCP_KEEPIDLE: i32 = 3;
@@ -57,6 +59,11 @@ pub(crate) const PLATFORM: Platform = Platform {
     ),
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(2 * 60) },
     host_clamps_silently: false,
+    listener_probe: ListenerProbe::AcceptConn,
+    accept_queue: None,
+    keepalive_counts_through_writes: false,
+    keepalive_abort: None,
+    keepalive_timer_slack: TimerSlack::ASSUMED,
 };
 
 // liveness(): WSAPoll's bits (POLLRDNORM is what "readable" is there; WSAPoll
