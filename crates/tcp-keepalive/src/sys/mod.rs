@@ -14,7 +14,7 @@ use std::{error, fmt, io};
 use crate::{Keepalive, SettingError};
 
 pub(crate) mod liveness;
-#[cfg(all(test, any(unix, target_os = "wasi")))]
+#[cfg(all(test, any(unix, all(target_os = "wasi", not(target_env = "p1")))))]
 pub(crate) mod model;
 pub(crate) mod platform;
 pub(crate) mod table;
@@ -51,13 +51,13 @@ pub(crate) enum Role {
 
 /// The table the backend runs on: this OS's. In unit tests, that of the
 /// kernel model installed on the calling thread, if any (`model`).
-#[cfg(not(all(test, any(unix, target_os = "wasi"))))]
+#[cfg(not(all(test, any(unix, all(target_os = "wasi", not(target_env = "p1"))))))]
 #[inline(always)]
 pub(crate) fn platform() -> &'static Platform {
     &PLATFORM
 }
 
-#[cfg(all(test, any(unix, target_os = "wasi")))]
+#[cfg(all(test, any(unix, all(target_os = "wasi", not(target_env = "p1")))))]
 pub(crate) fn platform() -> &'static Platform {
     model::platform().unwrap_or(&PLATFORM)
 }

@@ -42,6 +42,14 @@ pub(crate) fn is_listening(_socket: Handle<'_>) -> io::Result<bool> {
     Err(no_socket_options())
 }
 
+/// No table here names an accept-queue option: never called.
+pub(crate) fn accept_queue_len(
+    _socket: Handle<'_>,
+    _queue: &super::table::AcceptQueue,
+) -> io::Result<Option<usize>> {
+    Ok(None)
+}
+
 pub(crate) fn write_plan(_socket: Handle<'_>, _plan: &Plan, _asked: &Keepalive) -> io::Result<()> {
     Err(no_socket_options())
 }
