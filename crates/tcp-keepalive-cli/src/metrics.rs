@@ -298,8 +298,11 @@ mod tests {
     }
 
     #[test]
-    fn never_goes_to_inf_only_and_unknown_to_no_bucket() {
+    fn never_goes_to_inf_only_unknown_to_no_bucket_and_listeners_nowhere() {
+        let mut listener = connection(Some(false), None, true);
+        listener.kind = SocketKind::Listener;
         let connections = [
+            listener,
             connection(Some(true), Some(19.0), true),
             connection(Some(true), Some(7875.0), false),
             connection(Some(false), None, true),

@@ -55,6 +55,11 @@ fn a_scrape_counts_the_connections_by_process_and_keepalive() {
     assert_eq!(count("tcp_keepalive_scrape_success"), 1.0);
     assert_eq!(count("tcp_keepalive_scrape_errors_total"), 0.0);
 
+    promtool_accepts(test, &text);
+}
+
+/// `promtool check metrics` passes `text` (skipped, saying so, without promtool).
+fn promtool_accepts(test: &str, text: &str) {
     if Command::new("promtool").arg("--version").output().is_err() {
         let why = Unavailable("promtool is not installed (apt-get install prometheus)".into());
         return keepalive_faults::skip(&format!("{test} (promtool part)"), &why);
@@ -95,6 +100,31 @@ fn every_namespace_is_read_by_default_each_series_labelled_with_it() {
     let exporter = Exporter::start(&netns, &["--own-namespace"]);
     let text = get(&netns, &exporter.url("/metrics"));
     assert!(!text.contains("python3"), "{text}");
+}
+
+#[test]
+fn path_timeout_counts_the_connections_that_path_would_drop() {
+    let test = "path_timeout_counts_the_connections_that_path_would_drop";
+    let Some(netns) = namespace(test) else { return };
+    let _peers = Peers::start(&netns, None);
+    let exporter = Exporter::start(&netns, &["--own-namespace", "--path-timeout", "60s"]);
+    let text = get(&netns, &exporter.url("/metrics"));
+    // A 60 s path keeps only "tuned" and "tuned_user_timeout" (first probe
+    // after 7 s and 5 s idle): the other 8 sockets would be dropped.
+    let dropped = python("tcp_keepalive_dropped_by_path_connections", "");
+    assert_eq!(value(&text, &dropped), Some(8.0), "{text}");
+    assert_eq!(value(&text, "tcp_keepalive_path_timeout_seconds"), Some(60.0), "{text}");
+    promtool_accepts(test, &text);
+    // Without it, neither family.
+    let exporter = Exporter::start(&netns, &["--own-namespace"]);
+    let text = get(&netns, &exporter.url("/metrics"));
+    assert!(!text.contains("path"), "{text}");
+    // A bad value is bad input, before listening.
+    let out = std::process::Command::new(inspect::BIN)
+        .args(["exporter", "--path-timeout", "0s"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
 }
 
 #[test]

@@ -19,6 +19,7 @@ use serde::Serialize;
 
 use crate::args::{duration, Typed};
 use crate::output::Event;
+use crate::path_timeout::{path_timeout, PathTimeout};
 
 /// The default `--listen`: loopback only, so nothing is exposed until asked.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:9878";
@@ -45,6 +46,15 @@ pub struct ExporterArgs {
     /// tcp_keepalive_scrape_skipped_namespaces).
     #[arg(long)]
     pub own_namespace: bool,
+
+    /// A path (NAT, firewall, load balancer) that forgets flows idle this
+    /// long: a duration or a known middlebox's name, as `inspect
+    /// --path-timeout` takes (its --help lists them). Each scrape then
+    /// counts, per owner, the connections that path would drop
+    /// (tcp_keepalive_dropped_by_path_connections), and reports the timeout
+    /// (tcp_keepalive_path_timeout_seconds).
+    #[arg(long, value_name = "DURATION|NAME", value_parser = path_timeout, allow_hyphen_values = true)]
+    pub path_timeout: Option<PathTimeout>,
 }
 
 /// The events of `exporter`.

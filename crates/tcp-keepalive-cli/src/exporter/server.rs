@@ -20,6 +20,7 @@ use crate::inspect::{self, Inspection};
 use crate::inspect::{InspectArgs, StateFilter};
 use crate::metrics;
 use crate::output::{Exit, Failure, Outcome, Output};
+use crate::path_timeout::PathTimeout;
 
 /// Requests answered at the same time.
 const WORKERS: usize = 4;
@@ -38,6 +39,7 @@ struct Shared {
     out: Output,
     timeout: Duration,
     every_namespace: bool,
+    path_timeout: Option<PathTimeout>,
     /// Failed scrapes since the start (tcp_keepalive_scrape_errors_total).
     errors: Counter,
     scrapes: AtomicU64,
@@ -46,6 +48,7 @@ struct Shared {
 
 /// Runs the exporter until SIGTERM, SIGINT or SIGHUP.
 pub fn run(args: &ExporterArgs, out: &Output) -> Outcome {
+    one_arena();
     let signal = Arc::new(AtomicUsize::new(0));
     for number in [SIGTERM, SIGINT, SIGHUP] {
         signal_hook::flag::register_usize(number, Arc::clone(&signal), number as usize)
@@ -59,6 +62,7 @@ pub fn run(args: &ExporterArgs, out: &Output) -> Outcome {
         out: out.clone(),
         timeout: args.scrape_timeout.value,
         every_namespace: !args.own_namespace,
+        path_timeout: args.path_timeout.clone(),
         errors: Counter::default(),
         scrapes: AtomicU64::new(0),
         running: AtomicUsize::new(0),
@@ -187,6 +191,17 @@ fn release_freed_memory() {
     }
 }
 
+/// One malloc arena for all threads: each scrape runs on a new thread, and
+/// glibc would otherwise give threads arenas of their own, each keeping its
+/// share of a scrape's peak.
+fn one_arena() {
+    #[cfg(target_env = "gnu")]
+    // SAFETY: mallopt takes no pointer; called before the threads start.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+    }
+}
+
 /// `inspect`'s engine on a thread of its own, waited for `timeout`:
 /// the answer never waits longer, even for a read that blocks; the engine
 /// also stops itself past the deadline, so a late thread ends soon after.
@@ -198,7 +213,7 @@ fn inspect_within(shared: &Arc<Shared>, timeout: Duration) -> Result<Inspection,
     }
     let (sender, receiver) = mpsc::channel();
     let running = Arc::clone(shared);
-    let args = all_connections(shared.every_namespace);
+    let args = all_connections(shared.every_namespace, shared.path_timeout.clone());
     let spawned = thread::Builder::new().name("scrape".into()).spawn(move || {
         let inspection = inspect::collect(&args, Some(deadline));
         running.running.fetch_sub(1, Ordering::AcqRel);
@@ -218,14 +233,15 @@ fn inspect_within(shared: &Arc<Shared>, timeout: Duration) -> Result<Inspection,
 }
 
 /// What the exporter asks `inspect`'s engine for: every established
-/// connection, of every namespace unless `--own-namespace`.
-fn all_connections(every_namespace: bool) -> InspectArgs {
+/// connection, of every namespace unless `--own-namespace`, checked against
+/// `--path-timeout` if given.
+fn all_connections(every_namespace: bool, path_timeout: Option<PathTimeout>) -> InspectArgs {
     InspectArgs {
         pids: Vec::new(),
         port: None,
         state: StateFilter::Established,
         max_detection: None,
-        path_timeout: None,
+        path_timeout,
         prometheus: false,
         all_namespaces: every_namespace,
     }
