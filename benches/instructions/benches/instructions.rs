@@ -29,6 +29,8 @@ pub struct Fixture {
     theirs: socket2::TcpKeepalive,
     /// A listener prepared by `AcceptKeepalive::new` and a stream it accepted.
     accept: AcceptKeepalive,
+    /// The same config with the per-stream strategy (other OSes' `new`).
+    accept_per_stream: AcceptKeepalive,
     accepted: TcpStream,
     _client: TcpStream,
     _listener: TcpListener,
@@ -41,6 +43,8 @@ fn fixture() -> &'static Fixture {
     let ours = common::config();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
     let accept = AcceptKeepalive::new(&listener, &ours).expect("AcceptKeepalive::new");
+    let accept_per_stream =
+        AcceptKeepalive::per_stream(&listener, &ours).expect("AcceptKeepalive::per_stream");
     let client =
         TcpStream::connect(listener.local_addr().expect("local address")).expect("connect");
     let (accepted, _) = listener.accept().expect("accept");
@@ -49,6 +53,7 @@ fn fixture() -> &'static Fixture {
         ours,
         theirs: common::socket2_config(),
         accept,
+        accept_per_stream,
         accepted,
         _client: client,
         _listener: listener,
@@ -117,11 +122,12 @@ calls! {
     tcp_keepalive_liveness: |f| this_crate::liveness(black_box(&f.pair.stream));
 
     // AcceptKeepalive::apply on an accepted stream. On Linux accepted sockets inherit
-    // the listener's config, so this is the strategy measured: no system call. The
-    // per-stream strategy (other OSes) cannot be chosen on Linux from outside the
-    // library (AcceptKeepalive::on is pub(crate)); its cost is set_keepalive_config's
-    // system calls without the checking, which `new` did once.
+    // the listener's config, so `new` picks that strategy: no system call.
     tcp_keepalive_apply_inherited: |f| f.accept.apply(black_box(&f.accepted));
+    // The per-stream strategy (macOS, NetBSD, Windows, ...): `new` checked the config
+    // once, `apply` writes it. `AcceptKeepalive::per_stream` exists only in this build
+    // (`--cfg tcp_keepalive_bench`, set by scripts/bench-instructions).
+    tcp_keepalive_apply_per_stream: |f| f.accept_per_stream.apply(black_box(&f.accepted));
 
     // No system call: the checking `set_keepalive_config` does first. floor_time.rs
     // times it too, which gives this machine's rate for the crate's own code.

@@ -115,6 +115,21 @@ impl AcceptKeepalive {
     }
 
     /// `new` for the table of any OS: the unit tests pick another OS's strategy.
+    /// `new`, then the per-stream strategy whatever the OS, for the instruction
+    /// counts of `apply` on the systems that need it (`benches/instructions`,
+    /// built with `--cfg tcp_keepalive_bench`; never part of the API).
+    #[cfg(tcp_keepalive_bench)]
+    #[doc(hidden)]
+    pub fn per_stream<L: KeepaliveExt + ?Sized>(
+        listener: &L,
+        config: &Keepalive,
+    ) -> io::Result<Self> {
+        let mut accept = Self::new(listener, config)?;
+        accept.pending = AtomicUsize::new(PER_STREAM);
+        accept.writes = true;
+        Ok(accept)
+    }
+
     pub(crate) fn on(
         platform: &Platform,
         listener: SocketRef<'_>,

@@ -121,9 +121,10 @@ pub(crate) const PLATFORM: Platform = Platform {
     keepalive_abort: None,
     // kernel/time/timer.c: the keepalive timer (`sk_timer`, armed by
     // `inet_csk_reset_keepalive_timer`) sits in the timer wheel, which rounds an
-    // expiry up to its level's granularity, at most 1/8 of the time armed for
+    // expiry up to its level's granularity: at most 8/63 (12.7 %) of the time
+    // armed for, at a level's start (LVL_START: 63 << the level below's shift)
     // (the level table in that file's header), plus one jiffy (10 ms at HZ=100).
-    keepalive_timer_slack: TimerSlack { divisor: 8, plus: Duration::from_millis(10) },
+    keepalive_timer_slack: TimerSlack { per_mille: 127, plus: Duration::from_millis(10) },
 };
 
 // liveness(): poll's bits, the same on every Linux ABI but POLLRDHUP on sparc.

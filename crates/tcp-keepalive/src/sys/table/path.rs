@@ -12,22 +12,33 @@ mod tests;
 
 const SECOND: u128 = 1_000_000_000;
 
+/// The kernel release the bound is planned for: the running one. Unit tests
+/// plan for a recent Linux (clamped retransmission timer) on every host, so
+/// that the Linux table's plans do not depend on where they run.
+fn release() -> Option<(u32, u32)> {
+    if cfg!(test) {
+        Some((6, 18))
+    } else {
+        crate::sys::kernel_release()
+    }
+}
+
 /// How late an OS's keepalive timer may fire after the time it was armed
-/// for: up to `1 / divisor` of that time, plus `plus`.
+/// for: up to `per_mille` thousandths of that time, plus `plus`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TimerSlack {
-    pub divisor: u32,
+    pub per_mille: u32,
     pub plus: Duration,
 }
 
 impl TimerSlack {
     /// For an OS whose timer code was not read for this: as late as Linux's
-    /// timer wheel (1/8), plus one slow tick of the BSDs' TCP timers (500 ms).
-    pub const ASSUMED: TimerSlack = TimerSlack { divisor: 8, plus: Duration::from_millis(500) };
+    /// timer wheel (12.7 %), plus one slow tick of the BSDs' TCP timers (500 ms).
+    pub const ASSUMED: TimerSlack = TimerSlack { per_mille: 127, plus: Duration::from_millis(500) };
 
     /// The latest the timer fires, armed for `nanos`.
     fn latest(&self, nanos: u128) -> u128 {
-        nanos + nanos.div_ceil(self.divisor.max(1).into()) + self.plus.as_nanos()
+        nanos + (nanos * u128::from(self.per_mille)).div_ceil(1000) + self.plus.as_nanos()
     }
 }
 
@@ -139,7 +150,7 @@ impl Platform {
 
     /// The detection bound `for_path` keeps within `detect_within`.
     fn bound(&self, config: &Keepalive) -> Option<Duration> {
-        self.detection_bound(config, crate::sys::kernel_release())
+        self.detection_bound(config, release())
     }
 
     /// Whether keepalive with `config` sends its first probe on an idle
@@ -158,8 +169,8 @@ impl Platform {
         let slack = self.keepalive_timer_slack;
         let fits = |raw: u32| slack.latest(tuning.idle.nanos(raw)) + path_allowance(path) <= path;
         let room = path.saturating_sub(path_allowance(path) + slack.plus.as_nanos());
-        let divisor = u128::from(slack.divisor.max(1));
-        let mut raw = tuning.idle.floor_raw(room * divisor / (divisor + 1));
+        let per_mille = u128::from(slack.per_mille);
+        let mut raw = tuning.idle.floor_raw(room * 1000 / (1000 + per_mille));
         while raw >= tuning.idle.smallest() && !fits(raw) {
             raw -= 1;
         }

@@ -22,7 +22,8 @@ fn tunable() -> impl Iterator<Item = &'static Platform> {
 /// without the code under test: idle, plus the slack's fraction and constant.
 fn latest_probe(p: &Platform, idle: Duration) -> Duration {
     let slack = p.keepalive_timer_slack;
-    let late = Duration::from_nanos(idle.as_nanos().div_ceil(slack.divisor.into()) as u64);
+    let late = (idle.as_nanos() * u128::from(slack.per_mille)).div_ceil(1000);
+    let late = Duration::from_nanos(late as u64);
     idle + late + slack.plus
 }
 
@@ -47,14 +48,14 @@ fn check_promises(p: &Platform, path: Duration, detect: Duration, k: &Keepalive)
     );
     assert!(p.plan(k).is_ok(), "{}: {k:?} outside the OS limits", p.os);
     assert_eq!(p.nearest_supported(k), *k, "{}: nothing rounds or clamps {k:?}", p.os);
-    let bound = p.detection_bound(k, crate::sys::kernel_release()).expect("every value set");
+    let bound = p.detection_bound(k, super::release()).expect("every value set");
     assert!(bound <= detect, "{}: bound {bound:?} over {detect:?} for {k:?}", p.os);
     if k.user_timeout().is_some() {
         // Only where the bound needs one: without it, it would exceed the idle figure.
         let without = Keepalive::set(k.idle(), k.interval(), k.retries(), None);
         let figure = idle + interval * k.retries().unwrap();
         assert!(
-            p.detection_bound(&without, crate::sys::kernel_release()).is_none_or(|b| b > figure),
+            p.detection_bound(&without, super::release()).is_none_or(|b| b > figure),
             "{}: {k:?}",
             p.os
         );
@@ -66,21 +67,21 @@ fn check_promises(p: &Platform, path: Duration, detect: Duration, k: &Keepalive)
 fn probes_within_counts_the_os_unit_and_timer_slack() {
     let linux = table("Linux");
     let idle = |d: Duration| Keepalive::new().with_idle(d);
-    // 8 s fires by 9.01 s at the latest.
-    assert_eq!(linux.probes_within(&idle(S(8)), Duration::from_millis(9011)), Some(true));
-    assert_eq!(linux.probes_within(&idle(S(8)), Duration::from_millis(9010)), Some(false));
+    // 8 s fires by 9.026 s at the latest (12.7 % + 10 ms late).
+    assert_eq!(linux.probes_within(&idle(S(8)), Duration::from_millis(9027)), Some(true));
+    assert_eq!(linux.probes_within(&idle(S(8)), Duration::from_millis(9026)), Some(false));
     // 7.2 s runs as 8 s.
     assert_eq!(linux.probes_within(&idle(Duration::from_millis(7200)), S(9)), Some(false));
     assert_eq!(linux.probes_within(&idle(S(10)), S(5)), Some(false));
     assert_eq!(linux.probes_within(&Keepalive::new(), S(5)), None);
     let netbsd = table("NetBSD");
-    // Half-seconds: 2.2 s runs as 2.5 s, latest 2.5 + 0.3125 + 0.5.
+    // Half-seconds: 2.2 s runs as 2.5 s, latest 2.5 + 0.3175 + 0.5.
     assert_eq!(
-        netbsd.probes_within(&idle(Duration::from_millis(2200)), Duration::from_millis(3313)),
+        netbsd.probes_within(&idle(Duration::from_millis(2200)), Duration::from_millis(3318)),
         Some(true)
     );
     assert_eq!(
-        netbsd.probes_within(&idle(Duration::from_millis(2200)), Duration::from_millis(3312)),
+        netbsd.probes_within(&idle(Duration::from_millis(2200)), Duration::from_millis(3317)),
         Some(false)
     );
 }
@@ -91,13 +92,20 @@ fn known_paths_on_linux() {
     // docs/paths.md: 350 s on Linux gives an idle time of 307 s.
     // On Linux a write while keepalive probes stands it down: only a user
     // timeout bounds detection then, so the plan carries one.
+    // The bound depends on the running kernel (before 4.19 the user timeout
+    // may be one RTO late; elsewhere, under Wine or qemu's host, unknown):
+    // the exact figures are for a Linux 4.19+ host.
+    if crate::sys::kernel_release().is_some_and(|release| release >= (4, 19)) {
+        let k = linux.for_path(S(350), S(3600)).unwrap();
+        let probes = Keepalive::new().with_idle(S(307)).with_interval(S(307)).with_retries(3);
+        assert_eq!(k, probes.with_user_timeout(S(1228)));
+        let k = linux.for_path(S(350), S(60)).unwrap();
+        let probes = Keepalive::new().with_idle(S(15)).with_interval(S(5)).with_retries(3);
+        assert_eq!(k, probes.with_user_timeout(S(30)));
+        assert_eq!(linux.detection_bound(&k, Some((6, 18))), Some(S(60)));
+    }
     let k = linux.for_path(S(350), S(3600)).unwrap();
-    let probes = Keepalive::new().with_idle(S(307)).with_interval(S(307)).with_retries(3);
-    assert_eq!(k, probes.with_user_timeout(S(1228)));
-    let k = linux.for_path(S(350), S(60)).unwrap();
-    let probes = Keepalive::new().with_idle(S(15)).with_interval(S(5)).with_retries(3);
-    assert_eq!(k, probes.with_user_timeout(S(30)));
-    assert_eq!(linux.detection_bound(&k, Some((6, 18))), Some(S(60)));
+    assert_eq!(k.idle(), Some(S(307)), "{k:?}");
     // A path that waits longer than the OS maximum: within the maximum idle
     // time, and the idle bound plus the user timeout within the detection time.
     let k = linux.for_path(S(432_000), S(100_000)).unwrap();
@@ -113,7 +121,7 @@ fn known_paths_on_linux() {
 fn netbsd_plans_in_half_seconds() {
     let netbsd = table("NetBSD");
     let k = netbsd.for_path(S(5), S(60)).unwrap();
-    // 5 s - 1 s allowance - 500 ms slack = 3.5 s; 3.5 × 8/9 = 3.11 s: 3 s.
+    // 5 s - 1 s allowance - 500 ms slack = 3.5 s; 3.5 / 1.127 = 3.11 s: 3 s.
     assert_eq!(k.idle(), Some(S(3)));
     let k = netbsd.for_path(Duration::from_millis(4400), S(60)).unwrap();
     assert_eq!(k.idle(), Some(Duration::from_millis(2500)));
@@ -179,11 +187,11 @@ fn shortest_detection(p: &Platform) -> Option<Duration> {
     let figure = least(p.idle) + least(p.interval);
     let fastest =
         Keepalive::new().with_idle(least(p.idle)).with_interval(least(p.interval)).with_retries(1);
-    match p.detection_bound(&fastest, crate::sys::kernel_release()) {
+    match p.detection_bound(&fastest, super::release()) {
         Some(bound) if bound <= figure => Some(bound),
-        _ => p.user_timeout.and_then(|_| {
-            p.detection_bound(&fastest.with_user_timeout(figure), crate::sys::kernel_release())
-        }),
+        _ => p
+            .user_timeout
+            .and_then(|_| p.detection_bound(&fastest.with_user_timeout(figure), super::release())),
     }
 }
 
@@ -240,6 +248,20 @@ mod property {
                     }
                 }
             }
+        }
+    }
+}
+
+#[test]
+fn the_docs_example_plans_on_every_os_that_can_bound_a_write() {
+    // config.rs's for_path example: the AWS NAT gateway, detection within 10 min.
+    for p in ALL.iter().filter(|p| !p.tunes_nothing()) {
+        let planned = p.for_path(S(350), S(600));
+        if p.keepalive_counts_through_writes || p.user_timeout.is_some() {
+            let k = planned.unwrap_or_else(|e| panic!("{}: {e}", p.os));
+            check_promises(p, S(350), S(600), &k);
+        } else {
+            assert_eq!(planned.unwrap_err().kind(), std::io::ErrorKind::Unsupported, "{}", p.os);
         }
     }
 }
