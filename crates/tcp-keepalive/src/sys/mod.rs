@@ -2,34 +2,39 @@
 //! what every backend shares: the checks made before the first system call and
 //! the context added to an OS error.
 
-#[cfg(any(
-    not(any(unix, windows, target_os = "wasi")),
-    all(target_os = "wasi", target_env = "p1")
-))]
-compile_error!(
-    "tcp-keepalive needs TCP sockets with SO_KEEPALIVE: Unix, Windows or WASI preview 2; \
-     this target has none"
-);
+// Where std has no socket options (the `none` backend), nothing here is called
+// but the checks made before it: the rest is built, and unused, on purpose.
+#![cfg_attr(
+    not(any(unix, windows, all(target_os = "wasi", not(target_env = "p1")))),
+    allow(dead_code)
+)]
 
 use std::{error, fmt, io};
 
 use crate::{Keepalive, Setting, SettingError};
 
 pub(crate) mod liveness;
-#[cfg(all(test, any(unix, target_os = "wasi")))]
+#[cfg(all(test, any(unix, all(target_os = "wasi", not(target_env = "p1")))))]
 pub(crate) mod model;
 pub(crate) mod platform;
 pub(crate) mod table;
 
-#[cfg(any(unix, target_os = "wasi"))]
+#[cfg(any(unix, all(target_os = "wasi", not(target_env = "p1"))))]
 mod unix;
-#[cfg(any(unix, target_os = "wasi"))]
+#[cfg(any(unix, all(target_os = "wasi", not(target_env = "p1"))))]
 pub(crate) use unix::*;
 
 #[cfg(windows)]
 mod windows;
 #[cfg(windows)]
 pub(crate) use windows::*;
+
+// Every other target std builds for: its std has no socket options, and this
+// backend answers `Unsupported` as std does there.
+#[cfg(not(any(unix, windows, all(target_os = "wasi", not(target_env = "p1")))))]
+mod none;
+#[cfg(not(any(unix, windows, all(target_os = "wasi", not(target_env = "p1")))))]
+pub(crate) use none::*;
 
 pub(crate) use platform::PLATFORM;
 use table::{Plan, Platform};
@@ -46,13 +51,13 @@ pub(crate) enum Role {
 
 /// The table the backend runs on: this OS's. In unit tests, that of the
 /// kernel model installed on the calling thread, if any (`model`).
-#[cfg(not(all(test, any(unix, target_os = "wasi"))))]
+#[cfg(not(all(test, any(unix, all(target_os = "wasi", not(target_env = "p1"))))))]
 #[inline(always)]
 pub(crate) fn platform() -> &'static Platform {
     &PLATFORM
 }
 
-#[cfg(all(test, any(unix, target_os = "wasi")))]
+#[cfg(all(test, any(unix, all(target_os = "wasi", not(target_env = "p1")))))]
 pub(crate) fn platform() -> &'static Platform {
     model::platform().unwrap_or(&PLATFORM)
 }

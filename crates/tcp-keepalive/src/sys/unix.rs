@@ -23,10 +23,11 @@ pub(crate) fn handle<S: AsHandle + ?Sized>(socket: &S) -> Handle<'_> {
     socket.as_fd()
 }
 
-/// C's `socklen_t`: a 32-bit integer, signed only in 32-bit Android's bionic.
-#[cfg(not(all(target_os = "android", target_pointer_width = "32")))]
+/// C's `socklen_t`: a 32-bit integer, signed only in 32-bit Android's bionic
+/// and in Cygwin (checked against the libc crate below).
+#[cfg(not(any(all(target_os = "android", target_pointer_width = "32"), target_os = "cygwin")))]
 type SockLen = u32;
-#[cfg(all(target_os = "android", target_pointer_width = "32"))]
+#[cfg(any(all(target_os = "android", target_pointer_width = "32"), target_os = "cygwin"))]
 type SockLen = i32;
 
 // The C functions this crate calls, declared here rather than taken from the
