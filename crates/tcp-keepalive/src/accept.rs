@@ -131,7 +131,7 @@ impl AcceptKeepalive {
     }
 
     pub(crate) fn on(
-        platform: &Platform,
+        platform: &'static Platform,
         listener: SocketRef<'_>,
         config: &Keepalive,
     ) -> io::Result<Self> {

@@ -342,7 +342,7 @@ impl Keepalive {
     /// assert!(Keepalive::new().with_idle(Duration::from_secs(60)).check().is_ok());
     /// ```
     pub fn check(&self) -> std::io::Result<()> {
-        crate::sys::check(self).map_err(std::io::Error::from)
+        crate::sys::check(self)
     }
 
     /// The config for a network path that forgets a flow idle for

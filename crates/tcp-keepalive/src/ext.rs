@@ -216,9 +216,11 @@ pub trait KeepaliveExt: sealed::Socket {
 /// A borrowed socket of any owner, for the types this crate has no impl for:
 /// `socket2::Socket`, mio and async-io sockets, `OwnedFd` / `OwnedSocket`, …
 ///
-/// Built from anything that implements `AsFd` (Unix, WASI) or `AsSocket`
-/// (Windows), so no socket crate is forced on anyone. It borrows, so it cannot
-/// outlive the socket.
+/// Built from anything that implements `AsFd` (Unix, WASI) or
+/// `AsSocket` (Windows), so no socket crate is forced on anyone. It borrows, so
+/// it cannot outlive the socket. (Where std has no socket options, and so no
+/// handle to borrow, from any socket type; every method then answers
+/// `Unsupported`.)
 ///
 /// A `SocketRef` does not know whether its socket listens. Where a value would
 /// arm a timer that kills a listening socket (the idle time on macOS 13 and

@@ -23,15 +23,20 @@ fn config() -> Keepalive {
 }
 
 /// Linux's table, but with accepted sockets assumed to inherit nothing.
-fn linux_per_stream() -> Platform {
+/// Static, as every table is (a plan points into its table).
+fn linux_per_stream() -> &'static Platform {
     let mut p = linux::PLATFORM;
     for option in [&mut p.idle, &mut p.interval, &mut p.retries, &mut p.user_timeout] {
         option.as_mut().unwrap().on_listener = OnListener::NotInherited;
     }
-    p
+    Box::leak(Box::new(p))
 }
 
-fn plan_for(platform: &Platform, socket: SocketRef<'_>, config: &Keepalive) -> io::Result<Plan> {
+fn plan_for(
+    platform: &'static Platform,
+    socket: SocketRef<'_>,
+    config: &Keepalive,
+) -> io::Result<Plan> {
     crate::sys::plan_for(platform, socket.handle, socket.role, config)
 }
 
@@ -39,7 +44,7 @@ fn as_listener(listener: &TcpListener) -> SocketRef<'_> {
     SocketRef::new(listener).with_role(Role::Listener)
 }
 
-fn accept_many(platform: &Platform, n: usize) {
+fn accept_many(platform: &'static Platform, n: usize) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let fresh = listener.keepalive_config().unwrap();
     let keepalive = AcceptKeepalive::on(platform, as_listener(&listener), &config()).unwrap();
@@ -69,7 +74,7 @@ fn through_the_listener_1000_accepted_connections_read_back_the_config() {
 fn per_stream_1000_accepted_connections_read_back_the_same_config() {
     let per_stream = linux_per_stream();
     assert!(!per_stream.accepted_sockets_inherit_all());
-    accept_many(&per_stream, 1000);
+    accept_many(per_stream, 1000);
 }
 
 /// A descriptor number no process can have open (above the kernel's

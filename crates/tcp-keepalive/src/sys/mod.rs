@@ -2,34 +2,39 @@
 //! what every backend shares: the checks made before the first system call and
 //! the context added to an OS error.
 
-#[cfg(any(
-    not(any(unix, windows, target_os = "wasi")),
-    all(target_os = "wasi", target_env = "p1")
-))]
-compile_error!(
-    "tcp-keepalive needs TCP sockets with SO_KEEPALIVE: Unix, Windows or WASI preview 2; \
-     this target has none"
-);
+// Where std has no socket options (the `none` backend), nothing here is called
+// but the checks made before it: the rest is built, and unused, on purpose.
+#![cfg_attr(
+    not(any(unix, windows, all(target_os = "wasi", not(target_env = "p1")))),
+    allow(dead_code)
+)]
 
 use std::{error, fmt, io};
 
-use crate::{Keepalive, SettingError};
+use crate::{Keepalive, Setting, SettingError};
 
 pub(crate) mod liveness;
-#[cfg(all(test, any(unix, target_os = "wasi")))]
+#[cfg(all(test, any(unix, all(target_os = "wasi", not(target_env = "p1")))))]
 pub(crate) mod model;
 pub(crate) mod platform;
 pub(crate) mod table;
 
-#[cfg(any(unix, target_os = "wasi"))]
+#[cfg(any(unix, all(target_os = "wasi", not(target_env = "p1"))))]
 mod unix;
-#[cfg(any(unix, target_os = "wasi"))]
+#[cfg(any(unix, all(target_os = "wasi", not(target_env = "p1"))))]
 pub(crate) use unix::*;
 
 #[cfg(windows)]
 mod windows;
 #[cfg(windows)]
 pub(crate) use windows::*;
+
+// Every other target std builds for: its std has no socket options, and this
+// backend answers `Unsupported` as std does there.
+#[cfg(not(any(unix, windows, all(target_os = "wasi", not(target_env = "p1")))))]
+mod none;
+#[cfg(not(any(unix, windows, all(target_os = "wasi", not(target_env = "p1")))))]
+pub(crate) use none::*;
 
 pub(crate) use platform::PLATFORM;
 use table::{Plan, Platform};
@@ -46,13 +51,13 @@ pub(crate) enum Role {
 
 /// The table the backend runs on: this OS's. In unit tests, that of the
 /// kernel model installed on the calling thread, if any (`model`).
-#[cfg(not(all(test, any(unix, target_os = "wasi"))))]
+#[cfg(not(all(test, any(unix, all(target_os = "wasi", not(target_env = "p1"))))))]
 #[inline(always)]
 pub(crate) fn platform() -> &'static Platform {
     &PLATFORM
 }
 
-#[cfg(all(test, any(unix, target_os = "wasi")))]
+#[cfg(all(test, any(unix, all(target_os = "wasi", not(target_env = "p1")))))]
 pub(crate) fn platform() -> &'static Platform {
     model::platform().unwrap_or(&PLATFORM)
 }
@@ -76,25 +81,43 @@ pub(crate) fn kernel_release() -> Option<(u32, u32)> {
 }
 
 /// The checks every `set_config` makes before its first system call.
-pub(crate) fn check(config: &Keepalive) -> Result<(), SettingError> {
-    PLATFORM.plan(config).map(|_| ())
+#[inline]
+pub(crate) fn check(config: &Keepalive) -> io::Result<()> {
+    match PLATFORM.try_plan(config) {
+        Ok(_) => Ok(()),
+        Err(setting) => Err(refused(&PLATFORM, setting, config)),
+    }
+}
+
+/// The error for a value `platform` refuses: built only when there is one.
+#[cold]
+#[inline(never)]
+fn refused(platform: &Platform, setting: Setting, config: &Keepalive) -> io::Error {
+    platform.refusal(setting, config).into()
 }
 
 /// Validates `config` for `socket` on `platform`: its values, and, where the OS
 /// would arm a timer that kills a listening socket, that `socket` is not one.
 /// Asks the kernel (`SO_ACCEPTCONN`) only when that is needed and not known.
+#[inline(always)]
 pub(crate) fn plan_for(
-    platform: &Platform,
+    platform: &'static Platform,
     socket: Handle<'_>,
     role: Role,
     config: &Keepalive,
 ) -> io::Result<Plan> {
-    let plan = platform.plan(config)?;
-    refuse_listener(platform.listener_refusal(config).as_ref(), socket, role)?;
+    let plan = match platform.try_plan(config) {
+        Ok(plan) => plan,
+        Err(setting) => return Err(refused(platform, setting, config)),
+    };
+    if platform.may_kill_listener(config) {
+        refuse_listener(platform.listener_refusal(config).as_ref(), socket, role)?;
+    }
     Ok(plan)
 }
 
 /// Returns `refusal` if there is one and `socket` is listening.
+#[inline]
 pub(crate) fn refuse_listener(
     refusal: Option<&SettingError>,
     socket: Handle<'_>,
@@ -138,6 +161,7 @@ impl error::Error for OsError {
     }
 }
 
+#[cold]
 pub(crate) fn with_context(context: String, os: io::Error) -> io::Error {
     let (context, kind) = explain(context, &os);
     io::Error::new(kind, OsError { context, os })
@@ -166,6 +190,8 @@ fn failed_after(option: &str, applied: &[&str]) -> String {
 }
 
 /// Adds which option failed, and what had already been applied, to an OS error.
+#[cold]
+#[inline(never)]
 pub(crate) fn syscall_failed(option: &str, applied: &[&str], err: io::Error) -> io::Error {
     with_context(failed_after(option, applied), err)
 }
@@ -174,6 +200,7 @@ pub(crate) fn syscall_failed(option: &str, applied: &[&str], err: io::Error) -> 
 /// after the options `applied` (with their settings) had been written: a
 /// [`SettingError`] that says so, keeping the OS error as its source.
 #[cfg_attr(windows, allow(dead_code))] // The Windows backend reports its own way.
+#[cold]
 pub(crate) fn setting_refused(
     setting: crate::Setting,
     value: crate::Value,
@@ -198,6 +225,8 @@ pub(crate) fn liveness_of_a_listener() -> io::Error {
 }
 
 /// Adds which option could not be read to an OS error.
+#[cold]
+#[inline(never)]
 pub(crate) fn read_failed(option: &str, err: io::Error) -> io::Error {
     with_context(format!("reading {option} failed"), err)
 }

@@ -135,15 +135,60 @@ impl TcpOption {
         }
     }
 
-    pub(crate) fn decode(&self, raw: u32) -> Value {
+    /// Units per second, and nanoseconds per unit, for a duration. Each unit
+    /// divides a second, so rounding up needs no `u128` division.
+    #[inline(always)]
+    fn per_second(&self) -> (u32, u32) {
         match self.unit {
-            Unit::Seconds => Value::Duration(Duration::from_secs(raw.into())),
-            Unit::Millis => Value::Duration(Duration::from_millis(raw.into())),
-            Unit::HalfSeconds => Value::Duration(Duration::from_millis(u64::from(raw) * 500)),
-            Unit::Count => Value::Count(raw),
+            Unit::Seconds => (1, 1_000_000_000),
+            Unit::HalfSeconds => (2, 500_000_000),
+            Unit::Millis | Unit::Count => (1_000, 1_000_000),
         }
     }
 
+    /// The raw value to write, if `value` is within the OS range once rounded
+    /// up (as [`raw`](Self::raw), in `u64`: the seconds are bounded first).
+    #[inline(always)]
+    fn raw_in_range(&self, value: Value) -> Option<i32> {
+        let raw = match value {
+            Value::Duration(d) => {
+                let (per_second, nanos_per_unit) = self.per_second();
+                // More whole seconds than the maximum in any unit: too large,
+                // and below that the product cannot overflow. In seconds no
+                // product is needed, and the sum's one overflow (u64::MAX s and
+                // a fraction) wraps to 0, which is refused.
+                if per_second > 1 && d.as_secs() > u64::from(self.max) {
+                    return None;
+                }
+                d.as_secs()
+                    .wrapping_mul(u64::from(per_second))
+                    .wrapping_add(u64::from(d.subsec_nanos().div_ceil(nanos_per_unit)))
+            }
+            Value::Count(n) => u64::from(n),
+        };
+        let in_range = raw >= u64::from(self.smallest()) && raw <= u64::from(self.max);
+        // `max` is at most i32::MAX, so an accepted value fits.
+        in_range.then_some(raw as i32)
+    }
+
+    pub(crate) fn decode(&self, raw: u32) -> Value {
+        match self.unit {
+            Unit::Count => Value::Count(raw),
+            _ => Value::Duration(self.duration(raw)),
+        }
+    }
+
+    /// A raw value of a time option as a `Duration`.
+    #[inline(always)]
+    fn duration(&self, raw: u32) -> Duration {
+        match self.unit {
+            Unit::Seconds => Duration::from_secs(raw.into()),
+            Unit::HalfSeconds => Duration::from_millis(u64::from(raw) * 500),
+            Unit::Millis | Unit::Count => Duration::from_millis(raw.into()),
+        }
+    }
+
+    #[inline(always)]
     fn smallest(&self) -> u32 {
         self.min.max(1)
     }
@@ -234,9 +279,48 @@ pub(crate) struct Platform {
     pub keepalive_timer_slack: TimerSlack,
 }
 
-/// The options to write, in order, with their raw values. Built before any
-/// system call, so that bad input never leaves a socket half-configured.
-pub(crate) type Plan = [Option<(TcpOption, i32)>; 4];
+/// The options to write, with their raw values. Built before any system
+/// call, so that bad input never leaves a socket half-configured. Four
+/// integers and the (static) table they belong to: nothing is copied, and
+/// with the host's constant table each option's numbers are constants.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Plan {
+    platform: &'static Platform,
+    /// Each setting's raw value, in the order of [`SETTINGS`]; 0 where the
+    /// config leaves it unset (no OS accepts 0, so no set value is 0).
+    raw: [i32; 4],
+}
+
+impl Plan {
+    /// The table and the raw values apart: a backend that passes the values
+    /// to the OS in place passes a copy, so that the table stays out of the
+    /// memory the OS is given, and its options constants across the calls.
+    #[inline(always)]
+    #[cfg_attr(windows, allow(dead_code))] // The Windows backend orders its own writes.
+    pub fn parts(&self) -> (&'static Platform, [i32; 4]) {
+        (self.platform, self.raw)
+    }
+
+    /// Every slot, by value, in the order of [`SETTINGS`].
+    pub fn slots(&self) -> [Option<(&'static TcpOption, i32)>; 4] {
+        std::array::from_fn(|i| slot(self.platform, &self.raw, i).map(|(o, &raw)| (o, raw)))
+    }
+}
+
+/// The option to write at `position` of `raw` (a plan's values, in the order
+/// of [`SETTINGS`]) and its value, in place; `None` where nothing is to be written.
+#[inline(always)]
+pub(crate) fn slot<'a>(
+    platform: &'static Platform,
+    raw: &'a [i32; 4],
+    position: usize,
+) -> Option<(&'static TcpOption, &'a i32)> {
+    let value = &raw[position];
+    if *value == 0 {
+        return None;
+    }
+    platform.option_in_table(SETTINGS[position]).map(|option| (option, value))
+}
 
 pub(crate) const SETTINGS: [Setting; 4] =
     [Setting::Idle, Setting::Interval, Setting::Retries, Setting::UserTimeout];
@@ -299,8 +383,10 @@ impl Platform {
     }
 
     /// True when the OS has no per-socket tuning at all (OpenBSD, Haiku).
+    #[inline]
     pub fn tunes_nothing(&self) -> bool {
-        self.options().next().is_none()
+        let [a, b, c, d] = [self.idle, self.interval, self.retries, self.user_timeout];
+        a.is_none() && b.is_none() && c.is_none() && d.is_none()
     }
 
     /// True when setting every option on a listener is safe and every socket
@@ -310,40 +396,86 @@ impl Platform {
         self.options().all(|o| o.on_listener == OnListener::Inherited)
     }
 
-    /// Checks every set value against this OS and converts it.
-    #[inline]
-    pub fn plan(&self, config: &Keepalive) -> Result<Plan, SettingError> {
-        let mut plan: Plan = [None; 4];
-        for ((slot, setting), value) in plan.iter_mut().zip(SETTINGS).zip(requested(config)) {
-            let Some(value) = value else { continue };
-            let Some(option) = self.option(setting) else {
-                return Err(SettingError::new(setting, value, Problem::Unsupported, self.os, None));
-            };
-            let error = |problem, limit| {
-                SettingError::new(setting, value, problem, self.os, Some(option.name))
-                    .with_limit_text(option.with_unit(limit))
-            };
-            let raw = option.raw(value);
-            if raw < u128::from(option.smallest()) {
-                let min = option.decode(option.smallest());
-                return Err(error(Problem::TooSmall { min }, option.smallest()));
-            }
-            if raw > u128::from(option.max) {
-                let max = option.decode(option.max);
-                return Err(error(Problem::TooLarge { max }, option.max));
-            }
-            *slot = Some((option, raw as i32));
+    /// The option behind `setting`, in the (static) table.
+    #[inline(always)]
+    pub(crate) fn option_in_table(&'static self, setting: Setting) -> Option<&'static TcpOption> {
+        match setting {
+            Setting::Idle => self.idle.as_ref(),
+            Setting::Interval => self.interval.as_ref(),
+            Setting::Retries => self.retries.as_ref(),
+            Setting::UserTimeout => self.user_timeout.as_ref(),
         }
-        Ok(plan)
+    }
+
+    /// Checks every set value against this OS and converts it.
+    pub fn plan(&'static self, config: &Keepalive) -> Result<Plan, SettingError> {
+        self.try_plan(config).map_err(|setting| self.refusal(setting, config))
+    }
+
+    /// [`plan`](Self::plan) without the error: on a refusal, only which
+    /// setting, so that the checks cost a few comparisons and the error is
+    /// built by [`refusal`](Self::refusal) only when there is one. Unrolled,
+    /// so that with the host's constant table each check is against constants.
+    #[inline(always)]
+    pub fn try_plan(&'static self, config: &Keepalive) -> Result<Plan, Setting> {
+        let duration = |d: Option<Duration>| d.map(Value::Duration);
+        let checked = |setting, value| self.plan_one(setting, value).ok_or(setting);
+        let raw = [
+            checked(Setting::Idle, duration(config.idle()))?,
+            checked(Setting::Interval, duration(config.interval()))?,
+            checked(Setting::Retries, config.retries().map(Value::Count))?,
+            checked(Setting::UserTimeout, duration(config.user_timeout()))?,
+        ];
+        Ok(Plan { platform: self, raw })
+    }
+
+    /// The raw value of `value`, 0 when it is not set, `None` when refused.
+    #[inline(always)]
+    fn plan_one(&'static self, setting: Setting, value: Option<Value>) -> Option<i32> {
+        let Some(value) = value else { return Some(0) };
+        self.option_in_table(setting)?.raw_in_range(value)
+    }
+
+    /// Why [`try_plan`](Self::try_plan) refused `setting` of `config`.
+    #[cold]
+    #[inline(never)]
+    pub fn refusal(&self, setting: Setting, config: &Keepalive) -> SettingError {
+        let position = SETTINGS.iter().position(|&s| s == setting).unwrap_or_default();
+        let value = requested(config)[position].unwrap_or(Value::Count(0));
+        let Some(option) = self.option(setting) else {
+            return SettingError::new(setting, value, Problem::Unsupported, self.os, None);
+        };
+        let error = |problem, limit| {
+            SettingError::new(setting, value, problem, self.os, Some(option.name))
+                .with_limit_text(option.with_unit(limit))
+        };
+        if option.raw(value) < u128::from(option.smallest()) {
+            let min = option.decode(option.smallest());
+            return error(Problem::TooSmall { min }, option.smallest());
+        }
+        let max = option.decode(option.max);
+        error(Problem::TooLarge { max }, option.max)
+    }
+
+    /// Whether some value in `config` would arm a keepalive timer on a
+    /// listening socket of this OS. False at compile time for a table with no
+    /// such option (most), so that streams pay nothing for the check.
+    #[inline(always)]
+    pub fn may_kill_listener(&self, config: &Keepalive) -> bool {
+        let kills = |o: Option<TcpOption>, set: bool| {
+            set && o.is_some_and(|o| matches!(o.on_listener, OnListener::Kills { .. }))
+        };
+        kills(self.idle, config.idle().is_some())
+            || kills(self.interval, config.interval().is_some())
+            || kills(self.retries, config.retries().is_some())
+            || kills(self.user_timeout, config.user_timeout().is_some())
     }
 
     /// The first value in `config` that would arm a keepalive timer on a
     /// listening socket of this OS (which then drops the listener), as the
     /// refusal to return for a listener.
-    #[inline]
     pub fn listener_refusal(&self, config: &Keepalive) -> Option<SettingError> {
-        // Most tables have no such value: nothing to look at.
-        if !self.options().any(|o| matches!(o.on_listener, OnListener::Kills { .. })) {
+        if !self.may_kill_listener(config) {
             return None;
         }
         SETTINGS.into_iter().zip(requested(config)).find_map(|(setting, value)| {
@@ -373,37 +505,44 @@ impl Platform {
         Keepalive::set(duration(idle), duration(interval), count(retries), duration(user_timeout))
     }
 
-    /// Reads each option this OS has through `read`; an option the running
-    /// kernel does not know (`Ok(None)` from `read`) reads as unknown, and so
-    /// does 0, which no OS accepts as a setting: illumos reports 0 for an
-    /// interval or count never set, and a Linux user timeout of 0 means none.
+    /// Reads each option this OS has through `read`, which stores the raw
+    /// value, or leaves 0 for an option the running kernel does not know. 0
+    /// reads as unknown (`None`) either way: no OS accepts it as a setting,
+    /// illumos reports 0 for an interval or count never set, and a Linux user
+    /// timeout of 0 means none. The raw values are read into one array and
+    /// decoded at the end, as a hand-written sequence of calls would.
+    #[inline]
     pub fn read(
         &self,
-        mut read: impl FnMut(&TcpOption) -> io::Result<Option<i32>>,
+        mut read: impl FnMut(&TcpOption, &mut i32) -> io::Result<()>,
     ) -> io::Result<Keepalive> {
         if self.tunes_nothing() {
-            let what = format!(
-                "keepalive tuning cannot be read per socket on {}; only keepalive() is available there",
-                self.os
-            );
-            return Err(io::Error::new(io::ErrorKind::Unsupported, what));
+            return Err(self.nothing_to_read());
         }
-        let mut get = |option: Option<TcpOption>| -> io::Result<Option<Value>> {
-            let Some(option) = option else {
-                return Ok(None);
-            };
-            Ok(read(&option)?.filter(|&raw| raw > 0).map(|raw| option.decode(raw as u32)))
+        let options = [&self.idle, &self.interval, &self.retries, &self.user_timeout];
+        let mut raw = [0; 4];
+        for (raw, option) in raw.iter_mut().zip(options) {
+            if let Some(option) = option {
+                read(option, raw)?;
+            }
+        }
+        // Decoded straight into the field's type: no `Value` in between.
+        let known = |option: Option<TcpOption>, raw: i32| {
+            option.filter(|_| raw > 0).map(|option| (option, raw as u32))
         };
-        let idle = duration(get(self.idle)?);
-        let interval = duration(get(self.interval)?);
-        let mut retries = count(get(self.retries)?);
-        let user_timeout = duration(get(self.user_timeout)?);
+        let duration = |option, raw| known(option, raw).map(|(o, raw)| o.duration(raw));
+        let idle = duration(self.idle, raw[0]);
+        let interval = duration(self.interval, raw[1]);
+        let mut retries = known(self.retries, raw[2]).map(|(_, raw)| raw);
+        let user_timeout = duration(self.user_timeout, raw[3]);
         let Some(option) = self.keepalive_abort else {
             return Ok(Keepalive::set(idle, interval, retries, user_timeout));
         };
         // The kernel drops at idle + this threshold: keep it when interval ×
         // count does not say it. 0 means probing forever: then no count holds.
-        let abort = duration(get(Some(option))?);
+        let mut abort = 0;
+        read(&option, &mut abort)?;
+        let abort = duration(Some(option), abort);
         let counted = interval.zip(retries).and_then(|(i, n)| i.checked_mul(n));
         if abort.is_none() {
             retries = None;
@@ -413,6 +552,16 @@ impl Platform {
             Some(abort) if counted != Some(abort) => config.with_idle_abort(abort),
             _ => config,
         })
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn nothing_to_read(&self) -> io::Error {
+        let what = format!(
+            "keepalive tuning cannot be read per socket on {}; only keepalive() is available there",
+            self.os
+        );
+        io::Error::new(io::ErrorKind::Unsupported, what)
     }
 
     /// `value` of `setting` as the OS would run it, for the detection bound:

@@ -9,7 +9,8 @@ use super::liveness::{after_peek, AfterPoll};
 use super::platform::{
     Nfds, ENOPROTOOPT, IPPROTO_TCP, LIVENESS, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE,
 };
-use super::table::{requested, AcceptQueue, ListenerProbe, Plan, SETTINGS};
+use super::table::SETTINGS;
+use super::table::{requested, slot, AcceptQueue, ListenerProbe, Plan, Platform, TcpOption};
 use super::{platform, read_failed, setting_refused, syscall_failed, with_context};
 use crate::error::{Problem, SettingError};
 use crate::{Keepalive, Liveness};
@@ -22,10 +23,11 @@ pub(crate) fn handle<S: AsHandle + ?Sized>(socket: &S) -> Handle<'_> {
     socket.as_fd()
 }
 
-/// C's `socklen_t`: a 32-bit integer, signed only in 32-bit Android's bionic.
-#[cfg(not(all(target_os = "android", target_pointer_width = "32")))]
+/// C's `socklen_t`: a 32-bit integer, signed only in 32-bit Android's bionic
+/// and in Cygwin (checked against the libc crate below).
+#[cfg(not(any(all(target_os = "android", target_pointer_width = "32"), target_os = "cygwin")))]
 type SockLen = u32;
-#[cfg(all(target_os = "android", target_pointer_width = "32"))]
+#[cfg(any(all(target_os = "android", target_pointer_width = "32"), target_os = "cygwin"))]
 type SockLen = i32;
 
 // The C functions this crate calls, declared here rather than taken from the
@@ -75,14 +77,21 @@ struct PollFd {
 
 #[inline]
 fn set_option(fd: Handle<'_>, level: c_int, name: c_int, value: c_int) -> io::Result<()> {
+    set_option_from(fd, level, name, &value)
+}
+
+/// `setsockopt` from `value` where it lies: a plan's values are passed in place.
+#[inline(always)]
+fn set_option_from(fd: Handle<'_>, level: c_int, name: c_int, value: &c_int) -> io::Result<()> {
     #[cfg(test)]
-    if let Some(answer) = super::model::setsockopt(fd.as_raw_fd(), level, name, value) {
+    if let Some(answer) = super::model::setsockopt(fd.as_raw_fd(), level, name, *value) {
         return answer;
     }
     let len = size_of::<c_int>() as SockLen;
+    let value: *const c_int = value;
     // SAFETY: `fd` is borrowed, so it stays open for the call; the pointer and
     // length describe `value`, a live `c_int`, which is what these options take.
-    let rc = unsafe { setsockopt(fd.as_raw_fd(), level, name, (&raw const value).cast(), len) };
+    let rc = unsafe { setsockopt(fd.as_raw_fd(), level, name, value.cast(), len) };
     if rc == -1 {
         return Err(io::Error::last_os_error());
     }
@@ -91,24 +100,32 @@ fn set_option(fd: Handle<'_>, level: c_int, name: c_int, value: c_int) -> io::Re
 
 #[inline]
 fn get_option(fd: Handle<'_>, level: c_int, name: c_int) -> io::Result<c_int> {
+    let mut value: c_int = 0;
+    get_option_into(fd, level, name, &mut value)?;
+    Ok(value)
+}
+
+/// `getsockopt` into `value`, which the caller zeroed; left as it was on an error.
+#[inline(always)]
+fn get_option_into(fd: Handle<'_>, level: c_int, name: c_int, value: &mut c_int) -> io::Result<()> {
     #[cfg(test)]
     {
-        let mut value = [0; size_of::<c_int>()];
-        let answer = super::model::getsockopt(fd.as_raw_fd(), level, name, &mut value);
+        let mut bytes = value.to_ne_bytes();
+        let answer = super::model::getsockopt(fd.as_raw_fd(), level, name, &mut bytes);
         if let Some(answer) = answer {
-            return answer.map(|_| c_int::from_ne_bytes(value));
+            return answer.map(|_| *value = c_int::from_ne_bytes(bytes));
         }
     }
-    let mut value: c_int = 0;
     let mut len = size_of::<c_int>() as SockLen;
+    let value: *mut c_int = value;
     // SAFETY: `fd` is borrowed, so it stays open for the call; the kernel writes
-    // at most `len` bytes into `value`, which is zeroed, so a shorter write still
-    // leaves a valid `c_int`.
-    let rc = unsafe { getsockopt(fd.as_raw_fd(), level, name, (&raw mut value).cast(), &mut len) };
+    // at most `len` bytes into `value`, a live, initialised `c_int`, so a
+    // shorter write still leaves a valid one.
+    let rc = unsafe { getsockopt(fd.as_raw_fd(), level, name, value.cast(), &mut len) };
     if rc == -1 {
         return Err(io::Error::last_os_error());
     }
-    Ok(value)
+    Ok(())
 }
 
 /// `getsockopt` of a value of any size; returns how many bytes the kernel wrote.
@@ -176,57 +193,93 @@ pub(crate) fn accept_queue_len(fd: Handle<'_>, queue: &AcceptQueue) -> io::Resul
 /// (where the host may clamp silently, also one `getsockopt` per value before
 /// and after). The options this OS gained in a later release go first, so
 /// that an older kernel refuses before anything changed.
+#[inline(always)]
 pub(crate) fn write_plan(fd: Handle<'_>, plan: &Plan, asked: &Keepalive) -> io::Result<()> {
     let previous = if platform().host_clamps_silently { Some(read_plan(fd, plan)?) } else { None };
-    // Which entries of `plan` were written, in order.
-    let mut applied = [0usize; 4];
-    let mut done = 0;
-    let mut write = |i: usize| -> io::Result<()> {
-        let Some((option, raw)) = plan[i] else { return Ok(()) };
-        if let Err(e) = set_option(fd, option.level, option.id, raw) {
-            return Err(refused(plan, i, &applied[..done], asked, e));
+    // Counted loops over the four slots, which the compiler unrolls: with the
+    // host's constant table each option's numbers are then constants. What
+    // had been applied before a failure is worked out only then.
+    let (table, values) = plan.parts();
+    let write = |position: usize| -> io::Result<()> {
+        let Some((option, value)) = slot(table, &values, position) else { return Ok(()) };
+        if let Err(e) = set_option_from(fd, option.level, option.id, value) {
+            return Err(refused(table, &values, position, asked, e));
         }
-        applied[done] = i;
-        done += 1;
         Ok(())
     };
+    // Whether to order at all is a property of this OS, so a constant.
     if platform().has_options_added_later() {
-        let later = |i: &usize| plan[*i].is_some_and(|(option, _)| option.added_later);
-        for i in (0..plan.len()).filter(later) {
-            write(i)?;
+        for position in 0..SETTINGS.len() {
+            if is_added_later(table, &values, position) {
+                write(position)?;
+            }
         }
-        for i in (0..plan.len()).filter(|i| !later(i)) {
-            write(i)?;
+        for position in 0..SETTINGS.len() {
+            if !is_added_later(table, &values, position) {
+                write(position)?;
+            }
         }
     } else {
-        for i in 0..plan.len() {
-            write(i)?;
+        for position in 0..SETTINGS.len() {
+            write(position)?;
         }
     }
     if let Some(previous) = previous {
         refuse_changed_values(fd, plan, &previous, asked)?;
     }
-    set_keepalive(fd, true).map_err(|e| {
-        let names: Vec<&str> =
-            applied[..done].iter().filter_map(|&i| Some(plan[i]?.0.name)).collect();
-        syscall_failed("SO_KEEPALIVE", &names, e)
-    })
+    if let Err(e) = set_keepalive(fd, true) {
+        let names: Vec<&str> = write_order(table, &values).map(|(_, o)| o.name).collect();
+        return Err(syscall_failed("SO_KEEPALIVE", &names, e));
+    }
+    Ok(())
 }
 
-/// The kernel refused entry `i` of `plan`, after the entries `applied`.
+/// Whether the option at `position` of a plan (`table`'s options, `raw`
+/// values) is set and missing from older releases of the OS.
+#[inline(always)]
+fn is_added_later(table: &'static Platform, raw: &[i32; 4], position: usize) -> bool {
+    slot(table, raw, position).is_some_and(|(option, _)| option.added_later)
+}
+
+/// A plan's set options, with their positions, in the order `write_plan`
+/// writes them.
+fn write_order<'a>(
+    table: &'static Platform,
+    raw: &'a [i32; 4],
+) -> impl Iterator<Item = (usize, &'static TcpOption)> + 'a {
+    let positions = 0..SETTINGS.len();
+    let ordered = platform().has_options_added_later();
+    let later = move |&i: &usize| ordered && is_added_later(table, raw, i);
+    let order = positions.clone().filter(later).chain(positions.filter(move |i| !later(i)));
+    order.filter_map(move |i| Some((i, slot(table, raw, i)?.0)))
+}
+
+/// The kernel refused the option at `position` of a plan (`table`'s options,
+/// `raw` values), after the options written before it.
 #[cold]
-fn refused(plan: &Plan, i: usize, applied: &[usize], asked: &Keepalive, e: io::Error) -> io::Error {
-    let (option, raw) = plan[i].expect("a planned entry");
-    let value = requested(asked)[i].unwrap_or_else(|| option.decode(raw.max(0) as u32));
-    let applied: Vec<_> =
-        applied.iter().filter_map(|&j| Some((SETTINGS[j], plan[j]?.0.name))).collect();
-    setting_refused(SETTINGS[i], value, option.name, &applied, e)
+#[inline(never)]
+fn refused(
+    table: &'static Platform,
+    raw: &[i32; 4],
+    position: usize,
+    asked: &Keepalive,
+    e: io::Error,
+) -> io::Error {
+    let (option, &value) = slot(table, raw, position).expect("a planned entry");
+    let value = requested(asked)[position].unwrap_or_else(|| option.decode(value.max(0) as u32));
+    let applied: Vec<_> = write_order(table, raw)
+        .take_while(|&(i, _)| i != position)
+        .map(|(i, option)| (SETTINGS[i], option.name))
+        .collect();
+    setting_refused(SETTINGS[position], value, option.name, &applied, e)
 }
 
 /// The current raw value of each option in `plan`.
 fn read_plan(fd: Handle<'_>, plan: &Plan) -> io::Result<[i32; 4]> {
     let mut values = [0; 4];
-    for (value, (option, _)) in values.iter_mut().zip(plan).filter_map(|(v, p)| Some((v, (*p)?))) {
+    for (value, (option, _)) in
+        values.iter_mut().zip(plan.slots()).filter_map(|(v, p)| Some((v, p?)))
+    {
         *value =
             get_option(fd, option.level, option.id).map_err(|e| read_failed(option.name, e))?;
     }
@@ -244,15 +297,18 @@ fn refuse_changed_values(
     asked: &Keepalive,
 ) -> io::Result<()> {
     let now = read_plan(fd, plan)?;
-    let changed = plan.iter().zip(now).enumerate().find_map(|(i, (planned, effective))| {
-        planned
-            .filter(|&(_, raw)| raw != effective)
-            .map(|(option, raw)| (i, option, raw, effective))
-    });
+    let changed =
+        plan.slots().into_iter().zip(now).enumerate().find_map(|(i, (planned, effective))| {
+            planned
+                .filter(|&(_, raw)| raw != effective)
+                .map(|(option, raw)| (i, option, raw, effective))
+        });
     let Some((i, option, raw, effective)) = changed else {
         return Ok(());
     };
-    for ((option, _), &before) in plan.iter().zip(previous).filter_map(|(p, b)| Some(((*p)?, b))) {
+    for ((option, _), &before) in
+        plan.slots().iter().zip(previous).filter_map(|(p, b)| Some(((*p)?, b)))
+    {
         set_option(fd, option.level, option.id, before).map_err(|e| {
             with_context(
                 format!("{} was changed by the host, and restoring it failed", option.name),
@@ -317,12 +373,23 @@ fn liveness_after(fd: Handle<'_>, mut ready: c_int, mut entry: PollFd) -> io::Re
 }
 
 /// One `getsockopt` per value the OS has.
+#[inline]
 pub(crate) fn config(fd: Handle<'_>) -> io::Result<Keepalive> {
-    platform().read(|option| match get_option(fd, option.level, option.id) {
-        Ok(raw) => Ok(Some(raw)),
-        Err(e) if is_no_such_option(&e) => Ok(None),
-        Err(e) => Err(read_failed(option.name, e)),
+    platform().read(|option, raw| match get_option_into(fd, option.level, option.id, raw) {
+        Ok(()) => Ok(()),
+        Err(e) => unknown_or_failed(option, e),
     })
+}
+
+/// Nothing (the value stays 0: unknown) for an option the running kernel does
+/// not know, else the error naming the option.
+#[cold]
+#[inline(never)]
+fn unknown_or_failed(option: &TcpOption, err: io::Error) -> io::Result<()> {
+    if is_no_such_option(&err) {
+        return Ok(());
+    }
+    Err(read_failed(option.name, err))
 }
 
 #[cfg(test)]

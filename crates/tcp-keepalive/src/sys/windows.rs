@@ -132,13 +132,13 @@ pub(crate) fn is_listening(socket: Handle<'_>) -> io::Result<bool> {
 /// The options in the plan, then `SO_KEEPALIVE`; the times through
 /// `SIO_KEEPALIVE_VALS` where the system lacks their options.
 pub(crate) fn write_plan(socket: Handle<'_>, plan: &Plan, _asked: &Keepalive) -> io::Result<()> {
-    let [idle, interval, retries, user_timeout] = *plan;
+    let [idle, interval, retries, user_timeout] = plan.slots();
     let mut applied = [""; 5];
     let mut done = 0;
     // The probe count first: on systems before 1703 it fails, and then nothing
     // has changed yet. TCP_MAXRT (Vista+) next, before anything is overwritten.
     for (option, value) in [retries, user_timeout].into_iter().flatten() {
-        set(socket, &option, value, &applied[..done])?;
+        set(socket, option, value, &applied[..done])?;
         applied[done] = option.name;
         done += 1;
     }
@@ -159,7 +159,8 @@ pub(crate) fn write_plan(socket: Handle<'_>, plan: &Plan, _asked: &Keepalive) ->
         }
     }
     if fallback {
-        let ms = |o: Option<(TcpOption, i32)>, default| o.map_or(default, |(_, s)| s as u32 * 1000);
+        let ms =
+            |o: Option<(&TcpOption, i32)>, default| o.map_or(default, |(_, s)| s as u32 * 1000);
         let (idle_ms, interval_ms) =
             (ms(idle, WINDOWS_DEFAULT_IDLE_MS), ms(interval, WINDOWS_DEFAULT_INTERVAL_MS));
         keepalive_vals(socket, idle_ms, interval_ms)
@@ -203,11 +204,14 @@ pub(crate) fn liveness(socket: Handle<'_>) -> io::Result<Liveness> {
 /// Values set through `SIO_KEEPALIVE_VALS` cannot be read back: those read as
 /// `None`, and so does `TCP_MAXRT`'s -1 ("retransmit forever": no user timeout).
 pub(crate) fn config(socket: Handle<'_>) -> io::Result<Keepalive> {
-    PLATFORM.read(|option| match getsockopt(socket, option.level, option.id) {
-        Ok(u32::MAX) => Ok(None),
-        Ok(raw) => Ok(Some(raw.min(i32::MAX as u32) as i32)),
-        Err(e) if is_no_such_option(&e) => Ok(None),
-        Err(e) => Err(read_failed(option.name, e)),
+    PLATFORM.read(|option, raw| {
+        *raw = match getsockopt(socket, option.level, option.id) {
+            Ok(u32::MAX) => 0,
+            Ok(value) => value.min(i32::MAX as u32) as i32,
+            Err(e) if is_no_such_option(&e) => 0,
+            Err(e) => return Err(read_failed(option.name, e)),
+        };
+        Ok(())
     })
 }
 

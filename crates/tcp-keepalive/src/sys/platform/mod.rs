@@ -9,13 +9,15 @@
 //! dependency there. `same_as_libc!` checks them all against the libc crate
 //! whenever the tests are compiled for a target, which `scripts/check-targets`
 //! does for each OS. Unix systems without a table of their own take those three
-//! numbers from libc (`other.rs`).
+//! numbers from libc (`other.rs`); targets whose std has no socket options at
+//! all answer `Unsupported` everywhere (`none.rs`).
 
 /// TCP's protocol number, which is also its socket option level, on every OS.
 pub(crate) const IPPROTO_TCP: i32 = 6;
 
 /// Fails the test build for this target if a number differs from the libc crate's.
-#[cfg(any(unix, target_os = "wasi"))]
+/// (Where sockets are file descriptors: the targets of the `unix.rs` backend.)
+#[cfg(any(unix, all(target_os = "wasi", not(target_env = "p1"))))]
 macro_rules! same_as_libc {
     ($($name:ident),+ $(,)?) => {
         #[cfg(test)]
@@ -25,42 +27,84 @@ macro_rules! same_as_libc {
     };
 }
 
-#[cfg(any(unix, target_os = "wasi"))]
+#[cfg(any(unix, all(target_os = "wasi", not(target_env = "p1"))))]
 same_as_libc!(IPPROTO_TCP);
 
-#[cfg_attr(
-    any(target_os = "linux", target_os = "android", target_os = "fuchsia"),
-    path = "linux.rs"
-)]
-#[cfg_attr(target_vendor = "apple", path = "apple.rs")]
-#[cfg_attr(target_os = "freebsd", path = "freebsd.rs")]
-#[cfg_attr(target_os = "netbsd", path = "netbsd.rs")]
-#[cfg_attr(target_os = "openbsd", path = "openbsd.rs")]
-#[cfg_attr(target_os = "dragonfly", path = "dragonfly.rs")]
-#[cfg_attr(target_os = "illumos", path = "illumos.rs")]
-#[cfg_attr(target_os = "solaris", path = "solaris.rs")]
-#[cfg_attr(target_os = "haiku", path = "haiku.rs")]
-#[cfg_attr(windows, path = "windows.rs")]
-#[cfg_attr(target_os = "wasi", path = "wasi.rs")]
-#[cfg_attr(
-    not(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "fuchsia",
-        target_vendor = "apple",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly",
-        target_os = "illumos",
-        target_os = "solaris",
-        target_os = "haiku",
-        windows,
-        target_os = "wasi",
-    )),
-    path = "other.rs"
-)]
-mod os;
+/// The one list of OSes with a table of their own, and of the targets that
+/// check and run them. Adding an OS starts here (docs/platforms.md, "Adding an
+/// OS"); everything below, `every_os.rs`, the table tests' OS list,
+/// `scripts/check-targets` and `scripts/run-targets` follow from it, and a unit
+/// test holds the crate's `Cargo.toml` to it.
+///
+/// Each row: the module, its file, the cfg that picks it, then targets by kind:
+/// `check` (rustup's prebuilt std) and `check_build_std` (nightly -Zbuild-std)
+/// for `scripts/check-targets`; `run` and `run_build_std` for
+/// `scripts/run-targets`, on this machine. `other` is every Unix without a
+/// row; `none` every other target std builds for, whose std has no socket
+/// options (its `set_keepalive` answers `Unsupported`).
+///
+/// Keep each kind's list on one line: the scripts read it from this file.
+macro_rules! with_os_tables {
+    ($callback:ident) => {
+        $callback! {
+            other "other.rs" =>
+                check_build_std ["x86_64-unknown-redox", "i686-unknown-hurd-gnu", "aarch64-unknown-nto-qnx710"];
+            none "none.rs" =>
+                check ["wasm32-wasip1", "x86_64-unknown-uefi", "wasm32-unknown-unknown"]
+                check_build_std ["x86_64-fortanix-unknown-sgx", "aarch64-kmc-solid_asp3", "riscv32imac-unknown-xous-elf", "x86_64-unknown-hermit"];
+            apple "apple.rs": target_vendor = "apple" =>
+                check ["x86_64-apple-darwin", "aarch64-apple-darwin", "aarch64-apple-ios"];
+            cygwin "cygwin.rs": target_os = "cygwin" =>
+                check_build_std ["x86_64-pc-cygwin"];
+            dragonfly "dragonfly.rs": target_os = "dragonfly" =>
+                check_build_std ["x86_64-unknown-dragonfly"];
+            freebsd "freebsd.rs": target_os = "freebsd" =>
+                check ["x86_64-unknown-freebsd"];
+            haiku "haiku.rs": target_os = "haiku" =>
+                check_build_std ["x86_64-unknown-haiku"];
+            illumos "illumos.rs": target_os = "illumos" =>
+                check ["x86_64-unknown-illumos"];
+            linux "linux.rs": any(target_os = "linux", target_os = "android", target_os = "fuchsia") =>
+                check ["aarch64-linux-android", "armv7-linux-androideabi", "x86_64-unknown-linux-musl", "x86_64-unknown-fuchsia"]
+                check_build_std ["sparc64-unknown-linux-gnu", "mipsel-unknown-linux-musl"]
+                run ["s390x-unknown-linux-gnu"]
+                run_build_std ["mips-unknown-linux-gnu", "mips64-unknown-linux-gnuabi64", "sparc64-unknown-linux-gnu"];
+            netbsd "netbsd.rs": target_os = "netbsd" =>
+                check ["x86_64-unknown-netbsd"];
+            openbsd "openbsd.rs": target_os = "openbsd" =>
+                check_build_std ["x86_64-unknown-openbsd"];
+            solaris "solaris.rs": target_os = "solaris" =>
+                check_build_std ["x86_64-pc-solaris"];
+            wasi "wasi.rs": all(target_os = "wasi", not(target_env = "p1")) =>
+                check ["wasm32-wasip2"]
+                run ["wasm32-wasip2"];
+            windows "windows.rs": windows =>
+                check ["x86_64-pc-windows-msvc", "aarch64-pc-windows-msvc", "x86_64-pc-windows-gnu"]
+                run ["x86_64-pc-windows-gnu"];
+        }
+    };
+}
+
+/// Picks this target's file: its row's, else `other.rs` on Unix, else `none.rs`.
+macro_rules! select_this_os {
+    (
+        other $other:literal => $($okind:ident [$($otarget:literal),*])*;
+        none $none:literal => $($nkind:ident [$($ntarget:literal),*])*;
+        $($name:ident $file:literal: $cfg:meta => $($kind:ident [$($target:literal),*])*;)*
+    ) => {
+        $(#[cfg_attr($cfg, path = $file)])*
+        #[cfg_attr(all(unix, not(any($($cfg),*))), path = $other)]
+        #[cfg_attr(not(any(unix, $($cfg),*)), path = $none)]
+        mod os;
+
+        /// Every row's cfg, as written, for the test that holds Cargo.toml to them.
+        #[cfg(test)]
+        pub(crate) const TABLE_CFGS: [&str; [$(stringify!($name)),*].len()] =
+            [$(stringify!($cfg)),*];
+    };
+}
+
+with_os_tables!(select_this_os);
 
 pub(crate) mod poll_4_4bsd;
 

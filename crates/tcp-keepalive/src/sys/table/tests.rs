@@ -7,6 +7,8 @@ use super::{OnListener, Platform, TcpOption, Unit, UserTimeoutScope, SETTINGS};
 use crate::sys::platform::every_os::{self, ALL};
 use crate::{Keepalive, Problem, Setting, Value};
 
+mod from_source;
+
 const S: fn(u64) -> Duration = Duration::from_secs;
 
 fn table(os: &str) -> &'static Platform {
@@ -88,17 +90,17 @@ fn every_table_accepts_its_limits_and_refuses_one_unit_past_them() {
 fn durations_round_up_to_each_tables_unit() {
     let linux = table("Linux");
     let plan = linux.plan(&Keepalive::new().with_idle(Duration::from_millis(1500))).unwrap();
-    assert_eq!(plan[0].map(|(_, raw)| raw), Some(2));
+    assert_eq!(plan.slots()[0].map(|(_, raw)| raw), Some(2));
     let netbsd = table("NetBSD");
     let plan = netbsd.plan(&Keepalive::new().with_interval(Duration::from_millis(1200))).unwrap();
-    assert_eq!(plan[1].map(|(_, raw)| raw), Some(3), "NetBSD counts half-seconds");
+    assert_eq!(plan.slots()[1].map(|(_, raw)| raw), Some(3), "NetBSD counts half-seconds");
     let solaris = table("Solaris");
     let plan =
         solaris.plan(&Keepalive::new().with_idle(Duration::from_micros(10_000_001))).unwrap();
-    assert_eq!(plan[0].map(|(_, raw)| raw), Some(10_001), "Solaris's threshold is in ms");
+    assert_eq!(plan.slots()[0].map(|(_, raw)| raw), Some(10_001), "Solaris's threshold is in ms");
     let apple = table("Apple systems");
     let plan = apple.plan(&Keepalive::new().with_user_timeout(Duration::from_millis(1))).unwrap();
-    assert_eq!(plan[3].map(|(o, raw)| (o.name, raw)), Some(("TCP_RXT_CONNDROPTIME", 1)));
+    assert_eq!(plan.slots()[3].map(|(o, raw)| (o.name, raw)), Some(("TCP_RXT_CONNDROPTIME", 1)));
 }
 
 #[test]
@@ -109,6 +111,7 @@ fn user_timeout_maps_to_each_oss_own_option() {
         names,
         [
             ("Apple systems", Some("TCP_RXT_CONNDROPTIME")),
+            ("Cygwin", None),
             ("DragonFly BSD", None),
             ("FreeBSD", Some("TCP_MAXUNACKTIME")),
             ("Haiku", None),
@@ -136,32 +139,6 @@ fn only_where_every_value_is_inherited_does_the_listener_configure_accepted_sock
     assert_eq!(through_listener, ["DragonFly BSD", "FreeBSD", "illumos", "Linux"]);
 }
 
-/// DragonFly's tcp_usrreq.c: MAXKEEPALIVE 32767 (idle, interval, seconds),
-/// MAXKEEPCNT 127, EINVAL outside 1..=max. A larger value must not get past
-/// the checks, and `nearest_supported` must never produce one.
-#[test]
-fn dragonfly_refuses_what_its_kernel_refuses() {
-    let dragonfly = table("DragonFly BSD");
-    let ok = Keepalive::new().with_idle(S(32_767)).with_interval(S(32_767)).with_retries(127);
-    assert!(dragonfly.plan(&ok).is_ok());
-    for (setting, over, max) in [
-        (Setting::Idle, Value::Duration(S(32_768)), Value::Duration(S(32_767))),
-        (Setting::Interval, Value::Duration(S(32_768)), Value::Duration(S(32_767))),
-        (Setting::Retries, Value::Count(128), Value::Count(127)),
-    ] {
-        let err = dragonfly.plan(&with(setting, over)).unwrap_err();
-        assert_eq!(err.problem(), &Problem::TooLarge { max }, "{setting}");
-    }
-    let huge = Keepalive::new().with_idle(S(2_147_483)).with_retries(i32::MAX as u32);
-    assert_eq!(
-        dragonfly.nearest_supported(&huge),
-        Keepalive::new().with_idle(S(32_767)).with_retries(127)
-    );
-    // Seconds since 5.8: 1.5 s is sent as 2, never as 1500 (the old milliseconds).
-    let plan = dragonfly.plan(&Keepalive::new().with_idle(Duration::from_millis(1500))).unwrap();
-    assert_eq!(plan[0].map(|(_, raw)| raw), Some(2));
-}
-
 #[test]
 fn a_listener_refuses_exactly_the_values_that_arm_its_keepalive_timer() {
     let full = Keepalive::new()
@@ -180,7 +157,7 @@ fn a_listener_refuses_exactly_the_values_that_arm_its_keepalive_timer() {
     assert_eq!(killers(table("NetBSD")), three);
     assert_eq!(killers(table("WASI")), three);
     let safe = ["Linux", "FreeBSD", "DragonFly BSD", "illumos", "Solaris", "Windows", "OpenBSD"];
-    for os in safe.into_iter().chain(["Haiku"]) {
+    for os in safe.into_iter().chain(["Cygwin", "Haiku"]) {
         assert_eq!(killers(table(os)), [], "{os}");
     }
 

@@ -32,7 +32,7 @@ fn allowance(path: Duration) -> Duration {
 }
 
 /// Everything `for_path` promises of a config it returns.
-fn check_promises(p: &Platform, path: Duration, detect: Duration, k: &Keepalive) {
+fn check_promises(p: &'static Platform, path: Duration, detect: Duration, k: &Keepalive) {
     let (idle, interval) = (k.idle().unwrap(), k.interval().unwrap());
     assert!(idle < path, "{}: idle {idle:?} for path {path:?}", p.os);
     assert!(
@@ -48,14 +48,14 @@ fn check_promises(p: &Platform, path: Duration, detect: Duration, k: &Keepalive)
     );
     assert!(p.plan(k).is_ok(), "{}: {k:?} outside the OS limits", p.os);
     assert_eq!(p.nearest_supported(k), *k, "{}: nothing rounds or clamps {k:?}", p.os);
-    let bound = p.detection_bound(k, crate::sys::kernel_release()).expect("every value set");
+    let bound = p.detection_bound(k, super::release()).expect("every value set");
     assert!(bound <= detect, "{}: bound {bound:?} over {detect:?} for {k:?}", p.os);
     if k.user_timeout().is_some() {
         // Only where the bound needs one: without it, it would exceed the idle figure.
         let without = Keepalive::set(k.idle(), k.interval(), k.retries(), None);
         let figure = idle + interval * k.retries().unwrap();
         assert!(
-            p.detection_bound(&without, crate::sys::kernel_release()).is_none_or(|b| b > figure),
+            p.detection_bound(&without, super::release()).is_none_or(|b| b > figure),
             "{}: {k:?}",
             p.os
         );
@@ -187,11 +187,11 @@ fn shortest_detection(p: &Platform) -> Option<Duration> {
     let figure = least(p.idle) + least(p.interval);
     let fastest =
         Keepalive::new().with_idle(least(p.idle)).with_interval(least(p.interval)).with_retries(1);
-    match p.detection_bound(&fastest, crate::sys::kernel_release()) {
+    match p.detection_bound(&fastest, super::release()) {
         Some(bound) if bound <= figure => Some(bound),
-        _ => p.user_timeout.and_then(|_| {
-            p.detection_bound(&fastest.with_user_timeout(figure), crate::sys::kernel_release())
-        }),
+        _ => p
+            .user_timeout
+            .and_then(|_| p.detection_bound(&fastest.with_user_timeout(figure), super::release())),
     }
 }
 
@@ -248,6 +248,20 @@ mod property {
                     }
                 }
             }
+        }
+    }
+}
+
+#[test]
+fn the_docs_example_plans_on_every_os_that_can_bound_a_write() {
+    // config.rs's for_path example: the AWS NAT gateway, detection within 10 min.
+    for p in ALL.iter().filter(|p| !p.tunes_nothing()) {
+        let planned = p.for_path(S(350), S(600));
+        if p.keepalive_counts_through_writes || p.user_timeout.is_some() {
+            let k = planned.unwrap_or_else(|e| panic!("{}: {e}", p.os));
+            check_promises(p, S(350), S(600), &k);
+        } else {
+            assert_eq!(planned.unwrap_err().kind(), std::io::ErrorKind::Unsupported, "{}", p.os);
         }
     }
 }
