@@ -48,11 +48,22 @@ fn accept_many(platform: &'static Platform, n: usize) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let fresh = listener.keepalive_config().unwrap();
     let keepalive = AcceptKeepalive::on(platform, as_listener(&listener), &config()).unwrap();
-    if keepalive.per_stream() {
+    if !platform.accepted_sockets_inherit_all() {
+        assert!(keepalive.per_stream(), "nothing inherited: every stream is written");
         assert!(!listener.keepalive().unwrap(), "per stream: the listener is left alone");
         assert_eq!(listener.keepalive_config().unwrap(), fresh);
     } else {
         assert_eq!(listener.keepalive_config().unwrap(), config());
+        if keepalive.per_stream() {
+            // The listener was written, but its accept queue could not be
+            // counted (qemu-user answers TCP_INFO with one int): then every
+            // stream is written too, which the loop below checks.
+            println!(
+                "SKIPPED accept::tests (0 writes per accept): the listener's accept queue \
+                 cannot be read here (a short TCP_INFO, as under qemu-user); every stream is \
+                 configured instead"
+            );
+        }
     }
     let addr = listener.local_addr().unwrap();
     for i in 0..n {
