@@ -225,21 +225,25 @@ pub trait KeepaliveExt: sealed::Socket {
 /// A `SocketRef` does not know whether its socket listens. Where a value would
 /// arm a timer that kills a listening socket (the idle time on macOS 13 and
 /// older; every value on NetBSD and WASI), `set_keepalive_config` asks the
-/// kernel first, for those values only: `SO_ACCEPTCONN`, or on Apple systems,
+/// kernel first, for those values only: `SO_ACCEPTCONN`; on Apple systems,
 /// whose kernel has no `SO_ACCEPTCONN`, the TCP state that
-/// `TCP_CONNECTION_INFO` reports. A listener is refused with `Unsupported`
-/// and left as it was; a connected socket, or one neither connected nor
-/// listening yet (tokio's `TcpSocket`), is configured. Such a socket that
-/// listens *afterwards* cannot be caught: on macOS 13 and older and on NetBSD
-/// `listen()` leaves the armed timer running, and it kills the listener. So
+/// `TCP_CONNECTION_INFO` reports; on NetBSD, which has none either, whether
+/// `getpeername` answers. A listener is refused with `Unsupported` and left
+/// as it was; a connected socket is configured. A socket neither connected
+/// nor listening yet (tokio's `TcpSocket`) is configured too, except on
+/// NetBSD, where the timer these values arm drops any socket not yet
+/// connected, so it is refused like a listener there. Such a socket that
+/// listens *afterwards* cannot be caught on macOS 13 and older: `listen()`
+/// leaves the armed timer running, and it kills the listener. So
 /// configure a server's connections with
 /// [`AcceptKeepalive`](crate::AcceptKeepalive), never the socket before it
 /// listens. Every other OS needs no such check, and makes no system call for it.
 ///
 /// A socket that will listen should not be tuned before `listen()`: on macOS
-/// 13 and older (an idle time) and on NetBSD (any value), `listen()` leaves the
-/// keepalive timer armed and the listener is dropped when it fires, and the
-/// listener check cannot see it, as the socket was not listening yet. Use
+/// 13 and older (an idle time), `listen()` leaves the keepalive timer armed
+/// and the listener is dropped when it fires, and the listener check cannot
+/// see it, as the socket was not listening yet (on NetBSD, where the same
+/// holds for any value, the check refuses the unconnected socket). Use
 /// [`AcceptKeepalive`](crate::AcceptKeepalive) for a listener's connections.
 ///
 /// # Examples

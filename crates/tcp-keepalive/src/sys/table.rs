@@ -234,6 +234,11 @@ pub(crate) enum ListenerProbe {
     /// state is `listen` (Apple: `TCP_CONNECTION_INFO`'s `tcpi_state`, since
     /// xnu has no `SO_ACCEPTCONN`).
     TcpState { name: &'static str, id: i32, listen: u8 },
+    /// `getpeername` fails with ENOTCONN: the socket is a listener or not yet
+    /// connected, and counts as one a value would kill (NetBSD, which has no
+    /// `SO_ACCEPTCONN` and whose keepalive options kill any socket not yet
+    /// established).
+    Unconnected,
 }
 
 /// Where a listening socket reports how many connections wait in its accept

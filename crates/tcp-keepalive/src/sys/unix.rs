@@ -60,6 +60,10 @@ unsafe extern "C" {
     // liveness(): a zero-timeout poll, and where it cannot tell, a 1-byte peek.
     fn poll(fds: *mut PollFd, nfds: Nfds, timeout: c_int) -> c_int;
 
+    // The address is not read: only whether the socket has a peer.
+    #[cfg_attr(target_os = "espidf", link_name = "lwip_getpeername")]
+    fn getpeername(fd: c_int, addr: *mut c_void, len: *mut SockLen) -> c_int;
+
     #[cfg_attr(target_os = "espidf", link_name = "lwip_recv")]
     fn recv(fd: c_int, buf: *mut c_void, len: usize, flags: c_int) -> isize;
 }
@@ -158,8 +162,9 @@ pub(crate) fn keepalive(fd: Handle<'_>) -> io::Result<bool> {
     Ok(get_option(fd, SOL_SOCKET, SO_KEEPALIVE)? != 0)
 }
 
-/// Whether `fd` is a listening socket: `SO_ACCEPTCONN`, or the TCP state
-/// where the kernel has no `SO_ACCEPTCONN` (xnu).
+/// Whether `fd` is a listening socket: `SO_ACCEPTCONN`, or where the kernel
+/// has no `SO_ACCEPTCONN`, the TCP state (xnu) or whether it has a peer
+/// (NetBSD: not connected counts as listening, as a value would kill it too).
 pub(crate) fn is_listening(fd: Handle<'_>) -> io::Result<bool> {
     match platform().listener_probe {
         ListenerProbe::AcceptConn => {
@@ -172,7 +177,30 @@ pub(crate) fn is_listening(fd: Handle<'_>) -> io::Result<bool> {
             get_bytes(fd, IPPROTO_TCP, id, &mut state).map_err(|e| read_failed(name, e))?;
             Ok(state[0] == listen)
         }
+        ListenerProbe::Unconnected => match has_peer(fd) {
+            Ok(()) => Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(true),
+            Err(e) => Err(read_failed("the peer's address (getpeername)", e)),
+        },
     }
+}
+
+/// `getpeername`, for its answer only: a connected socket has a peer.
+fn has_peer(fd: Handle<'_>) -> io::Result<()> {
+    #[cfg(test)]
+    if let Some(answer) = super::model::getpeername(fd.as_raw_fd()) {
+        return answer;
+    }
+    // Room for any address (the size of `struct sockaddr_storage`), aligned for it.
+    let mut addr = [0u64; 16];
+    let mut len = size_of_val(&addr) as SockLen;
+    // SAFETY: `fd` is borrowed, so it stays open for the call; the kernel
+    // writes at most `len` bytes, the size of `addr`, into `addr`.
+    let rc = unsafe { getpeername(fd.as_raw_fd(), addr.as_mut_ptr().cast(), &mut len) };
+    if rc == -1 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
 }
 
 /// How many connections wait in the accept queue of the listener `fd`;
@@ -406,6 +434,10 @@ mod same_as_libc {
     // poll's and recv's parameter types; `struct pollfd`'s layout.
     const _: unsafe extern "C" fn(*mut libc::pollfd, Nfds, c_int) -> c_int = libc::poll;
     const _: unsafe extern "C" fn(c_int, *mut c_void, usize, c_int) -> isize = libc::recv;
+    // getpeername's, but for the address, which this crate passes as bytes.
+    const _: unsafe extern "C" fn(c_int, *mut libc::sockaddr, *mut SockLen) -> c_int =
+        libc::getpeername;
+    const _: unsafe extern "C" fn(c_int, *mut c_void, *mut SockLen) -> c_int = getpeername;
     const _: () = assert!(
         size_of::<PollFd>() == size_of::<libc::pollfd>()
             && std::mem::offset_of!(PollFd, events) == std::mem::offset_of!(libc::pollfd, events)

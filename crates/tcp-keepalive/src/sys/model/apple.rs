@@ -87,6 +87,10 @@ impl Kernel for Xnu {
         let value = self.value(fd, name)?;
         Ok(write_int(buf, value))
     }
+
+    fn getpeername(&mut self, fd: i32) -> Result<(), i32> {
+        self.sockets.peer(fd)
+    }
 }
 
 impl KernelModel for Xnu {

@@ -97,6 +97,10 @@ impl Kernel for FreeBsd {
         let socket = self.sockets.get(fd)?;
         Ok(write_int(buf, Self::value(socket, name)))
     }
+
+    fn getpeername(&mut self, fd: i32) -> Result<(), i32> {
+        self.sockets.peer(fd)
+    }
 }
 
 impl KernelModel for FreeBsd {

@@ -173,6 +173,10 @@ impl Kernel for Illumos {
         };
         Ok(write_int(buf, value as i32))
     }
+
+    fn getpeername(&mut self, fd: i32) -> Result<(), i32> {
+        self.sockets.peer(fd)
+    }
 }
 
 impl KernelModel for Illumos {

@@ -33,7 +33,7 @@ pub(crate) mod wasi;
 #[cfg(test)]
 mod tests;
 
-pub(crate) use libc::{EBADF, EINVAL, ENOPROTOOPT};
+pub(crate) use libc::{EBADF, EINVAL, ENOPROTOOPT, ENOTCONN};
 
 /// What a modeled kernel answers. Errors are errno values.
 pub(crate) trait Kernel {
@@ -41,6 +41,8 @@ pub(crate) trait Kernel {
     /// Writes at most `buf.len()` bytes (the kernels truncate a longer value);
     /// returns how many.
     fn getsockopt(&mut self, fd: i32, level: i32, name: i32, buf: &mut [u8]) -> Result<usize, i32>;
+    /// Whether `fd` has a peer (the address itself is not modeled).
+    fn getpeername(&mut self, fd: i32) -> Result<(), i32>;
 }
 
 /// The TCP state a modeled socket is in.
@@ -123,6 +125,15 @@ impl Sockets {
         let socket = self.by_fd.get_mut(&listener).expect("a modeled listener");
         let child = socket.queue.remove(0);
         self.by_fd.insert(fd, child);
+    }
+
+    /// `getpeername`: a connected socket answers; a listener or a socket not
+    /// yet connected gets ENOTCONN (every kernel modeled).
+    pub fn peer(&self, fd: i32) -> Result<(), i32> {
+        match self.get(fd)?.state {
+            State::Established => Ok(()),
+            State::Closed | State::Listen => Err(ENOTCONN),
+        }
     }
 
     /// `SO_KEEPALIVE` (every kernel), and `SO_ACCEPTCONN` where the kernel has it.
@@ -250,6 +261,13 @@ pub(crate) fn getsockopt(
     Some(answer.map_err(io::Error::from_raw_os_error))
 }
 
+/// The backend's `getpeername`, answered by the installed model, if any.
+pub(crate) fn getpeername(fd: i32) -> Option<io::Result<()>> {
+    let kernel = kernel()?;
+    let answer = kernel.borrow_mut().getpeername(model_fd(fd));
+    Some(answer.map_err(io::Error::from_raw_os_error))
+}
+
 /// Whether `level` is the socket level, as the backend sends it (host numbers).
 pub(crate) fn is_socket_level(level: i32) -> bool {
     level == SOL_SOCKET
@@ -273,6 +291,10 @@ impl<K: Kernel> Kernel for Refusing<K> {
 
     fn getsockopt(&mut self, fd: i32, level: i32, name: i32, buf: &mut [u8]) -> Result<usize, i32> {
         self.inner.getsockopt(fd, level, name, buf)
+    }
+
+    fn getpeername(&mut self, fd: i32) -> Result<(), i32> {
+        self.inner.getpeername(fd)
     }
 }
 

@@ -5,8 +5,8 @@
 //!   and counted in slow ticks of 500 ms; each calls `change_keepalive`,
 //!   which re-arms TCPT_KEEP in every state, LISTEN included (recorded as
 //!   `listener_timer_armed`). getsockopt does not know them: ENOPROTOOPT.
-//! - uipc_socket.c `sogetopt1`: `SO_ACCEPTCONN` is one of the so_options bits
-//!   it reports.
+//! - uipc_socket.c `sogetopt1` (rev. 1.215): no `SO_ACCEPTCONN` case, so
+//!   ENOPROTOOPT (the default).
 //! - tcp_timer.c `tcp_timer_keep`: drops once idle for keepidle + keepcnt ×
 //!   keepintvl (ticks).
 
@@ -46,10 +46,14 @@ impl Kernel for NetBsd {
 
     fn getsockopt(&mut self, fd: i32, level: i32, name: i32, buf: &mut [u8]) -> Result<usize, i32> {
         if is_socket_level(level) {
-            return self.sockets.get_socket_level(fd, name, true, buf);
+            return self.sockets.get_socket_level(fd, name, false, buf);
         }
         self.sockets.get(fd)?;
         Err(ENOPROTOOPT)
+    }
+
+    fn getpeername(&mut self, fd: i32) -> Result<(), i32> {
+        self.sockets.peer(fd)
     }
 }
 

@@ -8,7 +8,10 @@ use std::time::Duration;
 use super::apple::Xnu;
 use super::freebsd::FreeBsd;
 use super::illumos::Illumos;
-use super::netbsd::NetBsd;
+use super::netbsd::{
+    NetBsd, TCP_KEEPCNT as NETBSD_KEEPCNT, TCP_KEEPIDLE as NETBSD_KEEPIDLE,
+    TCP_KEEPINTVL as NETBSD_KEEPINTVL,
+};
 use super::wasi::Wasmtime;
 use super::{fd, Kernel, KernelModel, Model, Refusing, State, EINVAL};
 use crate::sys::platform::every_os::{apple, freebsd, illumos, netbsd, solaris, wasi};
@@ -64,6 +67,45 @@ fn apple_accept_keepalive_applies_through_a_socket_ref() {
     let keepalive = AcceptKeepalive::new(&socket(1), &full()).unwrap();
     keepalive.apply(&socket(2)).unwrap();
     assert_eq!(socket(2).keepalive_config().unwrap(), full());
+    assert_kills_listener(&keepalive.apply(&socket(1)).unwrap_err());
+    assert!(!model.kernel().sockets.get(1).unwrap().listener_timer_armed);
+}
+
+// NetBSD's sogetopt1 has no SO_ACCEPTCONN either; there every keepalive
+// option kills a socket that is not connected, so the question is getpeername.
+
+#[test]
+fn netbsd_a_socket_ref_to_a_connected_socket_takes_netbsd_values() {
+    let model = Model::install(&netbsd::PLATFORM, NetBsd::default());
+    model.kernel().sockets.open(1, State::Established);
+    socket(1).set_keepalive_config(&full()).unwrap();
+    assert!(socket(1).keepalive().unwrap());
+    let stored = model.kernel().sockets.get(1).unwrap().tcp.clone();
+    // tcp_ctloutput stores half-seconds: 60 s, 10 s, 3 probes.
+    let want = [(NETBSD_KEEPIDLE, 120), (NETBSD_KEEPINTVL, 20), (NETBSD_KEEPCNT, 3)];
+    assert_eq!(stored.iter().map(|(k, v)| (*k, *v)).collect::<Vec<_>>(), want);
+}
+
+#[test]
+fn netbsd_a_socket_ref_to_a_listener_is_refused_and_left_alone() {
+    let model = Model::install(&netbsd::PLATFORM, NetBsd::default());
+    for (fd, state) in [(1, State::Listen), (2, State::Closed)] {
+        model.kernel().sockets.open(fd, state);
+        let before = model.kernel().sockets.get(fd).unwrap().clone();
+        assert_kills_listener(&socket(fd).set_keepalive_config(&full()).unwrap_err());
+        assert_eq!(*model.kernel().sockets.get(fd).unwrap(), before, "{state:?} was touched");
+    }
+}
+
+#[test]
+fn netbsd_accept_keepalive_applies_through_a_socket_ref() {
+    let model = Model::install(&netbsd::PLATFORM, NetBsd::default());
+    model.kernel().sockets.open(1, State::Listen);
+    model.kernel().sockets.open(2, State::Established);
+    let keepalive = AcceptKeepalive::new(&socket(1), &full()).unwrap();
+    keepalive.apply(&socket(2)).unwrap();
+    assert!(model.kernel().sockets.get(2).unwrap().keepalive);
+    assert_eq!(model.kernel().sockets.get(2).unwrap().tcp.len(), 3);
     assert_kills_listener(&keepalive.apply(&socket(1)).unwrap_err());
     assert!(!model.kernel().sockets.get(1).unwrap().listener_timer_armed);
 }

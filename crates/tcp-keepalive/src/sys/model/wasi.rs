@@ -48,6 +48,10 @@ impl Kernel for Wasmtime {
         }
         Ok(write_int(buf, self.value(fd, name)?))
     }
+
+    fn getpeername(&mut self, fd: i32) -> Result<(), i32> {
+        self.sockets.peer(fd)
+    }
 }
 
 impl KernelModel for Wasmtime {

@@ -19,6 +19,12 @@
 //!   a socket tuned before `listen()` dies too. The values would not help
 //!   anyway: tcp_syncache.c `syn_cache_get` copies none of them to an
 //!   accepted socket (only TF_NODELAY).
+//! - Listener check: sys/kern/uipc_socket.c `sogetopt1` (rev. 1.215) has no
+//!   `SO_ACCEPTCONN` case (ENOPROTOOPT), so the backend asks `getpeername`
+//!   instead: a connected socket answers it; a listener, or a socket not yet
+//!   connected, gets ENOTCONN (sys/kern/uipc_syscalls.c `do_sys_getpeername`:
+//!   no SS_ISCONNECTED), and both die of any keepalive option (above), so
+//!   both are refused.
 //! - Writes: tcp_timer.c `tcp_timer_keep` drops once `tcp_now - t_rcvtime`
 //!   (the last segment received) reaches keepidle + maxidle, with or without
 //!   data in flight: a write never postpones the drop.
@@ -58,7 +64,7 @@ same_as_libc!(
 const MAX_HALF_SECONDS: u32 = i32::MAX as u32 / 500;
 
 const KILLS: OnListener = OnListener::Kills {
-    why: "NetBSD drops a listening socket when its keepalive timer fires, and each keepalive option arms it",
+    why: "NetBSD drops a listening (or not yet connected) socket when its keepalive timer fires, and each keepalive option arms it",
 };
 
 pub(crate) const PLATFORM: Platform = Platform {
@@ -77,7 +83,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout: None,
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: false,
-    listener_probe: ListenerProbe::AcceptConn,
+    listener_probe: ListenerProbe::Unconnected,
     accept_queue: None,
     keepalive_counts_through_writes: true,
     keepalive_abort: None,
