@@ -315,13 +315,13 @@ impl sealed::Socket for SocketRef<'_> {
 impl sealed::Socket for TcpStream {
     #[inline]
     fn socket_ref(&self) -> SocketRef<'_> {
-        SocketRef::new(self).with_role(Role::Stream)
+        SocketRef { handle: sys::std_handle(self), role: Role::Stream }
     }
 }
 
 impl sealed::Socket for TcpListener {
     #[inline]
     fn socket_ref(&self) -> SocketRef<'_> {
-        SocketRef::new(self).with_role(Role::Listener)
+        SocketRef { handle: sys::std_handle(self), role: Role::Listener }
     }
 }

@@ -106,14 +106,27 @@ pub(crate) fn plan_for(
     role: Role,
     config: &Keepalive,
 ) -> io::Result<Plan> {
-    let plan = match platform.try_plan(config) {
-        Ok(plan) => plan,
-        Err(setting) => return Err(refused(platform, setting, config)),
-    };
+    let mut raw = [0; 4];
+    plan_into(platform, socket, role, config, &mut raw)?;
+    Ok(Plan::from_parts(platform, raw))
+}
+
+/// [`plan_for`] into `raw`, the plan's raw values.
+#[inline(always)]
+fn plan_into(
+    platform: &'static Platform,
+    socket: Handle<'_>,
+    role: Role,
+    config: &Keepalive,
+    raw: &mut [i32; 4],
+) -> io::Result<()> {
+    if let Err(setting) = platform.try_plan_into(config, raw) {
+        return Err(refused(platform, setting, config));
+    }
     if platform.may_kill_listener(config) {
         refuse_listener(platform.listener_refusal(config).as_ref(), socket, role)?;
     }
-    Ok(plan)
+    Ok(())
 }
 
 /// Returns `refusal` if there is one and `socket` is listening.
@@ -137,8 +150,10 @@ pub(crate) fn refuse_listener(
 
 /// `set_keepalive_config`: validate everything, then write.
 pub(crate) fn set_config(socket: Handle<'_>, role: Role, config: &Keepalive) -> io::Result<()> {
-    let plan = plan_for(platform(), socket, role, config)?;
-    write_plan(socket, &plan, config)
+    // Checked straight into the memory the values are passed to the OS from.
+    let mut raw = [0; 4];
+    plan_into(platform(), socket, role, config, &mut raw)?;
+    write_values(socket, platform(), &raw, config)
 }
 
 /// An OS error, with which option failed and what had been applied. The

@@ -19,6 +19,9 @@ pub(crate) fn handle<S: AsHandle + ?Sized>(_socket: &S) -> Handle<'_> {
     PhantomData
 }
 
+/// std's sockets: the same as [`handle`].
+pub(crate) use handle as std_handle;
+
 fn no_socket_options() -> io::Error {
     io::Error::new(
         io::ErrorKind::Unsupported,

@@ -297,6 +297,12 @@ pub(crate) struct Plan {
 }
 
 impl Plan {
+    /// The plan of [`parts`](Self::parts).
+    #[inline(always)]
+    pub fn from_parts(platform: &'static Platform, raw: [i32; 4]) -> Self {
+        Plan { platform, raw }
+    }
+
     /// The table and the raw values apart: a backend that passes the values
     /// to the OS in place passes a copy, so that the table stays out of the
     /// memory the OS is given, and its options constants across the calls.
@@ -423,22 +429,28 @@ impl Platform {
     /// so that with the host's constant table each check is against constants.
     #[inline(always)]
     pub fn try_plan(&'static self, config: &Keepalive) -> Result<Plan, Setting> {
-        let duration = |d: Option<Duration>| d.map(Value::Duration);
-        let checked = |setting, value| self.plan_one(setting, value).ok_or(setting);
-        let raw = [
-            checked(Setting::Idle, duration(config.idle()))?,
-            checked(Setting::Interval, duration(config.interval()))?,
-            checked(Setting::Retries, config.retries().map(Value::Count))?,
-            checked(Setting::UserTimeout, duration(config.user_timeout()))?,
-        ];
+        let mut raw = [0; 4];
+        self.try_plan_into(config, &mut raw)?;
         Ok(Plan { platform: self, raw })
     }
 
-    /// The raw value of `value`, 0 when it is not set, `None` when refused.
+    /// [`try_plan`](Self::try_plan) into `raw`, which holds zeros: each set
+    /// value is stored as soon as it is checked, so that where `raw` is the
+    /// memory the values are passed to the OS from, each is stored once (not
+    /// packed with the others), and an unset one costs nothing.
     #[inline(always)]
-    fn plan_one(&'static self, setting: Setting, value: Option<Value>) -> Option<i32> {
-        let Some(value) = value else { return Some(0) };
-        self.option_in_table(setting)?.raw_in_range(value)
+    pub fn try_plan_into(&'static self, config: &Keepalive, raw: &mut [i32; 4]) -> Result<(), Setting> {
+        let mut check = |position: usize, value: Option<Value>| -> Result<(), Setting> {
+            let Some(value) = value else { return Ok(()) };
+            let setting = SETTINGS[position];
+            let option = self.option_in_table(setting).ok_or(setting)?;
+            raw[position] = option.raw_in_range(value).ok_or(setting)?;
+            Ok(())
+        };
+        check(0, config.idle().map(Value::Duration))?;
+        check(1, config.interval().map(Value::Duration))?;
+        check(2, config.retries().map(Value::Count))?;
+        check(3, config.user_timeout().map(Value::Duration))
     }
 
     /// Why [`try_plan`](Self::try_plan) refused `setting` of `config`.

@@ -3,7 +3,9 @@
 
 use std::ffi::{c_int, c_void};
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd};
+use std::marker::PhantomData;
+use std::net::{TcpListener, TcpStream};
+use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 
 use super::liveness::{after_peek, AfterPoll};
 use super::platform::{
@@ -16,11 +18,46 @@ use crate::error::{Problem, SettingError};
 use crate::{Keepalive, Liveness};
 
 pub(crate) use std::os::fd::AsFd as AsHandle;
-pub(crate) type Handle<'a> = BorrowedFd<'a>;
+
+/// A socket's descriptor, borrowed from its owner for `'a` as a `BorrowedFd`
+/// is: made only from a `BorrowedFd` or from a borrowed std socket, both of
+/// which keep the descriptor open for `'a`. It holds the number itself, so
+/// that std's sockets lend it without a call (their `as_fd` is out of line).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Handle<'a> {
+    fd: RawFd,
+    owner: PhantomData<BorrowedFd<'a>>,
+}
+
+impl Handle<'_> {
+    #[inline(always)]
+    pub(crate) fn as_raw_fd(self) -> RawFd {
+        self.fd
+    }
+}
+
+impl<'a> From<BorrowedFd<'a>> for Handle<'a> {
+    #[inline(always)]
+    fn from(fd: BorrowedFd<'a>) -> Self {
+        Handle { fd: fd.as_raw_fd(), owner: PhantomData }
+    }
+}
 
 #[inline]
 pub(crate) fn handle<S: AsHandle + ?Sized>(socket: &S) -> Handle<'_> {
-    socket.as_fd()
+    socket.as_fd().into()
+}
+
+/// std's sockets, which own their descriptor.
+pub(crate) trait StdSocket: AsRawFd {}
+impl StdSocket for TcpStream {}
+impl StdSocket for TcpListener {}
+
+/// The same handle as [`handle`], through std's inlined `as_raw_fd`: the
+/// descriptor stays open while `socket` is borrowed, as it owns it.
+#[inline(always)]
+pub(crate) fn std_handle<S: StdSocket>(socket: &S) -> Handle<'_> {
+    Handle { fd: socket.as_raw_fd(), owner: PhantomData }
 }
 
 /// C's `socklen_t`: a 32-bit integer, signed only in 32-bit Android's bionic
@@ -223,27 +260,50 @@ pub(crate) fn accept_queue_len(fd: Handle<'_>, queue: &AcceptQueue) -> io::Resul
 /// that an older kernel refuses before anything changed.
 #[inline(always)]
 pub(crate) fn write_plan(fd: Handle<'_>, plan: &Plan, asked: &Keepalive) -> io::Result<()> {
-    let previous = if platform().host_clamps_silently { Some(read_plan(fd, plan)?) } else { None };
+    // A copy: the table stays out of the memory the OS is given.
+    let (table, raw) = plan.parts();
+    write_values(fd, table, &raw, asked)
+}
+
+/// [`write_plan`] of the plan for `asked` on `table`, whose raw values are
+/// `raw`: each passed to the OS in place.
+#[inline(always)]
+pub(crate) fn write_values(
+    fd: Handle<'_>,
+    table: &'static Platform,
+    raw: &[i32; 4],
+    asked: &Keepalive,
+) -> io::Result<()> {
+    let previous = if platform().host_clamps_silently {
+        Some(read_plan(fd, &Plan::from_parts(table, *raw))?)
+    } else {
+        None
+    };
     // Counted loops over the four slots, which the compiler unrolls: with the
     // host's constant table each option's numbers are then constants. What
-    // had been applied before a failure is worked out only then.
-    let (table, values) = plan.parts();
+    // had been applied before a failure is worked out only then, from `asked`.
     let write = |position: usize| -> io::Result<()> {
-        let Some((option, value)) = slot(table, &values, position) else { return Ok(()) };
+        let Some((option, value)) = slot(table, raw, position) else { return Ok(()) };
         if let Err(e) = set_option_from(fd, option.level, option.id, value) {
-            return Err(refused(table, &values, position, asked, e));
+            // One cold function per position: no register kept for it.
+            return Err(match position {
+                0 => refused_at::<0>(table, asked, e),
+                1 => refused_at::<1>(table, asked, e),
+                2 => refused_at::<2>(table, asked, e),
+                _ => refused_at::<3>(table, asked, e),
+            });
         }
         Ok(())
     };
     // Whether to order at all is a property of this OS, so a constant.
     if platform().has_options_added_later() {
         for position in 0..SETTINGS.len() {
-            if is_added_later(table, &values, position) {
+            if is_added_later(table, raw, position) {
                 write(position)?;
             }
         }
         for position in 0..SETTINGS.len() {
-            if !is_added_later(table, &values, position) {
+            if !is_added_later(table, raw, position) {
                 write(position)?;
             }
         }
@@ -253,13 +313,28 @@ pub(crate) fn write_plan(fd: Handle<'_>, plan: &Plan, asked: &Keepalive) -> io::
         }
     }
     if let Some(previous) = previous {
-        refuse_changed_values(fd, plan, &previous, asked)?;
+        refuse_changed_values(fd, &Plan::from_parts(table, *raw), &previous, asked)?;
     }
-    if let Err(e) = set_keepalive(fd, true) {
-        let names: Vec<&str> = write_order(table, &values).map(|(_, o)| o.name).collect();
-        return Err(syscall_failed("SO_KEEPALIVE", &names, e));
+    // A constant's address: nothing to store first.
+    if let Err(e) = set_option_from(fd, SOL_SOCKET, SO_KEEPALIVE, &1) {
+        return Err(keepalive_failed(table, asked, e));
     }
     Ok(())
+}
+
+/// The raw values written for `asked` on `table`: its plan again, for an
+/// error (`asked` was checked before, so it has one).
+fn planned(table: &'static Platform, asked: &Keepalive) -> [i32; 4] {
+    table.try_plan(asked).map_or([0; 4], |plan| plan.parts().1)
+}
+
+/// `SO_KEEPALIVE` failed after every option of the plan for `asked` had been applied.
+#[cold]
+#[inline(never)]
+fn keepalive_failed(table: &'static Platform, asked: &Keepalive, e: io::Error) -> io::Error {
+    let raw = planned(table, asked);
+    let names: Vec<&str> = write_order(table, &raw).map(|(_, o)| o.name).collect();
+    syscall_failed("SO_KEEPALIVE", &names, e)
 }
 
 /// Whether the option at `position` of a plan (`table`'s options, `raw`
@@ -282,17 +357,23 @@ fn write_order<'a>(
     order.filter_map(move |i| Some((i, slot(table, raw, i)?.0)))
 }
 
-/// The kernel refused the option at `position` of a plan (`table`'s options,
-/// `raw` values), after the options written before it.
+/// [`refused`] at `POSITION`.
 #[cold]
 #[inline(never)]
-fn refused(
+fn refused_at<const POSITION: usize>(
     table: &'static Platform,
-    raw: &[i32; 4],
-    position: usize,
     asked: &Keepalive,
     e: io::Error,
 ) -> io::Error {
+    refused(table, POSITION, asked, e)
+}
+
+/// The kernel refused the option at `position` of the plan for `asked` on
+/// `table`, after the options written before it.
+#[cold]
+#[inline(never)]
+fn refused(table: &'static Platform, position: usize, asked: &Keepalive, e: io::Error) -> io::Error {
+    let raw = &planned(table, asked);
     let (option, &value) = slot(table, raw, position).expect("a planned entry");
     let value = requested(asked)[position].unwrap_or_else(|| option.decode(value.max(0) as u32));
     let applied: Vec<_> = write_order(table, raw)

@@ -30,6 +30,9 @@ pub(crate) fn handle<S: AsHandle + ?Sized>(socket: &S) -> Handle<'_> {
     socket.as_socket()
 }
 
+/// std's sockets: the same as [`handle`].
+pub(crate) use handle as std_handle;
+
 #[inline]
 fn raw(socket: Handle<'_>) -> SOCKET {
     socket.as_raw_socket() as SOCKET
