@@ -91,10 +91,10 @@ fn per_stream_1000_accepted_connections_read_back_the_same_config() {
 /// A descriptor number no process can have open (above the kernel's
 /// `fs.nr_open` ceiling): any system call on it fails with EBADF, so an answer
 /// other than EBADF proves that none was made.
-fn never_open() -> BorrowedFd<'static> {
+fn never_open() -> crate::sys::Handle<'static> {
     // SAFETY: the number is only ever passed to getsockopt/setsockopt, which
     // report EBADF for it; it can never name an open file of this process.
-    unsafe { BorrowedFd::borrow_raw(i32::MAX - 1) }
+    unsafe { BorrowedFd::borrow_raw(i32::MAX - 1) }.into()
 }
 
 fn idle_only() -> Keepalive {

@@ -37,7 +37,9 @@ mod none;
 pub(crate) use none::*;
 
 pub(crate) use platform::PLATFORM;
-use table::{Plan, Platform};
+#[cfg(test)]
+use table::Plan;
+use table::Platform;
 
 /// What a socket is known to be, so that listener checks need no system call
 /// for the types that say it.
@@ -99,7 +101,8 @@ fn refused(platform: &Platform, setting: Setting, config: &Keepalive) -> io::Err
 /// Validates `config` for `socket` on `platform`: its values, and, where the OS
 /// would arm a timer that kills a listening socket, that `socket` is not one.
 /// Asks the kernel (`SO_ACCEPTCONN`) only when that is needed and not known.
-#[inline(always)]
+/// (`set_config` does the same into its own memory, through [`plan_into`].)
+#[cfg(test)]
 pub(crate) fn plan_for(
     platform: &'static Platform,
     socket: Handle<'_>,
@@ -111,7 +114,8 @@ pub(crate) fn plan_for(
     Ok(Plan::from_parts(platform, raw))
 }
 
-/// [`plan_for`] into `raw`, the plan's raw values.
+/// The checks of [`plan_for`], the plan's raw values stored into `raw`
+/// (which holds zeros) as they are checked.
 #[inline(always)]
 fn plan_into(
     platform: &'static Platform,
@@ -150,10 +154,23 @@ pub(crate) fn refuse_listener(
 
 /// `set_keepalive_config`: validate everything, then write.
 pub(crate) fn set_config(socket: Handle<'_>, role: Role, config: &Keepalive) -> io::Result<()> {
-    // Checked straight into the memory the values are passed to the OS from.
-    let mut raw = [0; 4];
-    plan_into(platform(), socket, role, config, &mut raw)?;
-    write_values(socket, platform(), &raw, config)
+    // Checked straight into the memory the values are passed to the OS
+    // from: each stored once, as soon as it is checked.
+    let mut out = Outgoing { raw: [0; 4], socket, asked: config };
+    plan_into(platform(), socket, role, config, &mut out.raw)?;
+    write_outgoing(&out, platform())
+}
+
+/// A plan's raw values in the memory they are passed to the OS from (each
+/// `setsockopt` is given its value in place), with the socket and the config
+/// they are for. The writes read all three from here: the compiler cannot
+/// assume that memory the OS was given is unchanged after a call, so it
+/// reloads the socket and the config instead of holding them in registers
+/// that every call would have to save and restore.
+pub(crate) struct Outgoing<'a> {
+    pub raw: [i32; 4],
+    pub socket: Handle<'a>,
+    pub asked: &'a Keepalive,
 }
 
 /// An OS error, with which option failed and what had been applied. The

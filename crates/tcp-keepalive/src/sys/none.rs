@@ -6,7 +6,8 @@
 use std::io;
 use std::marker::PhantomData;
 
-use super::table::Plan;
+use super::table::{Plan, Platform};
+use super::Outgoing;
 use crate::{Keepalive, Liveness};
 
 /// There is no handle to borrow: any socket type will do (every socket type
@@ -51,6 +52,10 @@ pub(crate) fn accept_queue_len(
     _queue: &super::table::AcceptQueue,
 ) -> io::Result<Option<usize>> {
     Ok(None)
+}
+/// [`write_plan`] of the plan for `out.asked` on `table`.
+pub(crate) fn write_outgoing(out: &Outgoing<'_>, table: &'static Platform) -> io::Result<()> {
+    write_plan(out.socket, &Plan::from_parts(table, out.raw), out.asked)
 }
 
 pub(crate) fn write_plan(_socket: Handle<'_>, _plan: &Plan, _asked: &Keepalive) -> io::Result<()> {

@@ -439,7 +439,11 @@ impl Platform {
     /// memory the values are passed to the OS from, each is stored once (not
     /// packed with the others), and an unset one costs nothing.
     #[inline(always)]
-    pub fn try_plan_into(&'static self, config: &Keepalive, raw: &mut [i32; 4]) -> Result<(), Setting> {
+    pub fn try_plan_into(
+        &'static self,
+        config: &Keepalive,
+        raw: &mut [i32; 4],
+    ) -> Result<(), Setting> {
         let mut check = |position: usize, value: Option<Value>| -> Result<(), Setting> {
             let Some(value) = value else { return Ok(()) };
             let setting = SETTINGS[position];

@@ -13,7 +13,7 @@ use super::platform::{
 };
 use super::table::SETTINGS;
 use super::table::{requested, slot, AcceptQueue, ListenerProbe, Plan, Platform, TcpOption};
-use super::{platform, read_failed, setting_refused, syscall_failed, with_context};
+use super::{platform, read_failed, setting_refused, syscall_failed, with_context, Outgoing};
 use crate::error::{Problem, SettingError};
 use crate::{Keepalive, Liveness};
 
@@ -258,24 +258,21 @@ pub(crate) fn accept_queue_len(fd: Handle<'_>, queue: &AcceptQueue) -> io::Resul
 /// (where the host may clamp silently, also one `getsockopt` per value before
 /// and after). The options this OS gained in a later release go first, so
 /// that an older kernel refuses before anything changed.
+/// `plan` is `asked`'s, on the plan's table: an error works out from
+/// `asked` what had been applied.
 #[inline(always)]
 pub(crate) fn write_plan(fd: Handle<'_>, plan: &Plan, asked: &Keepalive) -> io::Result<()> {
     // A copy: the table stays out of the memory the OS is given.
     let (table, raw) = plan.parts();
-    write_values(fd, table, &raw, asked)
+    write_outgoing(&Outgoing { raw, socket: fd, asked }, table)
 }
 
-/// [`write_plan`] of the plan for `asked` on `table`, whose raw values are
-/// `raw`: each passed to the OS in place.
+/// [`write_plan`] of the plan for `out.asked` on `table`, from `out`.
 #[inline(always)]
-pub(crate) fn write_values(
-    fd: Handle<'_>,
-    table: &'static Platform,
-    raw: &[i32; 4],
-    asked: &Keepalive,
-) -> io::Result<()> {
+pub(crate) fn write_outgoing(out: &Outgoing<'_>, table: &'static Platform) -> io::Result<()> {
+    let raw = &out.raw;
     let previous = if platform().host_clamps_silently {
-        Some(read_plan(fd, &Plan::from_parts(table, *raw))?)
+        Some(read_plan(out.socket, &Plan::from_parts(table, *raw))?)
     } else {
         None
     };
@@ -284,13 +281,13 @@ pub(crate) fn write_values(
     // had been applied before a failure is worked out only then, from `asked`.
     let write = |position: usize| -> io::Result<()> {
         let Some((option, value)) = slot(table, raw, position) else { return Ok(()) };
-        if let Err(e) = set_option_from(fd, option.level, option.id, value) {
+        if let Err(e) = set_option_from(out.socket, option.level, option.id, value) {
             // One cold function per position: no register kept for it.
             return Err(match position {
-                0 => refused_at::<0>(table, asked, e),
-                1 => refused_at::<1>(table, asked, e),
-                2 => refused_at::<2>(table, asked, e),
-                _ => refused_at::<3>(table, asked, e),
+                0 => refused_at::<0>(table, out.asked, e),
+                1 => refused_at::<1>(table, out.asked, e),
+                2 => refused_at::<2>(table, out.asked, e),
+                _ => refused_at::<3>(table, out.asked, e),
             });
         }
         Ok(())
@@ -313,11 +310,12 @@ pub(crate) fn write_values(
         }
     }
     if let Some(previous) = previous {
-        refuse_changed_values(fd, &Plan::from_parts(table, *raw), &previous, asked)?;
+        let plan = Plan::from_parts(table, *raw);
+        refuse_changed_values(out.socket, &plan, &previous, out.asked)?;
     }
     // A constant's address: nothing to store first.
-    if let Err(e) = set_option_from(fd, SOL_SOCKET, SO_KEEPALIVE, &1) {
-        return Err(keepalive_failed(table, asked, e));
+    if let Err(e) = set_option_from(out.socket, SOL_SOCKET, SO_KEEPALIVE, &1) {
+        return Err(keepalive_failed(table, out.asked, e));
     }
     Ok(())
 }
@@ -372,7 +370,12 @@ fn refused_at<const POSITION: usize>(
 /// `table`, after the options written before it.
 #[cold]
 #[inline(never)]
-fn refused(table: &'static Platform, position: usize, asked: &Keepalive, e: io::Error) -> io::Error {
+fn refused(
+    table: &'static Platform,
+    position: usize,
+    asked: &Keepalive,
+    e: io::Error,
+) -> io::Error {
     let raw = &planned(table, asked);
     let (option, &value) = slot(table, raw, position).expect("a planned entry");
     let value = requested(asked)[position].unwrap_or_else(|| option.decode(value.max(0) as u32));

@@ -18,8 +18,8 @@ use super::liveness::{after_peek, AfterPoll};
 use super::platform::{
     LIVENESS, PLATFORM, SO_ACCEPTCONN, WINDOWS_DEFAULT_IDLE_MS, WINDOWS_DEFAULT_INTERVAL_MS,
 };
-use super::table::{Plan, TcpOption};
-use super::{read_failed, syscall_failed};
+use super::table::{Plan, Platform, TcpOption};
+use super::{read_failed, syscall_failed, Outgoing};
 use crate::{Keepalive, Liveness};
 
 pub(crate) use std::os::windows::io::AsSocket as AsHandle;
@@ -130,6 +130,10 @@ pub(crate) fn accept_queue_len(
 pub(crate) fn is_listening(socket: Handle<'_>) -> io::Result<bool> {
     let listening = getsockopt(socket, SOL_SOCKET, SO_ACCEPTCONN);
     Ok(listening.map_err(|e| read_failed("SO_ACCEPTCONN", e))? != 0)
+}
+/// [`write_plan`] of the plan for `out.asked` on `table`.
+pub(crate) fn write_outgoing(out: &Outgoing<'_>, table: &'static Platform) -> io::Result<()> {
+    write_plan(out.socket, &Plan::from_parts(table, out.raw), out.asked)
 }
 
 /// The options in the plan, then `SO_KEEPALIVE`; the times through

@@ -13,7 +13,7 @@ use super::netbsd::{
     TCP_KEEPINTVL as NETBSD_KEEPINTVL,
 };
 use super::wasi::Wasmtime;
-use super::{fd, Kernel, KernelModel, Model, Refusing, State, EINVAL};
+use super::{fd, is_socket_level, Kernel, KernelModel, Model, Refusing, State, EINVAL};
 use crate::sys::platform::every_os::{apple, freebsd, illumos, netbsd, solaris, wasi};
 use crate::sys::table::Platform;
 use crate::sys::Role;
@@ -27,7 +27,7 @@ fn full() -> Keepalive {
 
 /// A `SocketRef` of unknown role, as one built from any socket owner.
 fn socket(n: i32) -> SocketRef<'static> {
-    SocketRef { handle: fd(n), role: Role::Unknown }
+    SocketRef { handle: fd(n).into(), role: Role::Unknown }
 }
 
 fn assert_kills_listener(err: &io::Error) {
@@ -166,6 +166,80 @@ fn a_refusal_midway_names_and_exposes_what_was_applied() {
     let detail = SettingError::of(&err).expect("the detail of a refusal midway");
     assert_eq!(detail.setting(), Setting::Retries);
     assert_eq!(detail.applied(), [Setting::Idle, Setting::Interval]);
+    let os = std::error::Error::source(&err).and_then(|e| e.downcast_ref::<io::Error>());
+    assert_eq!(os.and_then(io::Error::raw_os_error), Some(EINVAL));
+}
+
+/// The kernel refusing each option in turn (xnu writes them in table order):
+/// the error names the option, what had been applied before it, and the
+/// setting; keepalive stays off.
+#[test]
+fn a_refusal_of_any_option_names_what_was_applied_before_it() {
+    use super::apple::{TCP_KEEPALIVE, TCP_KEEPCNT, TCP_KEEPINTVL, TCP_RXT_CONNDROPTIME};
+    let options = [
+        (TCP_KEEPALIVE, "TCP_KEEPALIVE", Setting::Idle),
+        (TCP_KEEPINTVL, "TCP_KEEPINTVL", Setting::Interval),
+        (TCP_KEEPCNT, "TCP_KEEPCNT", Setting::Retries),
+        (TCP_RXT_CONNDROPTIME, "TCP_RXT_CONNDROPTIME", Setting::UserTimeout),
+    ];
+    let config = full().with_user_timeout(S(100));
+    for (position, &(option, name, setting)) in options.iter().enumerate() {
+        let xnu = Refusing { inner: Xnu::default(), option, errno: EINVAL };
+        let model = Model::install(&apple::PLATFORM, xnu);
+        model.kernel().inner.sockets.open(1, State::Established);
+        let err = socket(1).set_keepalive_config(&config).unwrap_err();
+        let before = &options[..position];
+        let expected = if before.is_empty() {
+            format!("setting {name} failed, nothing was changed")
+        } else {
+            let names: Vec<&str> = before.iter().map(|&(_, name, _)| name).collect();
+            format!("setting {name} failed after {} had been applied", names.join(", "))
+        };
+        assert!(err.to_string().contains(&expected), "{expected:?} not in: {err}");
+        let detail = SettingError::of(&err).expect("the detail of a refusal");
+        assert_eq!(detail.setting(), setting, "{err}");
+        let applied: Vec<Setting> = before.iter().map(|&(_, _, setting)| setting).collect();
+        assert_eq!(detail.applied(), applied, "{err}");
+        assert!(!model.kernel().inner.sockets.get(1).unwrap().keepalive, "{err}");
+    }
+}
+
+/// A model that refuses `SO_KEEPALIVE` itself with `errno`, and otherwise is `inner`.
+struct RefusingKeepalive<K> {
+    inner: K,
+    errno: i32,
+}
+
+impl<K: Kernel> Kernel for RefusingKeepalive<K> {
+    fn setsockopt(&mut self, fd: i32, level: i32, name: i32, value: i32) -> Result<(), i32> {
+        if is_socket_level(level) && name == crate::sys::platform::SO_KEEPALIVE {
+            return Err(self.errno);
+        }
+        self.inner.setsockopt(fd, level, name, value)
+    }
+
+    fn getsockopt(&mut self, fd: i32, level: i32, name: i32, buf: &mut [u8]) -> Result<usize, i32> {
+        self.inner.getsockopt(fd, level, name, buf)
+    }
+
+    fn getpeername(&mut self, fd: i32) -> Result<(), i32> {
+        self.inner.getpeername(fd)
+    }
+}
+
+/// `SO_KEEPALIVE`, written last, refused: the error names every option
+/// applied before it and keeps the OS error as its source.
+#[test]
+fn a_refused_so_keepalive_names_every_option_applied() {
+    let model = Model::install(
+        &apple::PLATFORM,
+        RefusingKeepalive { inner: Xnu::default(), errno: EINVAL },
+    );
+    model.kernel().inner.sockets.open(1, State::Established);
+    let err = socket(1).set_keepalive_config(&full()).unwrap_err();
+    let expected = "setting SO_KEEPALIVE failed after TCP_KEEPALIVE, TCP_KEEPINTVL, TCP_KEEPCNT had been applied";
+    assert!(err.to_string().contains(expected), "{err}");
+    assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{err}");
     let os = std::error::Error::source(&err).and_then(|e| e.downcast_ref::<io::Error>());
     assert_eq!(os.and_then(io::Error::raw_os_error), Some(EINVAL));
 }
