@@ -281,7 +281,7 @@ impl<'a> SocketRef<'a> {
         SocketRef { handle: sys::handle(socket), role: Role::Unknown }
     }
 
-    #[cfg(any(test, feature = "tokio"))]
+    #[cfg(any(all(test, target_os = "linux"), feature = "tokio"))]
     #[inline]
     pub(crate) fn with_role(self, role: Role) -> Self {
         SocketRef { role, ..self }

@@ -37,7 +37,7 @@ mod none;
 pub(crate) use none::*;
 
 pub(crate) use platform::PLATFORM;
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux"))]
 use table::Plan;
 use table::Platform;
 
@@ -102,7 +102,7 @@ fn refused(platform: &Platform, setting: Setting, config: &Keepalive) -> io::Err
 /// would arm a timer that kills a listening socket, that `socket` is not one.
 /// Asks the kernel (`SO_ACCEPTCONN`) only when that is needed and not known.
 /// (`set_config` does the same into its own memory, through [`plan_into`].)
-#[cfg(test)]
+#[cfg(all(test, target_os = "linux"))] // For the tests of `AcceptKeepalive`.
 pub(crate) fn plan_for(
     platform: &'static Platform,
     socket: Handle<'_>,
