@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 mod tests;
 
 use crate::ext::SocketRef;
-use crate::sys::table::{Plan, Platform};
+use crate::sys::table::{AcceptQueue, Plan, Platform};
 use crate::{sys, Keepalive, KeepaliveExt, SettingError};
 
 /// Gives every connection a listener accepts the same keepalive config, the
@@ -69,8 +69,9 @@ pub struct AcceptKeepalive {
     config: Keepalive,
     plan: Plan,
     /// How many of the next accepted streams need the config written:
-    /// [`PER_STREAM`] (all of them), or, through the listener, those that
-    /// completed before `new` configured it (then 0: one load per `apply`).
+    /// [`PER_STREAM`] (all of them), [`UNTIL_INHERITED`] (each until one
+    /// holds it), or, through the listener, those that completed before `new`
+    /// configured it. Then 0: one load per `apply`.
     pending: AtomicUsize,
     /// Whether `pending` started above 0: when not, `apply` reads nothing else.
     writes: bool,
@@ -80,6 +81,11 @@ pub struct AcceptKeepalive {
 
 /// `pending` where every stream is configured.
 const PER_STREAM: usize = usize::MAX;
+
+/// `pending` where the OS cannot count its queue, but accepts in order
+/// ([`AcceptQueue::UntilInherited`]): each stream is read, and written unless
+/// it already holds the plan; the first that does ends the writes.
+const UNTIL_INHERITED: usize = usize::MAX - 1;
 
 /// A clone starts from the count left now: with clones in several threads,
 /// each may write the config on up to that many streams, never fewer.
@@ -136,14 +142,24 @@ impl AcceptKeepalive {
         config: &Keepalive,
     ) -> io::Result<Self> {
         let plan = platform.plan(config)?;
-        let queue = platform.accept_queue.filter(|_| platform.accepted_sockets_inherit_all());
         let mut pending = PER_STREAM;
-        if let Some(queue) = queue {
-            sys::write_plan(listener.handle, &plan, config)?;
-            // Counted after the write: a connection completing meanwhile is
-            // counted and written twice, never missed.
-            if let Some(queued) = sys::accept_queue_len(listener.handle, &queue)? {
-                pending = queued.min(PER_STREAM - 1);
+        if platform.accepted_sockets_inherit_all() {
+            match platform.accept_queue {
+                AcceptQueue::Counted(queue) => {
+                    sys::write_plan(listener.handle, &plan, config)?;
+                    // Counted after the write: a connection completing
+                    // meanwhile is counted and written twice, never missed.
+                    if let Some(queued) = sys::accept_queue_len(listener.handle, &queue)? {
+                        pending = queued.min(UNTIL_INHERITED - 1);
+                    }
+                }
+                // SO_KEEPALIVE is written last: a stream copied with it on
+                // was copied after every value was written.
+                AcceptQueue::UntilInherited => {
+                    sys::write_plan(listener.handle, &plan, config)?;
+                    pending = UNTIL_INHERITED;
+                }
+                AcceptQueue::Unknown => {}
             }
         }
         let listener_refusal = platform.listener_refusal(config);
@@ -193,14 +209,23 @@ impl AcceptKeepalive {
     }
 
     /// Writes the config on `stream`: always per stream, else while the
-    /// streams queued before `new` are being accepted.
+    /// streams queued before `new` are being accepted, counted or read.
     fn write_if_pending(&self, stream: SocketRef<'_>) -> io::Result<()> {
-        let take = |n: usize| n.checked_sub(1).filter(|_| n != PER_STREAM);
-        let pending = self.pending.load(Ordering::Relaxed);
-        if pending != PER_STREAM
-            && self.pending.fetch_update(Ordering::Relaxed, Ordering::Relaxed, take).is_err()
-        {
-            return Ok(());
+        match self.pending.load(Ordering::Relaxed) {
+            PER_STREAM => {}
+            UNTIL_INHERITED => {
+                if sys::holds_plan(stream.handle, &self.plan)? {
+                    // Copied from the configured listener: so is every later one.
+                    self.pending.store(0, Ordering::Relaxed);
+                    return Ok(());
+                }
+            }
+            _ => {
+                let take = |n: usize| n.checked_sub(1).filter(|_| n < UNTIL_INHERITED);
+                if self.pending.fetch_update(Ordering::Relaxed, Ordering::Relaxed, take).is_err() {
+                    return Ok(());
+                }
+            }
         }
         sys::refuse_listener(self.listener_refusal.as_ref(), stream.handle, stream.role)?;
         sys::write_plan(stream.handle, &self.plan, &self.config)

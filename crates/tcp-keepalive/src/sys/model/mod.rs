@@ -25,6 +25,7 @@ use crate::sys::platform::{SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE};
 use crate::sys::table::Platform;
 
 pub(crate) mod apple;
+pub(crate) mod dragonfly;
 pub(crate) mod freebsd;
 pub(crate) mod illumos;
 pub(crate) mod netbsd;

@@ -27,6 +27,7 @@ use crate::sys::platform::poll_4_4bsd::{
     MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
 use crate::sys::table::{
+    AcceptQueue,
     ListenerProbe, OnListener::Inherited, Platform, TcpOption, TimerSlack, UserTimeoutScope,
 };
 
@@ -66,7 +67,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: false,
     listener_probe: ListenerProbe::AcceptConn,
-    accept_queue: None,
+    accept_queue: AcceptQueue::UntilInherited,
     keepalive_counts_through_writes: false,
     keepalive_abort: None,
     keepalive_timer_slack: TimerSlack::ASSUMED,
