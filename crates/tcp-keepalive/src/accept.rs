@@ -25,17 +25,30 @@ use crate::{sys, Keepalive, KeepaliveExt, SettingError};
 ///   streams, the first ones accepted. After that, `apply` makes **no system
 ///   call**. (std's `TcpListener::bind` already listens, and listeners from
 ///   systemd socket activation or a restart arrive with full queues.)
+/// - On DragonFly BSD accepted sockets copy every value too, but no option
+///   counts the queue. Its queue is first in, first out, and a connection
+///   copies the listener when its handshake completes, so `new` configures
+///   the listener, and `apply` reads each stream (`SO_KEEPALIVE`, then the
+///   values) and writes the config on it, until the first stream that already
+///   holds the whole config: every later one was copied from the configured
+///   listener too. From then on, **0 system calls per accept**. Until then,
+///   one to four reads per stream, plus the writes where it differs.
+///   (Connections a closing `SO_REUSEPORT` listener hands over, and those an
+///   accept filter holds back, can arrive later than their turn: `platforms`
+///   has the details.)
 /// - Everywhere else, `new` sets nothing on the listener and `apply` sets the
 ///   whole config on the stream. illumos copies every value too
-///   (`tcp_init_values`), but has no option that counts its queue, so there
-///   each stream is configured. On macOS 13 and older, on NetBSD and on WASI
-///   a keepalive value on a listening socket arms a timer that makes the
-///   kernel drop the listener, and accepted sockets do not inherit every value
-///   anyway (`platforms` has the table).
+///   (`tcp_init_values`), but has no option that counts its queue, and its
+///   queue order was not checked, so there each stream is configured. On
+///   macOS 13 and older, on NetBSD and on WASI a keepalive value on a
+///   listening socket arms a timer that makes the kernel drop the listener,
+///   and accepted sockets do not inherit every value anyway (`platforms` has
+///   the table).
 ///
-/// The queued connections are counted, not identified: with several threads
-/// accepting from one listener, call `apply` on each stream right after its
-/// `accept`, so that the first `apply` calls go to the first streams.
+/// The queued connections are counted or read in the order they are
+/// accepted: with several threads accepting from one listener, call `apply`
+/// on each stream right after its `accept`, so that the first `apply` calls go
+/// to the first streams.
 ///
 /// The config is checked once, in `new`: a bad value fails there, before any
 /// system call, and `apply` can then only fail if the OS refuses a call.
@@ -176,8 +189,8 @@ impl AcceptKeepalive {
 
     /// Gives an accepted `stream` the config: nothing to do where it was
     /// inherited from the listener (once the connections queued before `new`
-    /// were given it), one `setsockopt` per value plus `SO_KEEPALIVE`
-    /// elsewhere. Like
+    /// were given it; on DragonFly, once a stream was read that holds it), one
+    /// `setsockopt` per value plus `SO_KEEPALIVE` elsewhere. Like
     /// [`set_keepalive_config`](KeepaliveExt::set_keepalive_config), it refuses
     /// to put a value on a listening socket where that would kill it.
     ///
