@@ -224,23 +224,32 @@ impl AcceptKeepalive {
     /// Writes the config on `stream`: always per stream, else while the
     /// streams queued before `new` are being accepted, counted or read.
     fn write_if_pending(&self, stream: SocketRef<'_>) -> io::Result<()> {
-        match self.pending.load(Ordering::Relaxed) {
-            PER_STREAM => {}
-            UNTIL_INHERITED => {
-                if sys::holds_plan(stream.handle, &self.plan)? {
-                    // Copied from the configured listener: so is every later one.
-                    self.pending.store(0, Ordering::Relaxed);
-                    return Ok(());
-                }
+        // Per stream first, tested alone: its cost stays that of a write.
+        let pending = self.pending.load(Ordering::Relaxed);
+        if pending != PER_STREAM {
+            if pending == UNTIL_INHERITED {
+                return self.write_unless_inherited(stream);
             }
-            _ => {
-                let take = |n: usize| n.checked_sub(1).filter(|_| n < UNTIL_INHERITED);
-                if self.pending.fetch_update(Ordering::Relaxed, Ordering::Relaxed, take).is_err() {
-                    return Ok(());
-                }
+            let take = |n: usize| n.checked_sub(1).filter(|_| n < UNTIL_INHERITED);
+            if self.pending.fetch_update(Ordering::Relaxed, Ordering::Relaxed, take).is_err() {
+                return Ok(());
             }
         }
         sys::refuse_listener(self.listener_refusal.as_ref(), stream.handle, stream.role)?;
+        sys::write_plan(stream.handle, &self.plan, &self.config)
+    }
+
+    /// Reads `stream`: where it holds the plan, it was copied from the
+    /// configured listener, and so is every later one, so the writes end;
+    /// else writes the plan on it.
+    #[cold]
+    #[inline(never)]
+    fn write_unless_inherited(&self, stream: SocketRef<'_>) -> io::Result<()> {
+        sys::refuse_listener(self.listener_refusal.as_ref(), stream.handle, stream.role)?;
+        if sys::holds_plan(stream.handle, &self.plan)? {
+            self.pending.store(0, Ordering::Relaxed);
+            return Ok(());
+        }
         sys::write_plan(stream.handle, &self.plan, &self.config)
     }
 }
