@@ -18,8 +18,7 @@
 
 use std::time::Duration;
 
-use super::{is_socket_level, secs, write_int, Kernel, KernelModel, Socket, Sockets, EINVAL};
-use super::{State, ENOPROTOOPT};
+use super::{is_socket_level, secs, write_int, Kernel, KernelModel, Sockets, EINVAL, ENOPROTOOPT};
 
 pub(crate) const TCP_KEEPIDLE: i32 = 0x100;
 pub(crate) const TCP_KEEPINTVL: i32 = 0x200;
@@ -44,12 +43,7 @@ impl DragonFly {
     /// `so_options` and queues the socket last; `syncache_socket` copies the
     /// keepalive values, all as the listener has them now.
     pub fn complete_handshake(&mut self, listener: i32) {
-        self.sockets.complete_handshake(listener, |l| {
-            let mut child = Socket::new(State::Established);
-            child.keepalive = l.keepalive;
-            child.tcp = l.tcp.clone();
-            child
-        });
+        self.sockets.complete_copying_all(listener);
     }
 
     /// How many `setsockopt` and `getsockopt` calls were made on `fd`.

@@ -121,6 +121,18 @@ impl Sockets {
         socket.queue.push(child);
     }
 
+    /// [`complete_handshake`](Self::complete_handshake) on a kernel whose new
+    /// connection copies `SO_KEEPALIVE` and every keepalive value of the
+    /// listener (FreeBSD and DragonFly: `sonewconn` and `syncache_socket`).
+    pub fn complete_copying_all(&mut self, listener: i32) {
+        self.complete_handshake(listener, |l| {
+            let mut child = Socket::new(State::Established);
+            child.keepalive = l.keepalive;
+            child.tcp = l.tcp.clone();
+            child
+        });
+    }
+
     /// `accept`: the oldest completed connection becomes descriptor `fd`.
     pub fn accept(&mut self, listener: i32, fd: i32) {
         let socket = self.by_fd.get_mut(&listener).expect("a modeled listener");
