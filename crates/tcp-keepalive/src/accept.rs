@@ -100,8 +100,10 @@ const PER_STREAM: usize = usize::MAX;
 /// it already holds the plan; the first that does ends the writes.
 const UNTIL_INHERITED: usize = usize::MAX - 1;
 
-/// A clone starts from the count left now: with clones in several threads,
-/// each may write the config on up to that many streams, never fewer.
+/// A clone starts from the count left now (or, where streams are read until
+/// one inherited the config, from whether one was found): with clones in
+/// several threads, each may write the config on up to that many streams,
+/// never fewer.
 impl Clone for AcceptKeepalive {
     fn clone(&self) -> Self {
         AcceptKeepalive {
@@ -241,7 +243,8 @@ impl AcceptKeepalive {
 
     /// Reads `stream`: where it holds the plan, it was copied from the
     /// configured listener, and so is every later one, so the writes end;
-    /// else writes the plan on it.
+    /// else writes the plan on it. Cold: only the streams queued at `new`, and
+    /// one more, come here (and the per-stream path stays as short).
     #[cold]
     #[inline(never)]
     fn write_unless_inherited(&self, stream: SocketRef<'_>) -> io::Result<()> {
