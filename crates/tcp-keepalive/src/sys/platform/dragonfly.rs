@@ -85,6 +85,9 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout: None,
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: false,
+    // Never asked: no value is refused on a DragonFly listener. (Its
+    // uipc_socket.c `sogetopt` has no SO_ACCEPTCONN case: it would answer
+    // ENOPROTOOPT.)
     listener_probe: ListenerProbe::AcceptConn,
     accept_queue: AcceptQueue::UntilInherited,
     keepalive_counts_through_writes: false,
