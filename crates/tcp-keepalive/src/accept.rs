@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 mod tests;
 
 use crate::ext::SocketRef;
-use crate::sys::table::{Plan, Platform};
+use crate::sys::table::{AcceptQueue, Plan, Platform};
 use crate::{sys, Keepalive, KeepaliveExt, SettingError};
 
 /// Gives every connection a listener accepts the same keepalive config, the
@@ -25,17 +25,30 @@ use crate::{sys, Keepalive, KeepaliveExt, SettingError};
 ///   streams, the first ones accepted. After that, `apply` makes **no system
 ///   call**. (std's `TcpListener::bind` already listens, and listeners from
 ///   systemd socket activation or a restart arrive with full queues.)
+/// - On DragonFly BSD accepted sockets copy every value too, but no option
+///   counts the queue. Its queue is first in, first out, and a connection
+///   copies the listener when its handshake completes, so `new` configures
+///   the listener, and `apply` reads each stream (`SO_KEEPALIVE`, then the
+///   values) and writes the config on it, until the first stream that already
+///   holds the whole config: every later one was copied from the configured
+///   listener too. From then on, **0 system calls per accept**. Until then,
+///   one to four reads per stream, plus the writes where it differs.
+///   (Connections a closing `SO_REUSEPORT` listener hands over, and those an
+///   accept filter holds back, can arrive later than their turn: `platforms`
+///   has the details.)
 /// - Everywhere else, `new` sets nothing on the listener and `apply` sets the
 ///   whole config on the stream. illumos copies every value too
-///   (`tcp_init_values`), but has no option that counts its queue, so there
-///   each stream is configured. On macOS 13 and older, on NetBSD and on WASI
-///   a keepalive value on a listening socket arms a timer that makes the
-///   kernel drop the listener, and accepted sockets do not inherit every value
-///   anyway (`platforms` has the table).
+///   (`tcp_init_values`), but has no option that counts its queue, and its
+///   queue order was not checked, so there each stream is configured. On
+///   macOS 13 and older, on NetBSD and on WASI a keepalive value on a
+///   listening socket arms a timer that makes the kernel drop the listener,
+///   and accepted sockets do not inherit every value anyway (`platforms` has
+///   the table).
 ///
-/// The queued connections are counted, not identified: with several threads
-/// accepting from one listener, call `apply` on each stream right after its
-/// `accept`, so that the first `apply` calls go to the first streams.
+/// The queued connections are counted or read in the order they are
+/// accepted: with several threads accepting from one listener, call `apply`
+/// on each stream right after its `accept`, so that the first `apply` calls go
+/// to the first streams.
 ///
 /// The config is checked once, in `new`: a bad value fails there, before any
 /// system call, and `apply` can then only fail if the OS refuses a call.
@@ -69,8 +82,9 @@ pub struct AcceptKeepalive {
     config: Keepalive,
     plan: Plan,
     /// How many of the next accepted streams need the config written:
-    /// [`PER_STREAM`] (all of them), or, through the listener, those that
-    /// completed before `new` configured it (then 0: one load per `apply`).
+    /// [`PER_STREAM`] (all of them), [`UNTIL_INHERITED`] (each until one
+    /// holds it), or, through the listener, those that completed before `new`
+    /// configured it. Then 0: one load per `apply`.
     pending: AtomicUsize,
     /// Whether `pending` started above 0: when not, `apply` reads nothing else.
     writes: bool,
@@ -81,8 +95,15 @@ pub struct AcceptKeepalive {
 /// `pending` where every stream is configured.
 const PER_STREAM: usize = usize::MAX;
 
-/// A clone starts from the count left now: with clones in several threads,
-/// each may write the config on up to that many streams, never fewer.
+/// `pending` where the OS cannot count its queue, but accepts in order
+/// ([`AcceptQueue::UntilInherited`]): each stream is read, and written unless
+/// it already holds the plan; the first that does ends the writes.
+const UNTIL_INHERITED: usize = usize::MAX - 1;
+
+/// A clone starts from the count left now (or, where streams are read until
+/// one inherited the config, from whether one was found): with clones in
+/// several threads, each may write the config on up to that many streams,
+/// never fewer.
 impl Clone for AcceptKeepalive {
     fn clone(&self) -> Self {
         AcceptKeepalive {
@@ -136,14 +157,24 @@ impl AcceptKeepalive {
         config: &Keepalive,
     ) -> io::Result<Self> {
         let plan = platform.plan(config)?;
-        let queue = platform.accept_queue.filter(|_| platform.accepted_sockets_inherit_all());
         let mut pending = PER_STREAM;
-        if let Some(queue) = queue {
-            sys::write_plan(listener.handle, &plan, config)?;
-            // Counted after the write: a connection completing meanwhile is
-            // counted and written twice, never missed.
-            if let Some(queued) = sys::accept_queue_len(listener.handle, &queue)? {
-                pending = queued.min(PER_STREAM - 1);
+        if platform.accepted_sockets_inherit_all() {
+            match platform.accept_queue {
+                AcceptQueue::Counted(queue) => {
+                    sys::write_plan(listener.handle, &plan, config)?;
+                    // Counted after the write: a connection completing
+                    // meanwhile is counted and written twice, never missed.
+                    if let Some(queued) = sys::accept_queue_len(listener.handle, &queue)? {
+                        pending = queued.min(UNTIL_INHERITED - 1);
+                    }
+                }
+                // SO_KEEPALIVE is written last: a stream copied with it on
+                // was copied after every value was written.
+                AcceptQueue::UntilInherited => {
+                    sys::write_plan(listener.handle, &plan, config)?;
+                    pending = UNTIL_INHERITED;
+                }
+                AcceptQueue::Unknown => {}
             }
         }
         let listener_refusal = platform.listener_refusal(config);
@@ -160,8 +191,8 @@ impl AcceptKeepalive {
 
     /// Gives an accepted `stream` the config: nothing to do where it was
     /// inherited from the listener (once the connections queued before `new`
-    /// were given it), one `setsockopt` per value plus `SO_KEEPALIVE`
-    /// elsewhere. Like
+    /// were given it; on DragonFly, once a stream was read that holds it), one
+    /// `setsockopt` per value plus `SO_KEEPALIVE` elsewhere. Like
     /// [`set_keepalive_config`](KeepaliveExt::set_keepalive_config), it refuses
     /// to put a value on a listening socket where that would kill it.
     ///
@@ -193,16 +224,35 @@ impl AcceptKeepalive {
     }
 
     /// Writes the config on `stream`: always per stream, else while the
-    /// streams queued before `new` are being accepted.
+    /// streams queued before `new` are being accepted, counted or read.
     fn write_if_pending(&self, stream: SocketRef<'_>) -> io::Result<()> {
-        let take = |n: usize| n.checked_sub(1).filter(|_| n != PER_STREAM);
+        // Per stream first, tested alone: its cost stays that of a write.
         let pending = self.pending.load(Ordering::Relaxed);
-        if pending != PER_STREAM
-            && self.pending.fetch_update(Ordering::Relaxed, Ordering::Relaxed, take).is_err()
-        {
-            return Ok(());
+        if pending != PER_STREAM {
+            if pending == UNTIL_INHERITED {
+                return self.write_unless_inherited(stream);
+            }
+            let take = |n: usize| n.checked_sub(1).filter(|_| n < UNTIL_INHERITED);
+            if self.pending.fetch_update(Ordering::Relaxed, Ordering::Relaxed, take).is_err() {
+                return Ok(());
+            }
         }
         sys::refuse_listener(self.listener_refusal.as_ref(), stream.handle, stream.role)?;
+        sys::write_plan(stream.handle, &self.plan, &self.config)
+    }
+
+    /// Reads `stream`: where it holds the plan, it was copied from the
+    /// configured listener, and so is every later one, so the writes end;
+    /// else writes the plan on it. Cold: only the streams queued at `new`, and
+    /// one more, come here (and the per-stream path stays as short).
+    #[cold]
+    #[inline(never)]
+    fn write_unless_inherited(&self, stream: SocketRef<'_>) -> io::Result<()> {
+        sys::refuse_listener(self.listener_refusal.as_ref(), stream.handle, stream.role)?;
+        if sys::holds_plan(stream.handle, &self.plan)? {
+            self.pending.store(0, Ordering::Relaxed);
+            return Ok(());
+        }
         sys::write_plan(stream.handle, &self.plan, &self.config)
     }
 }

@@ -4,13 +4,13 @@
 
 use std::io;
 use std::net::{TcpListener, TcpStream};
-use std::os::fd::BorrowedFd;
-use std::time::Duration;
+use std::os::fd::{AsFd, BorrowedFd};
+use std::time::{Duration, Instant};
 
 use super::AcceptKeepalive;
 use crate::ext::SocketRef;
 use crate::sys::platform::every_os::{apple, dragonfly, linux, netbsd};
-use crate::sys::table::{OnListener, Plan, Platform};
+use crate::sys::table::{AcceptQueue, OnListener, Plan, Platform};
 use crate::sys::Role;
 use crate::{Keepalive, KeepaliveExt, Problem, SettingError};
 
@@ -29,6 +29,14 @@ fn linux_per_stream() -> &'static Platform {
     for option in [&mut p.idle, &mut p.interval, &mut p.retries, &mut p.user_timeout] {
         option.as_mut().unwrap().on_listener = OnListener::NotInherited;
     }
+    Box::leak(Box::new(p))
+}
+
+/// Linux's table, with DragonFly's way of finding the connections queued
+/// before `new`: each stream is read until one inherited the whole plan.
+fn linux_until_inherited() -> &'static Platform {
+    let mut p = linux::PLATFORM;
+    p.accept_queue = AcceptQueue::UntilInherited;
     Box::leak(Box::new(p))
 }
 
@@ -82,6 +90,11 @@ fn through_the_listener_1000_accepted_connections_read_back_the_config() {
 }
 
 #[test]
+fn until_inherited_1000_accepted_connections_read_back_the_config() {
+    accept_many(linux_until_inherited(), 1000);
+}
+
+#[test]
 fn per_stream_1000_accepted_connections_read_back_the_same_config() {
     let per_stream = linux_per_stream();
     assert!(!per_stream.accepted_sockets_inherit_all());
@@ -95,6 +108,104 @@ fn never_open() -> crate::sys::Handle<'static> {
     // SAFETY: the number is only ever passed to getsockopt/setsockopt, which
     // report EBADF for it; it can never name an open file of this process.
     unsafe { BorrowedFd::borrow_raw(i32::MAX - 1) }.into()
+}
+
+/// A stream no process can have open: `apply` answers EBADF for it if, and
+/// only if, it makes a system call.
+fn never_open_stream() -> SocketRef<'static> {
+    SocketRef { handle: never_open(), role: Role::Stream }
+}
+
+/// How many connections wait in `listener`'s accept queue (Linux `tcp_info`),
+/// or `None` where the answer is too short to hold it (qemu-user).
+fn queued(listener: &TcpListener) -> Option<usize> {
+    let AcceptQueue::Counted(queue) = linux::PLATFORM.accept_queue else {
+        unreachable!("Linux counts its accept queue")
+    };
+    crate::sys::accept_queue_len(listener.as_fd().into(), &queue).unwrap()
+}
+
+/// Connects `n` clients and waits until the kernel queued all of them, where
+/// the queue can be read. (On loopback the handshake completes within
+/// `connect`; the wait only makes that certain.)
+fn queue_connections(listener: &TcpListener, n: usize) -> Vec<TcpStream> {
+    let before = queued(listener);
+    let addr = listener.local_addr().unwrap();
+    let clients: Vec<_> = (0..n).map(|_| TcpStream::connect(addr).unwrap()).collect();
+    if let Some(before) = before {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while queued(listener).unwrap() < before + n {
+            assert!(Instant::now() < deadline, "only {:?} of {n} queued", queued(listener));
+            std::thread::sleep(Duration::from_millis(1));
+        }
+    }
+    clients
+}
+
+/// Accepts the oldest queued connection and applies `keepalive` to it.
+fn accept_and_apply(listener: &TcpListener, keepalive: &AcceptKeepalive) -> TcpStream {
+    let (stream, _) = listener.accept().unwrap();
+    keepalive.apply(&stream).unwrap();
+    assert!(stream.keepalive().unwrap());
+    assert_eq!(stream.keepalive_config().unwrap(), config());
+    stream
+}
+
+#[test]
+fn until_inherited_the_queue_at_new_is_written_then_no_system_call_is_made() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let _early = queue_connections(&listener, 5);
+    let platform = linux_until_inherited();
+    let keepalive = AcceptKeepalive::on(platform, as_listener(&listener), &config()).unwrap();
+    assert_eq!(listener.keepalive_config().unwrap(), config(), "new configures the listener");
+    let _late = queue_connections(&listener, 3);
+    for i in 0..5 {
+        let (stream, _) = listener.accept().unwrap();
+        assert!(!stream.keepalive().unwrap(), "{i}: a copy of the listener before new");
+        keepalive.apply(&stream).unwrap();
+        assert!(stream.keepalive().unwrap(), "{i}");
+        assert_eq!(stream.keepalive_config().unwrap(), config(), "{i}");
+        // Not caught up: the next stream is still read.
+        assert!(keepalive.apply(&never_open_stream()).is_err(), "caught up at {i}");
+    }
+    // The first stream that completed after `new` inherited the plan: from
+    // there on `apply` makes no system call (none on this descriptor).
+    accept_and_apply(&listener, &keepalive);
+    keepalive.apply(&never_open_stream()).unwrap();
+    accept_and_apply(&listener, &keepalive);
+    accept_and_apply(&listener, &keepalive);
+    let _later = queue_connections(&listener, 1);
+    accept_and_apply(&listener, &keepalive);
+}
+
+#[test]
+fn until_inherited_a_listener_keeping_alive_with_other_values_gets_its_queue_rewritten() {
+    // SO_KEEPALIVE is copied on: only the values tell the queued streams
+    // apart. Each differs from the plan in one value, the last one too.
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut early = Vec::new();
+    let others = [
+        config().with_idle(Duration::from_secs(32)),
+        config().with_user_timeout(Duration::from_secs(46)),
+    ];
+    for other in &others {
+        as_listener(&listener).set_keepalive_config(other).unwrap();
+        early.extend(queue_connections(&listener, 1));
+    }
+    let keepalive =
+        AcceptKeepalive::on(linux_until_inherited(), as_listener(&listener), &config()).unwrap();
+    let _late = queue_connections(&listener, 2);
+    for other in &others {
+        let (stream, _) = listener.accept().unwrap();
+        assert!(stream.keepalive().unwrap());
+        assert_eq!(stream.keepalive_config().unwrap(), *other, "queued before new");
+        keepalive.apply(&stream).unwrap();
+        assert_eq!(stream.keepalive_config().unwrap(), config());
+        assert!(keepalive.apply(&never_open_stream()).is_err(), "caught up at {other:?}");
+    }
+    accept_and_apply(&listener, &keepalive);
+    keepalive.apply(&never_open_stream()).unwrap();
+    accept_and_apply(&listener, &keepalive);
 }
 
 fn idle_only() -> Keepalive {
@@ -172,12 +283,14 @@ fn on_dragonfly_the_listener_takes_every_value_and_accepted_sockets_inherit_it()
         .with_retries(4);
     assert!(plan_for(&dragonfly::PLATFORM, listener, &full).is_ok());
     assert!(dragonfly::PLATFORM.accepted_sockets_inherit_all());
-    // But no option counts the connections already queued, which were copied
-    // with the old values: AcceptKeepalive configures each stream, and makes
-    // no system call on the listener (none on this descriptor: no EBADF).
-    assert_eq!(dragonfly::PLATFORM.accept_queue, None);
-    let keepalive = AcceptKeepalive::on(&dragonfly::PLATFORM, listener, &full).unwrap();
-    assert!(keepalive.per_stream());
+    // No option counts the connections already queued, but the queue is
+    // first in, first out: the streams are read until one inherited the plan.
+    assert_eq!(dragonfly::PLATFORM.accept_queue, AcceptQueue::UntilInherited);
+    // So `new` writes the listener: its first call, on this descriptor, fails.
+    let err = AcceptKeepalive::on(&dragonfly::PLATFORM, listener, &full).unwrap_err();
+    assert!(err.to_string().contains("setting TCP_KEEPIDLE failed"), "{err}");
+    let os = std::error::Error::source(&err).and_then(|e| e.downcast_ref::<io::Error>());
+    assert_eq!(os.and_then(io::Error::raw_os_error), Some(libc::EBADF), "{err}");
 }
 
 #[test]

@@ -46,10 +46,16 @@ pub(crate) fn is_listening(_socket: Handle<'_>) -> io::Result<bool> {
     Err(no_socket_options())
 }
 
+/// No table here reads streams until one inherited the plan: never called.
+/// `false` would have the stream written, which is always right.
+pub(crate) fn holds_plan(_: Handle<'_>, _: &Plan) -> io::Result<bool> {
+    Ok(false)
+}
+
 /// No table here names an accept-queue option: never called.
 pub(crate) fn accept_queue_len(
     _socket: Handle<'_>,
-    _queue: &super::table::AcceptQueue,
+    _queue: &super::table::QueueLength,
 ) -> io::Result<Option<usize>> {
     Ok(None)
 }

@@ -241,10 +241,28 @@ pub(crate) enum ListenerProbe {
     Unconnected,
 }
 
-/// Where a listening socket reports how many connections wait in its accept
-/// queue, handshake completed (read once by `AcceptKeepalive::new`).
+/// How `AcceptKeepalive` finds the connections that completed before `new`
+/// configured the listener: each is a copy of the listener as it was then, so
+/// it needs the config written. Only used where every value is inherited.
+#[allow(dead_code)] // Each OS uses one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct AcceptQueue {
+pub(crate) enum AcceptQueue {
+    /// The listener reports how many wait (read once by `new`): that many
+    /// streams, the first accepted, are written.
+    Counted(QueueLength),
+    /// No option counts them, but each connection copies the listener when
+    /// its handshake completes and the queue is first in, first out: the
+    /// streams are read (`SO_KEEPALIVE`, then the plan's values) and written
+    /// until the first that holds the whole plan; every later one does too.
+    UntilInherited,
+    /// Neither known: every accepted stream is written.
+    Unknown,
+}
+
+/// Where a listening socket reports how many connections wait in its accept
+/// queue, handshake completed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct QueueLength {
     pub name: &'static str,
     /// `true`: at the socket level (`SOL_SOCKET`); `false`: `IPPROTO_TCP`.
     pub socket_level: bool,
@@ -269,8 +287,8 @@ pub(crate) struct Platform {
     pub host_clamps_silently: bool,
     #[cfg_attr(windows, allow(dead_code))] // Windows has SO_ACCEPTCONN.
     pub listener_probe: ListenerProbe,
-    /// Where a listener reports its accept queue, if this OS has such an option.
-    pub accept_queue: Option<AcceptQueue>,
+    /// How the connections queued before `AcceptKeepalive::new` are found.
+    pub accept_queue: AcceptQueue,
     /// The keepalive drop counts from the last segment received even while
     /// sent data waits for its acknowledgement, so a write never postpones
     /// it. Where false, a write during probing hands the connection to the
@@ -360,7 +378,7 @@ impl Platform {
             user_timeout_scope: UserTimeoutScope::NONE,
             host_clamps_silently: false,
             listener_probe: ListenerProbe::AcceptConn,
-            accept_queue: None,
+            accept_queue: AcceptQueue::Unknown,
             keepalive_counts_through_writes: false,
             keepalive_abort: None,
             keepalive_timer_slack: TimerSlack::ASSUMED,

@@ -12,7 +12,7 @@ use super::platform::{
     Nfds, ENOPROTOOPT, IPPROTO_TCP, LIVENESS, SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE,
 };
 use super::table::SETTINGS;
-use super::table::{requested, slot, AcceptQueue, ListenerProbe, Plan, Platform, TcpOption};
+use super::table::{requested, slot, ListenerProbe, Plan, Platform, QueueLength, TcpOption};
 use super::{platform, read_failed, setting_refused, syscall_failed, with_context, Outgoing};
 use crate::error::{Problem, SettingError};
 use crate::{Keepalive, Liveness};
@@ -242,7 +242,7 @@ fn has_peer(fd: Handle<'_>) -> io::Result<()> {
 
 /// How many connections wait in the accept queue of the listener `fd`;
 /// `None` when the kernel's answer is too short to hold the count.
-pub(crate) fn accept_queue_len(fd: Handle<'_>, queue: &AcceptQueue) -> io::Result<Option<usize>> {
+pub(crate) fn accept_queue_len(fd: Handle<'_>, queue: &QueueLength) -> io::Result<Option<usize>> {
     let level = if queue.socket_level { SOL_SOCKET } else { IPPROTO_TCP };
     let mut value = [0u8; 32];
     let end = queue.offset + size_of::<u32>();
@@ -252,6 +252,21 @@ pub(crate) fn accept_queue_len(fd: Handle<'_>, queue: &AcceptQueue) -> io::Resul
         return Ok(None);
     };
     Ok(Some(u32::from_ne_bytes(count.try_into().expect("4 bytes")) as usize))
+}
+
+/// Whether `fd` already runs `plan`: `SO_KEEPALIVE` on, read first, and every
+/// planned value as planned, read until the first that differs.
+pub(crate) fn holds_plan(fd: Handle<'_>, plan: &Plan) -> io::Result<bool> {
+    if !keepalive(fd).map_err(|e| read_failed("SO_KEEPALIVE", e))? {
+        return Ok(false);
+    }
+    for (option, planned) in plan.slots().into_iter().flatten() {
+        let now = get_option(fd, option.level, option.id);
+        if now.map_err(|e| read_failed(option.name, e))? != planned {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// One `setsockopt` per value in the plan, then `SO_KEEPALIVE`: nothing else

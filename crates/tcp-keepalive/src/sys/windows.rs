@@ -118,10 +118,16 @@ fn keepalive_vals(socket: Handle<'_>, idle_ms: u32, interval_ms: u32) -> io::Res
     Ok(())
 }
 
+/// No table here reads streams until one inherited the plan: never called.
+/// `false` would have the stream written, which is always right.
+pub(crate) fn holds_plan(_: Handle<'_>, _: &Plan) -> io::Result<bool> {
+    Ok(false)
+}
+
 /// No Windows table names an accept-queue option: never called.
 pub(crate) fn accept_queue_len(
     _: Handle<'_>,
-    _: &super::table::AcceptQueue,
+    _: &super::table::QueueLength,
 ) -> io::Result<Option<usize>> {
     Ok(None)
 }

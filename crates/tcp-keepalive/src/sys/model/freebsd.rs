@@ -53,12 +53,7 @@ impl FreeBsd {
     /// A connection completes on `listener`: `syncache_socket` copies the
     /// listener's values as they are now.
     pub fn complete_handshake(&mut self, listener: i32) {
-        self.sockets.complete_handshake(listener, |l| {
-            let mut child = Socket::new(super::State::Established);
-            child.keepalive = l.keepalive;
-            child.tcp = l.tcp.clone();
-            child
-        });
+        self.sockets.complete_copying_all(listener);
     }
 }
 

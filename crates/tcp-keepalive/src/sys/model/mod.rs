@@ -25,6 +25,7 @@ use crate::sys::platform::{SOL_SOCKET, SO_ACCEPTCONN, SO_KEEPALIVE};
 use crate::sys::table::Platform;
 
 pub(crate) mod apple;
+pub(crate) mod dragonfly;
 pub(crate) mod freebsd;
 pub(crate) mod illumos;
 pub(crate) mod netbsd;
@@ -118,6 +119,18 @@ impl Sockets {
         assert_eq!(socket.state, State::Listen);
         let child = copied(socket);
         socket.queue.push(child);
+    }
+
+    /// [`complete_handshake`](Self::complete_handshake) on a kernel whose new
+    /// connection copies `SO_KEEPALIVE` and every keepalive value of the
+    /// listener (FreeBSD and DragonFly: `sonewconn` and `syncache_socket`).
+    pub fn complete_copying_all(&mut self, listener: i32) {
+        self.complete_handshake(listener, |l| {
+            let mut child = Socket::new(State::Established);
+            child.keepalive = l.keepalive;
+            child.tcp = l.tcp.clone();
+            child
+        });
     }
 
     /// `accept`: the oldest completed connection becomes descriptor `fd`.

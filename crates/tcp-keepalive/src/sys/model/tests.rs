@@ -6,6 +6,7 @@ use std::io;
 use std::time::Duration;
 
 use super::apple::Xnu;
+use super::dragonfly::DragonFly;
 use super::freebsd::FreeBsd;
 use super::illumos::Illumos;
 use super::netbsd::{
@@ -14,7 +15,7 @@ use super::netbsd::{
 };
 use super::wasi::Wasmtime;
 use super::{fd, is_socket_level, Kernel, KernelModel, Model, Refusing, State, EINVAL};
-use crate::sys::platform::every_os::{apple, freebsd, illumos, netbsd, solaris, wasi};
+use crate::sys::platform::every_os::{apple, dragonfly, freebsd, illumos, netbsd, solaris, wasi};
 use crate::sys::table::Platform;
 use crate::sys::Role;
 use crate::{AcceptKeepalive, Keepalive, KeepaliveExt, Problem, Setting, SettingError, SocketRef};
@@ -270,6 +271,7 @@ fn every_model_case<K: KernelModel + 'static>(platform: &'static Platform, kerne
 #[test]
 fn every_model_runs_the_shared_backend() {
     every_model_case(&apple::PLATFORM, Xnu::default);
+    every_model_case(&dragonfly::PLATFORM, DragonFly::default);
     every_model_case(&freebsd::PLATFORM, || FreeBsd::new(true));
     every_model_case(&freebsd::PLATFORM, || FreeBsd::new(false));
     every_model_case(&illumos::PLATFORM, Illumos::gate);
@@ -338,4 +340,67 @@ fn illumos_cannot_count_its_queue_so_each_stream_is_configured() {
     assert!(!model.kernel().sockets.get(1).unwrap().keepalive, "the listener is left alone");
     keepalive.apply(&socket(2)).unwrap();
     assert_eq!(socket(2).keepalive_config().unwrap().retries(), Some(3));
+}
+
+// Issue 24: DragonFly cannot count its accept queue, but its queue is first
+// in, first out, and each connection copies the listener as it completes.
+
+/// Accepts the oldest connection of listener 1 as `fd` and applies `keepalive`
+/// to it; returns the `setsockopt` and `getsockopt` calls `apply` made.
+fn accept_and_apply(
+    model: &Model<DragonFly>,
+    keepalive: &AcceptKeepalive,
+    fd: i32,
+) -> (usize, usize) {
+    model.kernel().sockets.accept(1, fd);
+    keepalive.apply(&socket(fd)).unwrap();
+    let calls = model.kernel().calls_on(fd);
+    assert_eq!(socket(fd).keepalive_config().unwrap(), full(), "accepted {fd}");
+    assert!(socket(fd).keepalive().unwrap(), "accepted {fd}");
+    calls
+}
+
+#[test]
+fn dragonfly_accept_keepalive_writes_the_queue_at_new_until_a_stream_inherited_it() {
+    let model = Model::install(&dragonfly::PLATFORM, DragonFly::default());
+    model.kernel().sockets.open(1, State::Listen);
+    model.kernel().complete_handshake(1);
+    model.kernel().complete_handshake(1);
+    let keepalive = AcceptKeepalive::new(&socket(1), &full()).unwrap();
+    assert_eq!(socket(1).keepalive_config().unwrap(), full(), "new configures the listener");
+    for _ in 0..3 {
+        model.kernel().complete_handshake(1);
+    }
+    // Queued before `new`, SO_KEEPALIVE off: read once, then the three
+    // values and SO_KEEPALIVE written.
+    assert_eq!(accept_and_apply(&model, &keepalive, 10), (4, 1));
+    assert_eq!(accept_and_apply(&model, &keepalive, 11), (4, 1));
+    // The first that inherited everything is read (SO_KEEPALIVE, three
+    // values), not written; the ones after it are not asked anything.
+    assert_eq!(accept_and_apply(&model, &keepalive, 12), (0, 4));
+    assert_eq!(accept_and_apply(&model, &keepalive, 13), (0, 0));
+    assert_eq!(accept_and_apply(&model, &keepalive, 14), (0, 0));
+}
+
+#[test]
+fn dragonfly_a_listener_already_keeping_alive_with_other_values_still_gets_its_queue_rewritten() {
+    // SO_KEEPALIVE is copied on, so only the values tell the queued streams
+    // apart: each differs from the plan in one value, the last one read too.
+    let others = [full().with_idle(S(61)), full().with_retries(4)];
+    let model = Model::install(&dragonfly::PLATFORM, DragonFly::default());
+    model.kernel().sockets.open(1, State::Listen);
+    for (i, other) in others.iter().enumerate() {
+        socket(1).set_keepalive_config(other).unwrap();
+        model.kernel().complete_handshake(1);
+        assert!(model.kernel().sockets.get(1).unwrap().queue[i].keepalive);
+    }
+    let keepalive = AcceptKeepalive::new(&socket(1), &full()).unwrap();
+    model.kernel().complete_handshake(1);
+    let (written, _) = accept_and_apply(&model, &keepalive, 10);
+    assert_eq!(written, 4, "its idle time differs");
+    let (written, _) = accept_and_apply(&model, &keepalive, 11);
+    assert_eq!(written, 4, "its probe count differs");
+    assert_eq!(accept_and_apply(&model, &keepalive, 12), (0, 4));
+    model.kernel().complete_handshake(1);
+    assert_eq!(accept_and_apply(&model, &keepalive, 13), (0, 0));
 }

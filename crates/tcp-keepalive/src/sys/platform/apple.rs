@@ -46,6 +46,7 @@ use crate::sys::platform::poll_4_4bsd::{
     MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
 use crate::sys::table::{
+    AcceptQueue,
     ListenerProbe, OnListener, Platform, TcpOption, TimerSlack, UserTimeoutScope,
 };
 
@@ -102,7 +103,7 @@ pub(crate) const PLATFORM: Platform = Platform {
         id: TCP_CONNECTION_INFO,
         listen: TCPS_LISTEN,
     },
-    accept_queue: None,
+    accept_queue: AcceptQueue::Unknown,
     keepalive_counts_through_writes: true,
     keepalive_abort: None,
     keepalive_timer_slack: TimerSlack::ASSUMED,

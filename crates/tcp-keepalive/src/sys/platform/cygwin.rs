@@ -20,6 +20,7 @@
 
 use crate::sys::liveness::LivenessCheck;
 use crate::sys::table::{
+    AcceptQueue,
     ListenerProbe, OnListener::NotInherited, Platform, TcpOption, TimerSlack, UserTimeoutScope,
 };
 
@@ -62,7 +63,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     host_clamps_silently: false,
     // Winsock underneath: as windows.rs.
     listener_probe: ListenerProbe::AcceptConn,
-    accept_queue: None,
+    accept_queue: AcceptQueue::Unknown,
     keepalive_counts_through_writes: false,
     keepalive_abort: None,
     keepalive_timer_slack: TimerSlack::ASSUMED,

@@ -16,6 +16,25 @@
 //!   tcp_syncache.c `syncache_socket` copies t_keepinit, t_keepidle,
 //!   t_keepintvl, t_keepcnt and t_maxidle from the listener to every accepted
 //!   socket: `AcceptKeepalive` configures the listener once.
+//! - Accept queue (`AcceptQueue::UntilInherited`): no option counts it.
+//!   (kevent's EVFILT_READ count on a listener, uipc_socket.c
+//!   `filt_solisten`, is clamped to sysctl kern.ipc.soavailconn, 32 by
+//!   default.) But uipc_socket2.c `sonewconn_faddr`, which `syncache_socket`
+//!   calls as the handshake completes, copies the listener's `so_options`
+//!   (SO_KEEPALIVE) into the new socket and appends it to `so_comp`
+//!   (TAILQ_INSERT_TAIL; `soisconnected` appends too); `syncache_socket` then
+//!   copies the values; uipc_syscalls.c `soaccept_predicate` takes
+//!   TAILQ_FIRST. First in, first out: once an accepted stream holds the
+//!   config, every later one does. SO_KEEPALIVE is written last, so a stream
+//!   copied with it on was copied after every value; where the listener had
+//!   it on before, the values tell. Gaps: uipc_socket.c `soinherit` appends a
+//!   closing SO_REUSEPORT listener's completed queue to another listener's
+//!   tail, and with an accept filter (SO_ACCEPTFILTER) a connection waits in
+//!   `so_incomp` until the filter calls `soisconnected`; and two connections
+//!   completing on two CPUs while `new` writes could be queued in another
+//!   order than they were copied (so_options is copied before the attach and
+//!   the queueing, the values after). Such streams can come after the first
+//!   inherited one, with the values they were copied with.
 //! - User timeout: Unsupported; tcp_ctloutput has no per-socket
 //!   retransmission limit.
 
@@ -27,6 +46,7 @@ use crate::sys::platform::poll_4_4bsd::{
     MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
 use crate::sys::table::{
+    AcceptQueue,
     ListenerProbe, OnListener::Inherited, Platform, TcpOption, TimerSlack, UserTimeoutScope,
 };
 
@@ -65,8 +85,11 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout: None,
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: false,
+    // Never asked: no value is refused on a DragonFly listener. (Its
+    // uipc_socket.c `sogetopt` has no SO_ACCEPTCONN case: it would answer
+    // ENOPROTOOPT.)
     listener_probe: ListenerProbe::AcceptConn,
-    accept_queue: None,
+    accept_queue: AcceptQueue::UntilInherited,
     keepalive_counts_through_writes: false,
     keepalive_abort: None,
     keepalive_timer_slack: TimerSlack::ASSUMED,

@@ -38,7 +38,7 @@ use crate::sys::platform::poll_4_4bsd::{
     MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
 use crate::sys::table::{
-    AcceptQueue, ListenerProbe, OnListener::Inherited, Platform, TcpOption, TimerSlack,
+    AcceptQueue, ListenerProbe, QueueLength, OnListener::Inherited, Platform, TcpOption, TimerSlack,
     UserTimeoutScope,
 };
 
@@ -84,7 +84,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(64) },
     host_clamps_silently: false,
     listener_probe: ListenerProbe::AcceptConn,
-    accept_queue: Some(AcceptQueue {
+    accept_queue: AcceptQueue::Counted(QueueLength {
         name: "SO_LISTENQLEN",
         socket_level: true,
         id: SO_LISTENQLEN,

@@ -42,6 +42,7 @@ use crate::sys::platform::poll_4_4bsd::{
     MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
 use crate::sys::table::{
+    AcceptQueue,
     ListenerProbe, OnListener::Inherited, Platform, TcpOption, TimerSlack, UserTimeoutScope,
 };
 
@@ -89,7 +90,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(2 * 60) },
     host_clamps_silently: false,
     listener_probe: ListenerProbe::AcceptConn,
-    accept_queue: None,
+    accept_queue: AcceptQueue::Unknown,
     keepalive_counts_through_writes: false,
     keepalive_abort: Some(TcpOption::millis(
         "TCP_KEEPALIVE_ABORT_THRESHOLD",

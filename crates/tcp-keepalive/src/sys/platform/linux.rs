@@ -30,7 +30,7 @@ use std::time::Duration;
 
 use crate::sys::liveness::LivenessCheck;
 use crate::sys::table::{
-    AcceptQueue, ListenerProbe, OnListener::Inherited, Platform, TcpOption, TimerSlack,
+    AcceptQueue, ListenerProbe, QueueLength, OnListener::Inherited, Platform, TcpOption, TimerSlack,
     UserTimeoutScope,
 };
 
@@ -108,9 +108,9 @@ pub(crate) const PLATFORM: Platform = Platform {
     listener_probe: ListenerProbe::AcceptConn,
     // Fuchsia's netstack3 was not checked.
     accept_queue: if cfg!(target_os = "fuchsia") {
-        None
+        AcceptQueue::Unknown
     } else {
-        Some(AcceptQueue {
+        AcceptQueue::Counted(QueueLength {
             name: "TCP_INFO",
             socket_level: false,
             id: TCP_INFO,

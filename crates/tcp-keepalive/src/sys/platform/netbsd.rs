@@ -39,6 +39,7 @@ use crate::sys::platform::poll_4_4bsd::{
     MSG_DONTWAIT, MSG_PEEK, POLLERR, POLLHUP, POLLIN, POLLNVAL,
 };
 use crate::sys::table::{
+    AcceptQueue,
     ListenerProbe, OnListener, Platform, TcpOption, TimerSlack, UserTimeoutScope,
 };
 
@@ -84,7 +85,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: false,
     listener_probe: ListenerProbe::Unconnected,
-    accept_queue: None,
+    accept_queue: AcceptQueue::Unknown,
     keepalive_counts_through_writes: true,
     keepalive_abort: None,
     keepalive_timer_slack: TimerSlack::ASSUMED,

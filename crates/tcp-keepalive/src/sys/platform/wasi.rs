@@ -16,6 +16,7 @@
 
 use crate::sys::liveness::LivenessCheck;
 use crate::sys::table::{
+    AcceptQueue,
     ListenerProbe, OnListener, Platform, TcpOption, TimerSlack, UserTimeoutScope,
 };
 
@@ -54,7 +55,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout_scope: UserTimeoutScope::NONE,
     host_clamps_silently: true,
     listener_probe: ListenerProbe::AcceptConn,
-    accept_queue: None,
+    accept_queue: AcceptQueue::Unknown,
     keepalive_counts_through_writes: false,
     keepalive_abort: None,
     keepalive_timer_slack: TimerSlack::ASSUMED,

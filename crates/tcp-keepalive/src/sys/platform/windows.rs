@@ -18,6 +18,7 @@ use std::time::Duration;
 
 use crate::sys::liveness::LivenessCheck;
 use crate::sys::table::{
+    AcceptQueue,
     ListenerProbe, OnListener::NotInherited, Platform, TcpOption, TimerSlack, UserTimeoutScope,
 };
 
@@ -60,7 +61,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(2 * 60) },
     host_clamps_silently: false,
     listener_probe: ListenerProbe::AcceptConn,
-    accept_queue: None,
+    accept_queue: AcceptQueue::Unknown,
     keepalive_counts_through_writes: false,
     keepalive_abort: None,
     keepalive_timer_slack: TimerSlack::ASSUMED,
