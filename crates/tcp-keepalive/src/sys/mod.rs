@@ -134,7 +134,7 @@ fn plan_into(
 }
 
 /// Returns `refusal` if there is one and `socket` is listening.
-#[inline]
+#[inline(always)]
 pub(crate) fn refuse_listener(
     refusal: Option<&SettingError>,
     socket: Handle<'_>,

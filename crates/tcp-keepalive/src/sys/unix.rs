@@ -294,19 +294,7 @@ pub(crate) fn write_outgoing(out: &Outgoing<'_>, table: &'static Platform) -> io
     // Counted loops over the four slots, which the compiler unrolls: with the
     // host's constant table each option's numbers are then constants. What
     // had been applied before a failure is worked out only then, from `asked`.
-    let write = |position: usize| -> io::Result<()> {
-        let Some((option, value)) = slot(table, raw, position) else { return Ok(()) };
-        if let Err(e) = set_option_from(out.socket, option.level, option.id, value) {
-            // One cold function per position: no register kept for it.
-            return Err(match position {
-                0 => refused_at::<0>(table, out.asked, e),
-                1 => refused_at::<1>(table, out.asked, e),
-                2 => refused_at::<2>(table, out.asked, e),
-                _ => refused_at::<3>(table, out.asked, e),
-            });
-        }
-        Ok(())
-    };
+    let write = |position| write_one(out, table, position);
     // Whether to order at all is a property of this OS, so a constant.
     if platform().has_options_added_later() {
         for position in 0..SETTINGS.len() {
@@ -331,6 +319,22 @@ pub(crate) fn write_outgoing(out: &Outgoing<'_>, table: &'static Platform) -> io
     // A constant's address: nothing to store first.
     if let Err(e) = set_option_from(out.socket, SOL_SOCKET, SO_KEEPALIVE, &1) {
         return Err(keepalive_failed(table, out.asked, e));
+    }
+    Ok(())
+}
+
+/// The `setsockopt` of the value at `position` of `out`, if it is set.
+#[inline(always)]
+fn write_one(out: &Outgoing<'_>, table: &'static Platform, position: usize) -> io::Result<()> {
+    let Some((option, value)) = slot(table, &out.raw, position) else { return Ok(()) };
+    if let Err(e) = set_option_from(out.socket, option.level, option.id, value) {
+        // One cold function per position: no register kept for it.
+        return Err(match position {
+            0 => refused_at::<0>(table, out.asked, e),
+            1 => refused_at::<1>(table, out.asked, e),
+            2 => refused_at::<2>(table, out.asked, e),
+            _ => refused_at::<3>(table, out.asked, e),
+        });
     }
     Ok(())
 }
