@@ -286,17 +286,19 @@ pub(crate) fn is_socket_level(level: i32) -> bool {
     level == SOL_SOCKET
 }
 
-/// A model that refuses one TCP-level option with `errno`, and otherwise is
-/// `inner`: a kernel refusing a value midway, after the checks passed.
+/// A model that refuses one option with `errno`, and otherwise is `inner`: a
+/// kernel refusing a value midway, after the checks passed. The option is a
+/// TCP-level one, or with `socket_level` a socket-level one (`SO_KEEPALIVE`).
 pub(crate) struct Refusing<K> {
     pub inner: K,
     pub option: i32,
+    pub socket_level: bool,
     pub errno: i32,
 }
 
 impl<K: Kernel> Kernel for Refusing<K> {
     fn setsockopt(&mut self, fd: i32, level: i32, name: i32, value: i32) -> Result<(), i32> {
-        if !is_socket_level(level) && name == self.option {
+        if is_socket_level(level) == self.socket_level && name == self.option {
             return Err(self.errno);
         }
         self.inner.setsockopt(fd, level, name, value)

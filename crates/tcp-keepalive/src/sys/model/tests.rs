@@ -14,7 +14,7 @@ use super::netbsd::{
     TCP_KEEPINTVL as NETBSD_KEEPINTVL,
 };
 use super::wasi::Wasmtime;
-use super::{fd, is_socket_level, Kernel, KernelModel, Model, Refusing, State, EINVAL};
+use super::{fd, Kernel, KernelModel, Model, Refusing, State, EINVAL};
 use crate::sys::platform::every_os::{apple, dragonfly, freebsd, illumos, netbsd, solaris, wasi};
 use crate::sys::table::Platform;
 use crate::sys::Role;
@@ -154,7 +154,8 @@ fn solaris_before_11_4_refuses_the_interval_before_anything_changed() {
 
 #[test]
 fn a_refusal_midway_names_and_exposes_what_was_applied() {
-    let xnu = Refusing { inner: Xnu::default(), option: super::apple::TCP_KEEPCNT, errno: EINVAL };
+    let option = super::apple::TCP_KEEPCNT;
+    let xnu = Refusing { inner: Xnu::default(), option, socket_level: false, errno: EINVAL };
     let model = Model::install(&apple::PLATFORM, xnu);
     model.kernel().inner.sockets.open(1, State::Established);
     let err = socket(1).set_keepalive_config(&full()).unwrap_err();
@@ -185,7 +186,7 @@ fn a_refusal_of_any_option_names_what_was_applied_before_it() {
     ];
     let config = full().with_user_timeout(S(100));
     for (position, &(option, name, setting)) in options.iter().enumerate() {
-        let xnu = Refusing { inner: Xnu::default(), option, errno: EINVAL };
+        let xnu = Refusing { inner: Xnu::default(), option, socket_level: false, errno: EINVAL };
         let model = Model::install(&apple::PLATFORM, xnu);
         model.kernel().inner.sockets.open(1, State::Established);
         let err = socket(1).set_keepalive_config(&config).unwrap_err();
@@ -205,37 +206,13 @@ fn a_refusal_of_any_option_names_what_was_applied_before_it() {
     }
 }
 
-/// A model that refuses `SO_KEEPALIVE` itself with `errno`, and otherwise is `inner`.
-struct RefusingKeepalive<K> {
-    inner: K,
-    errno: i32,
-}
-
-impl<K: Kernel> Kernel for RefusingKeepalive<K> {
-    fn setsockopt(&mut self, fd: i32, level: i32, name: i32, value: i32) -> Result<(), i32> {
-        if is_socket_level(level) && name == crate::sys::platform::SO_KEEPALIVE {
-            return Err(self.errno);
-        }
-        self.inner.setsockopt(fd, level, name, value)
-    }
-
-    fn getsockopt(&mut self, fd: i32, level: i32, name: i32, buf: &mut [u8]) -> Result<usize, i32> {
-        self.inner.getsockopt(fd, level, name, buf)
-    }
-
-    fn getpeername(&mut self, fd: i32) -> Result<(), i32> {
-        self.inner.getpeername(fd)
-    }
-}
-
 /// `SO_KEEPALIVE`, written last, refused: the error names every option
 /// applied before it and keeps the OS error as its source.
 #[test]
 fn a_refused_so_keepalive_names_every_option_applied() {
-    let model = Model::install(
-        &apple::PLATFORM,
-        RefusingKeepalive { inner: Xnu::default(), errno: EINVAL },
-    );
+    let option = crate::sys::platform::SO_KEEPALIVE;
+    let xnu = Refusing { inner: Xnu::default(), option, socket_level: true, errno: EINVAL };
+    let model = Model::install(&apple::PLATFORM, xnu);
     model.kernel().inner.sockets.open(1, State::Established);
     let err = socket(1).set_keepalive_config(&full()).unwrap_err();
     let expected = "setting SO_KEEPALIVE failed after TCP_KEEPALIVE, TCP_KEEPINTVL, TCP_KEEPCNT had been applied";
