@@ -38,12 +38,13 @@ use crate::{sys, Keepalive, KeepaliveExt, SettingError};
 ///   has the details.)
 /// - Everywhere else, `new` sets nothing on the listener and `apply` sets the
 ///   whole config on the stream. illumos copies every value too
-///   (`tcp_init_values`), but has no option that counts its queue, and its
-///   queue order was not checked, so there each stream is configured. On
-///   macOS 13 and older, on NetBSD and on WASI a keepalive value on a
-///   listening socket arms a timer that makes the kernel drop the listener,
-///   and accepted sockets do not inherit every value anyway (`platforms` has
-///   the table).
+///   (`tcp_init_values`), but when the SYN arrives, while its queue is in the
+///   order the handshakes complete, and no option counts it: a stream
+///   accepted after one holding the config may still hold the old values, so
+///   there each stream is configured. On macOS 13 and older, on NetBSD and on
+///   WASI a keepalive value on a listening socket arms a timer that makes the
+///   kernel drop the listener, and accepted sockets do not inherit every
+///   value anyway (`platforms` has the table).
 ///
 /// The queued connections are counted or read in the order they are
 /// accepted: with several threads accepting from one listener, call `apply`

@@ -15,6 +15,29 @@
 //!   ("Timer fired too early, restart it"), so a listener is safe; tcp.c
 //!   `tcp_init_values` copies every tcp_ka_* value and the abort threshold from
 //!   the listener to the accepted connection.
+//! - Accepted connections: `AcceptQueue::Unknown`, so `AcceptKeepalive`
+//!   writes every stream. DragonFly's "read until one holds the config" would
+//!   miss some here, because the copy is made when the SYN arrives, while the
+//!   accept queue is in the order the handshakes complete. tcp_input.c
+//!   `tcp_input_listener` (on the SYN, listener's squeue) calls ip/conn_opt.c
+//!   `conn_inherit_parent` (`conn_keepalive`, which getsockopt SO_KEEPALIVE
+//!   reads in `conn_opt_get`) and tcp.c `tcp_init_values` (the tcp_ka_*
+//!   values and thresholds); nothing copies them again (tcp_socket.c
+//!   `tcp_newconn_notify` and `tcp_accept` only start the timer and unlink).
+//!   On the final ACK, tcp_input.c `tcp_input_data` calls
+//!   `tcp_newconn_notify`, which appends to `tcp_eager_next_q` and calls
+//!   sockfs `so_newconn` (sockcommon_sops.c: `list_insert_tail` on
+//!   `so_acceptq_list`); `accept` takes the head (sockcommon_subr.c
+//!   `so_acceptq_dequeue_locked`). So a connection whose SYN came before
+//!   `new` but whose handshake completes after that of one whose SYN came
+//!   after it (a late ACK, a retransmitted SYN-ACK, another squeue) is
+//!   accepted after a stream holding the config, with the old values. sockfs
+//!   keeps its own copy of SO_KEEPALIVE at `so_newconn` (sockcommon_subr.c
+//!   `socket_init_common`), but `socket_getopt_common` passes SO_KEEPALIVE to
+//!   the protocol and the timer follows `conn_keepalive`. A count would need
+//!   the half-open connections too, and no option reports either. Socket
+//!   filters also reorder: a deferred connection waits on `so_acceptq_defer`
+//!   and joins the tail when released (sockfilter.c `sof_newconn_ready`).
 //! - Idle drop: tcp_timers.c `tcp_keepalive_timer` drops the connection when,
 //!   at a probe, it has been silent for more than idle +
 //!   TCP_KEEPALIVE_ABORT_THRESHOLD (tcp_ka_abort_thres, ms, default 8 min).
@@ -90,6 +113,7 @@ pub(crate) const PLATFORM: Platform = Platform {
     user_timeout_scope: UserTimeoutScope::DataOnly { late_by: Duration::from_secs(2 * 60) },
     host_clamps_silently: false,
     listener_probe: ListenerProbe::AcceptConn,
+    // Copied at the SYN, queued at the handshake: see "Accepted connections".
     accept_queue: AcceptQueue::Unknown,
     keepalive_counts_through_writes: false,
     keepalive_abort: Some(TcpOption::millis(
