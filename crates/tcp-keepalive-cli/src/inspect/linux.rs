@@ -31,18 +31,19 @@ pub fn run(args: &InspectArgs, out: &Output) -> Outcome {
         out.emit(&Exposition(text))?;
         return Ok(exit);
     }
-    for skipped in skipped {
-        let (netns_inode, netns_name, problem) = (skipped.inode, skipped.name, skipped.problem);
-        out.emit(&InspectEvent::SkippedNamespace { netns_inode, netns_name, problem })?;
-    }
-    for unreadable in unreadable {
-        let (pid, problem) = (unreadable.pid, unreadable.problem);
-        out.emit(&InspectEvent::Unreadable { pid, problem })?;
-    }
-    for connection in connections {
-        out.emit(&InspectEvent::Connection(Box::new(connection)))?;
-    }
-    out.emit(&InspectEvent::Summary(summary))?;
+    let skipped = skipped.into_iter().map(|s| InspectEvent::SkippedNamespace {
+        netns_inode: s.inode,
+        netns_name: s.name,
+        problem: s.problem,
+    });
+    let unreadable =
+        unreadable.into_iter().map(|u| InspectEvent::Unreadable { pid: u.pid, problem: u.problem });
+    let connections = connections.into_iter().map(|c| InspectEvent::Connection(Box::new(c)));
+    let summary = std::iter::once(InspectEvent::Summary(summary));
+    let events: Vec<InspectEvent> =
+        skipped.chain(unreadable).chain(connections).chain(summary).collect();
+    // One buffered write for the whole listing, not one per line.
+    out.emit_all(&events)?;
     Ok(exit)
 }
 

@@ -1,12 +1,20 @@
 //! Which process owns which socket: the socket inodes behind every
-//! `/proc/PID/fd/N` (procfs). Reading another user's `fd` directory needs
-//! ptrace access to it, so without privilege some owners stay unknown; a
-//! process that exits meanwhile simply drops out.
+//! `/proc/PID/fd/N`. Reading another user's `fd` directory needs ptrace
+//! access to it, so without privilege some owners stay unknown; a process
+//! that exits meanwhile simply drops out.
+//!
+//! procfs lists the processes, reads their command and parses each link's
+//! target; the links themselves are read here, one `readlinkat` each against
+//! the open `fd` directory, where procfs's `Process::fd` spends four system
+//! calls per descriptor (open, readlink, stat, close) on its mode, which we
+//! do not need.
 
 use std::collections::HashMap;
+use std::str::FromStr;
 
 use procfs::process::{FDTarget, Process};
 use procfs::ProcError;
+use rustix::fs::{Dir, OFlags};
 
 /// A process and the descriptor number under which it holds a socket.
 #[derive(Clone, Debug)]
@@ -71,10 +79,12 @@ fn add(
 ) -> Result<(), ProcError> {
     let pid = process.pid() as u32;
     let mut command = None;
-    for fd in process.fd()? {
-        // A descriptor closed while listing is not an error: it is gone.
-        let Ok(fd) = fd else { continue };
-        let FDTarget::Socket(inode) = fd.target else { continue };
+    let directory = process.open_relative_flags("fd", OFlags::DIRECTORY | OFlags::CLOEXEC)?;
+    let mut directory = Dir::new(directory).map_err(std::io::Error::from)?;
+    while let Some(entry) = directory.next() {
+        // A process that exited while listing has no more descriptors to give.
+        let Ok(entry) = entry else { break };
+        let Some((fd, inode)) = socket_behind(&directory, entry.file_name()) else { continue };
         if !wanted(inode) || owners.by_inode.contains_key(&inode) {
             continue;
         }
@@ -82,9 +92,24 @@ fn add(
             Some(command) => command,
             None => command.insert(process.stat().map(|s| s.comm)?),
         };
-        owners.by_inode.insert(inode, Owner { pid, fd: fd.fd, command: command.clone() });
+        owners.by_inode.insert(inode, Owner { pid, fd, command: command.clone() });
     }
     Ok(())
+}
+
+/// The descriptor number `name` in the `fd` `directory` and the inode of
+/// the socket it holds; `None` for anything else, `.` and `..`, and a
+/// descriptor closed while listing (it is gone, not an error).
+fn socket_behind(directory: &Dir, name: &std::ffi::CStr) -> Option<(i32, u64)> {
+    let fd = i32::from_str(name.to_str().ok()?).ok()?;
+    // "socket:[INODE]" takes at most 29 bytes; a longer target is a path.
+    let mut target = [0; 64];
+    let length = rustix::fs::readlinkat_raw(directory.fd().ok()?, name, &mut target).ok()?;
+    let target = std::str::from_utf8(target.get(..length).filter(|_| length < 64)?).ok()?;
+    match FDTarget::from_str(target).ok()? {
+        FDTarget::Socket(inode) => Some((fd, inode)),
+        _ => None,
+    }
 }
 
 /// Why `pid`'s descriptors could not be read, for its line.
@@ -101,6 +126,7 @@ fn problem(pid: u32, err: &ProcError) -> String {
 #[cfg(test)]
 mod tests {
     use std::net::{TcpListener, TcpStream};
+    use std::os::fd::AsRawFd;
 
     use super::*;
 
@@ -112,9 +138,29 @@ mod tests {
         let owners = scan(&[std::process::id(), u32::MAX - 1], |i| i == inode);
         let owner = &owners.by_inode[&inode];
         assert_eq!(owner.pid, std::process::id());
-        assert_eq!(owner.fd, std::os::fd::AsRawFd::as_raw_fd(&stream));
+        assert_eq!(owner.fd, stream.as_raw_fd());
         assert_eq!(owners.by_inode.len(), 1);
         assert_eq!(owners.unreadable.len(), 1);
         assert!(owners.unreadable[0].problem.contains("no process"), "{owners:?}");
+    }
+
+    #[test]
+    fn only_sockets_are_taken_for_sockets() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let file = std::fs::File::open(std::env::current_exe().unwrap()).unwrap();
+        let (pipe, _writer) = std::io::pipe().unwrap();
+        let process = Process::myself().unwrap();
+        let directory = process.open_relative_flags("fd", rustix::fs::OFlags::DIRECTORY).unwrap();
+        let directory = Dir::new(directory).unwrap();
+        let behind = |fd: &dyn AsRawFd| {
+            let name = std::ffi::CString::new(fd.as_raw_fd().to_string()).unwrap();
+            socket_behind(&directory, &name)
+        };
+        let inode = rustix::fs::fstat(&listener).unwrap().st_ino;
+        assert_eq!(behind(&listener), Some((listener.as_raw_fd(), inode)));
+        assert_eq!(behind(&file), None);
+        assert_eq!(behind(&pipe), None);
+        assert_eq!(socket_behind(&directory, c"."), None);
+        assert_eq!(socket_behind(&directory, c"999999"), None, "a closed descriptor");
     }
 }

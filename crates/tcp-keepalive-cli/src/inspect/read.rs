@@ -1,7 +1,9 @@
 //! The exact keepalive settings of another process's socket: duplicate it
 //! (`pidfd_open` + `pidfd_getfd`, Linux 5.6+, needing ptrace access to the
-//! owner), read the options through the library ([`SocketRef`]) and
-//! `TCP_INFO`, and close the duplicate at once.
+//! owner), read the options through the library ([`SocketRef`]), and close
+//! the duplicate at once. The socket's `tcp_info` (probes out, last data)
+//! comes with the sock_diag dump ([`super::sockets`]), so it is not read
+//! again here.
 //!
 //! Read-only by construction: the duplicate is only ever passed to
 //! getsockopt-based reads. Closing it drops one reference to the socket;
@@ -16,15 +18,12 @@ use rustix::io::Errno;
 use rustix::process::{pidfd_getfd, pidfd_open, Pid, PidfdFlags, PidfdGetfdFlags};
 use tcp_keepalive::{Keepalive, KeepaliveExt, SocketRef};
 
-use crate::tcp_info::{self, TcpInfo};
-
 /// What the duplicate showed.
 #[derive(Clone, Copy, Debug)]
 pub struct Exact {
     pub keepalive: bool,
     /// Every value as the kernel applies it: per-socket or the sysctl default.
     pub config: Keepalive,
-    pub info: TcpInfo,
 }
 
 /// Why the socket could not be read exactly; the text goes on its line.
@@ -116,11 +115,7 @@ pub fn ptrace_needs() -> String {
 /// Only getsockopt: never set, write or shut down.
 pub fn read_options(socket: &OwnedFd) -> io::Result<Exact> {
     let options = SocketRef::from(socket);
-    Ok(Exact {
-        keepalive: options.keepalive()?,
-        config: options.keepalive_config()?,
-        info: tcp_info::read(socket)?,
-    })
+    Ok(Exact { keepalive: options.keepalive()?, config: options.keepalive_config()? })
 }
 
 /// A duplicate of `pid`'s descriptor `fd`, checked to still be socket `inode`
@@ -171,7 +166,6 @@ mod tests {
             ExactReader::default().read(std::process::id(), client.as_raw_fd(), inode).unwrap();
         assert!(exact.keepalive);
         assert_eq!(exact.config, config);
-        assert_eq!(exact.info.probes, 0);
         // Still open and carrying data both ways.
         use std::io::{Read, Write};
         (&client).write_all(b"x").unwrap();

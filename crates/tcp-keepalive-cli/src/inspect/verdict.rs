@@ -30,18 +30,16 @@ pub fn connection(
     Limits { max, path }: Limits,
 ) -> Connection {
     let kind = SocketKind::of(socket.state);
-    let (keepalive, config, exact, problem, probes, last_data, assumed) = match read {
-        Ok(e) => {
-            let info = e.info;
-            (Some(e.keepalive), e.config, true, None, info.probes, info.last_data_recv, vec![])
-        }
+    let (keepalive, config, exact, problem, assumed) = match read {
+        Ok(e) => (Some(e.keepalive), e.config, true, None, vec![]),
         Err(why) => {
             let (keepalive, config, assumed) = infer(socket, defaults);
-            let why = why.or_else(|| no_owner(socket));
-            let last_data = socket.last_data_recv.unwrap_or_default();
-            (keepalive, config, false, why, socket.probes.unwrap_or_default(), last_data, assumed)
+            (keepalive, config, false, why.or_else(|| no_owner(socket)), assumed)
         }
     };
+    // Exact or not, the dump's tcp_info tells them (none for TIME_WAIT).
+    let (probes, last_data) =
+        (socket.probes.unwrap_or_default(), socket.last_data_recv.unwrap_or_default());
     let bound = match keepalive {
         _ if kind != SocketKind::Connection => None,
         Some(true) => config.idle_detection_bound(),

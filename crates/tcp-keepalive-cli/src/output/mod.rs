@@ -65,27 +65,48 @@ impl Output {
     /// Prints one event. A closed stdout ends the run quietly
     /// ([`Failure::stdout_closed`]); any other write error is a failure.
     pub fn emit<E: Event>(&self, event: &E) -> Result<(), Failure> {
-        let line = if self.json {
-            serde_json::to_string(event)
-                .map_err(|e| Failure::new(Exit::Error, format!("cannot encode an event: {e}")))?
-        } else {
-            event.text()
-        };
-        if line.is_empty() {
-            return Ok(());
-        }
+        self.emit_all([event])
+    }
+
+    /// Prints `events` as [`Output::emit`] would, buffered: a long listing
+    /// costs a write per 64 KiB, not one per line. Everything printed is
+    /// flushed before it returns, an error included.
+    pub fn emit_all<'a, E: Event + 'a>(
+        &self,
+        events: impl IntoIterator<Item = &'a E>,
+    ) -> Result<(), Failure> {
         let print = || {
-            let mut stdout = io::stdout().lock();
-            writeln!(stdout, "{line}").and_then(|()| stdout.flush())
+            let mut stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
+            let mut printed = Ok(());
+            for event in events {
+                let line = match self.line(event) {
+                    Ok(line) if line.is_empty() => continue,
+                    Ok(line) => line,
+                    Err(failure) => {
+                        printed = Err(failure);
+                        break;
+                    }
+                };
+                if let Err(e) = writeln!(stdout, "{line}") {
+                    return Err(write_failure(&e));
+                }
+            }
+            stdout.flush().map_err(|e| write_failure(&e))?;
+            printed
         };
-        let written = match &self.progress {
+        match &self.progress {
             Some(bar) => bar.suspend(print),
             None => print(),
-        };
-        written.map_err(|e| match e.kind() {
-            io::ErrorKind::BrokenPipe => Failure::stdout_closed(),
-            _ => Failure::new(Exit::Error, format!("cannot write to stdout: {e}")),
-        })
+        }
+    }
+
+    /// `event` as one JSON line or its text (perhaps empty: nothing to print).
+    fn line<E: Event>(&self, event: &E) -> Result<String, Failure> {
+        match self.json {
+            true => serde_json::to_string(event)
+                .map_err(|e| Failure::new(Exit::Error, format!("cannot encode an event: {e}"))),
+            false => Ok(event.text()),
+        }
     }
 
     /// Ends the run when nobody reads stdout any more; loops that wait call it
@@ -168,6 +189,14 @@ impl Event for FailureEvent {
     /// Endings go to stderr ([`Output::end`]), never to stdout as text.
     fn text(&self) -> String {
         String::new()
+    }
+}
+
+/// A closed stdout ends the run quietly; any other write error is a failure.
+fn write_failure(e: &io::Error) -> Failure {
+    match e.kind() {
+        io::ErrorKind::BrokenPipe => Failure::stdout_closed(),
+        _ => Failure::new(Exit::Error, format!("cannot write to stdout: {e}")),
     }
 }
 
