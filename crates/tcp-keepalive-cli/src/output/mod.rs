@@ -13,6 +13,7 @@ mod format;
 mod schema;
 mod settings;
 
+use std::borrow::Borrow;
 use std::io::{self, IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -65,21 +66,21 @@ impl Output {
     /// Prints one event. A closed stdout ends the run quietly
     /// ([`Failure::stdout_closed`]); any other write error is a failure.
     pub fn emit<E: Event>(&self, event: &E) -> Result<(), Failure> {
-        self.emit_all([event])
+        self.emit_all::<E, _>([event])
     }
 
     /// Prints `events` as [`Output::emit`] would, buffered: a long listing
     /// costs a write per 64 KiB, not one per line. Everything printed is
     /// flushed before it returns, an error included.
-    pub fn emit_all<'a, E: Event + 'a>(
+    pub fn emit_all<E: Event, B: Borrow<E>>(
         &self,
-        events: impl IntoIterator<Item = &'a E>,
+        events: impl IntoIterator<Item = B>,
     ) -> Result<(), Failure> {
         let print = || {
             let mut stdout = io::BufWriter::with_capacity(1 << 16, io::stdout().lock());
             let mut printed = Ok(());
             for event in events {
-                let line = match self.line(event) {
+                let line = match self.line(event.borrow()) {
                     Ok(line) if line.is_empty() => continue,
                     Ok(line) => line,
                     Err(failure) => {
